@@ -1,0 +1,42 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** The challenge sent with every 401 (RFC 9110 §11.6.1, RFC 6750 §3). */
+export const ADMIN_REALM = 'cachet-admin';
+
+/** Outcome of checking an `Authorization` field: `missing` (no Bearer credentials) or `invalid` (wrong token). */
+export type BearerCheck = 'ok' | 'missing' | 'invalid';
+
+/**
+ * Creates a checker for `Authorization: Bearer <token>` against the configured admin token.
+ *
+ * The comparison runs over SHA-256 digests with `timingSafeEqual`, so neither the token's content nor its
+ * length shows in the response time. The scheme name is case-insensitive (RFC 9110 §11.1). An empty
+ * configured token authorizes nobody.
+ */
+export function createBearerCheck(token: string): (authorization: string | undefined) => BearerCheck {
+  const expected = digest(token);
+  const hasToken = token.length > 0;
+  return (authorization) => {
+    const presented = extractBearerToken(authorization);
+    if (presented === undefined) return 'missing';
+    // Compare even when no token is configured, so both paths cost the same.
+    const matches = timingSafeEqual(digest(presented), expected);
+    return matches && hasToken ? 'ok' : 'invalid';
+  };
+}
+
+/** The `WWW-Authenticate` value for a 401 (RFC 6750 §3: `invalid_token` only when a token was presented). */
+export function formatBearerChallenge(check: Exclude<BearerCheck, 'ok'>): string {
+  return check === 'invalid' ? `Bearer realm="${ADMIN_REALM}", error="invalid_token"` : `Bearer realm="${ADMIN_REALM}"`;
+}
+
+/** The token68 of a `Bearer` credential (RFC 6750 §2.1), or undefined when the field holds none. */
+export function extractBearerToken(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  const match = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization);
+  return match?.[1];
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}

@@ -1,0 +1,235 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Exchange } from '../proxy/exchange.ts';
+import type { ProxyContext } from './context.ts';
+import type { EntryMeta, StoredEntry } from './store/types.ts';
+import { parseRequestDirectives, type RequestDirectives } from './cache-control.ts';
+import { buildCacheKey } from './key.ts';
+import { buildVariantKey } from './vary.ts';
+import { evaluateUsability } from './usability.ts';
+import { formatCacheStatus, type CacheStatusInfo } from './cache-status.ts';
+import { serveFromCache } from './serve.ts';
+import { fetchForCache, type FetchOutcome } from './origin-fetch.ts';
+import { freshenFromHead } from './head-freshen.ts';
+import { discardUpstreamBody, sendUpstreamFailure, sendUpstreamResponse } from '../proxy/respond.ts';
+import { forwardUncached } from '../proxy/pass-through.ts';
+import { sendProblem } from '../server/problem.ts';
+
+/** The cache result label used by metrics: hit | stale | miss | revalidated | bypass | error. */
+export type CacheLabel = 'hit' | 'stale' | 'miss' | 'revalidated' | 'bypass' | 'error';
+
+type Forward = NonNullable<CacheStatusInfo['fwd']>;
+
+interface FetchPlan {
+  readonly fwd: Forward;
+  readonly selected?: StoredEntry;
+  readonly variants?: readonly StoredEntry[];
+  /** The selected stale response may answer if the origin fails (RFC 5861 §4). */
+  readonly staleIfErrorUsable: boolean;
+}
+
+const NO_REQUEST_DIRECTIVES = parseRequestDirectives({});
+
+/**
+ * A GET or HEAD on a caching route. Returns synchronously on a hit held in memory (no await, no promise);
+ * otherwise a promise for the label once the response is under way.
+ */
+export function handleCacheable(ctx: ProxyContext, ex: Exchange): CacheLabel | Promise<CacheLabel> {
+  const headers = ex.req.headers;
+  // Partial content is not implemented by this cache: range requests pass through untouched.
+  if (headers.range !== undefined) return forwardUncached(ctx, ex, 'bypass', 'range');
+  const directives = parseRequestDirectives(headers);
+  const key = buildCacheKey('http', headers.host ?? '', ex.path, ctx.config.cache.key);
+  const now = ctx.clock.now();
+  const found = ctx.store.get(key, now);
+  if (found instanceof Promise) {
+    return found.then(
+      (variants) => lookup(ctx, ex, key, directives, variants, ctx.clock.now()),
+      (err: unknown) => {
+        ctx.logger.warn({ err, key }, 'cache store read failed; forwarding');
+        return lookup(ctx, ex, key, directives, undefined, ctx.clock.now());
+      },
+    );
+  }
+  return lookup(ctx, ex, key, directives, found, now);
+}
+
+function lookup(ctx: ProxyContext, ex: Exchange, key: string, directives: RequestDirectives, variants: readonly StoredEntry[] | undefined, now: number): CacheLabel | Promise<CacheLabel> {
+  const selected = variants === undefined ? undefined : selectVariant(variants, ex.req.headers);
+  const name = ctx.config.cache.name;
+  if (selected !== undefined) {
+    const usability = evaluateUsability(selected.meta, directives, now);
+    switch (usability.kind) {
+      case 'fresh':
+        serveFromCache(ctx, ex, selected.meta, selected.body, now, formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec) }));
+        return 'hit';
+      case 'stale-allowed':
+        ctx.metrics.recordStaleServed('max-stale');
+        serveFromCache(ctx, ex, selected.meta, selected.body, now, formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec), detail: 'max-stale' }));
+        return 'stale';
+      case 'stale-while-revalidate':
+        ctx.metrics.recordStaleServed('stale-while-revalidate');
+        serveFromCache(ctx, ex, selected.meta, selected.body, now, formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec), detail: 'stale-while-revalidate' }));
+        revalidateInBackground(ctx, ex, key, selected, variants as readonly StoredEntry[]);
+        return 'stale';
+      case 'revalidate': {
+        if (directives.onlyIfCached) return sendOnlyIfCached(ex, name);
+        const fwd: Forward = usability.reason === 'request-no-cache' || usability.reason === 'request-max-age' || usability.reason === 'request-min-fresh' ? 'request' : 'stale';
+        return fetchAndServe(ctx, ex, key, directives, { fwd, selected, variants: variants as readonly StoredEntry[], staleIfErrorUsable: usability.staleIfErrorUsable });
+      }
+    }
+  }
+  if (directives.onlyIfCached) return sendOnlyIfCached(ex, name);
+  const filling = ctx.fills.get(key);
+  if (filling !== undefined && ex.method === 'GET') {
+    for (const fill of filling) {
+      if (!isVariantFor(fill.meta, ex.req.headers)) continue;
+      ctx.metrics.recordCoalesced();
+      const status = formatCacheStatus(name, { hit: false, fwd: 'uri-miss', fwdStatus: fill.meta.status, collapsed: true });
+      void serveFromCache(ctx, ex, fill.meta, fill.body, now, status);
+      return 'hit';
+    }
+  }
+  return fetchAndServe(ctx, ex, key, directives, { fwd: variants === undefined ? 'uri-miss' : 'vary-miss', staleIfErrorUsable: false });
+}
+
+/** RFC 9111 §4.1: the newest stored response whose Vary'd request fields match this request. */
+function selectVariant(variants: readonly StoredEntry[], headers: IncomingHttpHeaders): StoredEntry | undefined {
+  for (const entry of variants) {
+    if (isVariantFor(entry.meta, headers)) return entry;
+  }
+  return undefined;
+}
+
+function isVariantFor(meta: EntryMeta, headers: IncomingHttpHeaders): boolean {
+  return meta.varyFields.length === 0 || buildVariantKey(meta.varyFields, headers) === meta.variantKey;
+}
+
+function hasCredentials(headers: IncomingHttpHeaders): boolean {
+  return headers.authorization !== undefined || headers.cookie !== undefined;
+}
+
+/**
+ * Goes to the origin for a miss or a revalidation and answers the client. Concurrent GETs for one key share one
+ * origin request; requests whose answers may differ by credentials, and unsafe methods, never do.
+ */
+async function fetchAndServe(ctx: ProxyContext, ex: Exchange, key: string, directives: RequestDirectives, plan: FetchPlan): Promise<CacheLabel> {
+  if (ex.method === 'HEAD') return forwardHead(ctx, ex, plan);
+  const validation = plan.selected === undefined ? undefined : { selected: plan.selected, variants: plan.variants ?? [plan.selected] };
+  const canCoalesce = ctx.config.cache.coalesce && !directives.noStore && !hasCredentials(ex.req.headers);
+  if (canCoalesce) {
+    const pending = ctx.coalescer.pending(key);
+    if (pending !== undefined) {
+      const shared = await pending;
+      const served = serveShared(ctx, ex, shared, plan);
+      if (served !== undefined) return served;
+      // Not shareable with this request: it goes upstream itself.
+      return answer(ctx, ex, await fetchForCache(ctx, ex, key, directives, validation), plan);
+    }
+    return answer(ctx, ex, await ctx.coalescer.lead(key, () => fetchForCache(ctx, ex, key, directives, validation)), plan);
+  }
+  return answer(ctx, ex, await fetchForCache(ctx, ex, key, directives, validation), plan);
+}
+
+/** A waiter's use of the leader's outcome; undefined when it cannot be shared with this request. */
+function serveShared(ctx: ProxyContext, ex: Exchange, outcome: FetchOutcome, plan: FetchPlan): CacheLabel | undefined {
+  const name = ctx.config.cache.name;
+  const now = ctx.clock.now();
+  switch (outcome.kind) {
+    case 'fill':
+      if (!isVariantFor(outcome.fill.meta, ex.req.headers)) return undefined;
+      ctx.metrics.recordCoalesced();
+      void serveFromCache(ctx, ex, outcome.fill.meta, outcome.fill.body, now, formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: outcome.fill.meta.status, collapsed: true }));
+      return 'miss';
+    case 'freshened':
+      if (!isVariantFor(outcome.entry.meta, ex.req.headers)) return undefined;
+      ctx.metrics.recordCoalesced();
+      void serveFromCache(ctx, ex, outcome.entry.meta, outcome.entry.body, now, formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: 304, collapsed: true }));
+      return 'revalidated';
+    case 'failure':
+      ctx.metrics.recordCoalesced();
+      return answerFailure(ctx, ex, outcome, plan);
+    case 'pass':
+      return undefined;
+  }
+}
+
+/** The leader's (or an uncoalesced request's) answer from its own fetch. */
+function answer(ctx: ProxyContext, ex: Exchange, outcome: FetchOutcome, plan: FetchPlan): CacheLabel {
+  const name = ctx.config.cache.name;
+  switch (outcome.kind) {
+    case 'fill': {
+      const meta = outcome.fill.meta;
+      const ttlSec = Math.floor((meta.staleAt - ctx.clock.now()) / 1000);
+      void serveFromCache(ctx, ex, meta, outcome.fill.body, ctx.clock.now(), formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: meta.status, stored: true, ttlSec }));
+      return plan.selected === undefined ? 'miss' : 'revalidated';
+    }
+    case 'freshened': {
+      const meta = outcome.entry.meta;
+      const ttlSec = Math.floor((meta.staleAt - ctx.clock.now()) / 1000);
+      void serveFromCache(ctx, ex, meta, outcome.entry.body, ctx.clock.now(), formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: 304, stored: true, ttlSec }));
+      return 'revalidated';
+    }
+    case 'pass': {
+      const upstream = outcome.upstream;
+      if (upstream.status >= 500 && plan.staleIfErrorUsable && plan.selected !== undefined) {
+        discardUpstreamBody(upstream);
+        return serveStaleOnError(ctx, ex, plan.selected, upstream.status);
+      }
+      sendUpstreamResponse(ctx, ex, upstream, formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: upstream.status, detail: outcome.detail }));
+      return upstream.status >= 500 ? 'error' : 'miss';
+    }
+    case 'failure':
+      return answerFailure(ctx, ex, outcome, plan);
+  }
+}
+
+function answerFailure(ctx: ProxyContext, ex: Exchange, outcome: Extract<FetchOutcome, { kind: 'failure' }>, plan: FetchPlan): CacheLabel {
+  if (plan.staleIfErrorUsable && plan.selected !== undefined && outcome.failure.kind !== 'aborted') {
+    return serveStaleOnError(ctx, ex, plan.selected, undefined);
+  }
+  sendUpstreamFailure(ex, outcome.failure, formatCacheStatus(ctx.config.cache.name, { hit: false, fwd: plan.fwd, detail: outcome.failure.kind }));
+  return 'error';
+}
+
+/** RFC 5861 §4: the origin failed and the stored response's stale-if-error window still covers it. */
+function serveStaleOnError(ctx: ProxyContext, ex: Exchange, entry: StoredEntry, fwdStatus: number | undefined): CacheLabel {
+  ctx.metrics.recordStaleServed('stale-if-error');
+  const now = ctx.clock.now();
+  const ttlSec = Math.floor((entry.meta.staleAt - now) / 1000);
+  const info: CacheStatusInfo = fwdStatus === undefined
+    ? { hit: false, fwd: 'stale', ttlSec, detail: 'stale-if-error' }
+    : { hit: false, fwd: 'stale', fwdStatus, ttlSec, detail: 'stale-if-error' };
+  void serveFromCache(ctx, ex, entry.meta, entry.body, now, formatCacheStatus(ctx.config.cache.name, info));
+  return 'stale';
+}
+
+/** RFC 5861 §3: one background revalidation per stored response; the client already has its stale answer. */
+function revalidateInBackground(ctx: ProxyContext, ex: Exchange, key: string, selected: StoredEntry, variants: readonly StoredEntry[]): void {
+  const token = `${key}\0${selected.meta.variantKey}`;
+  if (ctx.revalidating.has(token)) return;
+  ctx.revalidating.add(token);
+  fetchForCache(ctx, ex, key, NO_REQUEST_DIRECTIVES, { selected, variants })
+    .then((outcome) => {
+      if (outcome.kind === 'pass') discardUpstreamBody(outcome.upstream);
+      else if (outcome.kind === 'failure') ctx.logger.debug({ key, kind: outcome.failure.kind }, 'background revalidation failed');
+    })
+    .catch((err: unknown) => ctx.logger.warn({ err, key }, 'background revalidation failed'))
+    .finally(() => ctx.revalidating.delete(token));
+}
+
+/** A HEAD the cache cannot answer goes upstream as HEAD; a matching 200 freshens stored GET responses (RFC 9111 §4.3.5). */
+async function forwardHead(ctx: ProxyContext, ex: Exchange, plan: FetchPlan): Promise<CacheLabel> {
+  return forwardUncached(ctx, ex, plan.fwd, undefined, (upstream) => {
+    if (plan.variants !== undefined && upstream.status === 200) return freshenFromHead(ctx, upstream, plan.variants);
+    return undefined;
+  });
+}
+
+/** RFC 9111 §5.2.1.7: nothing stored can answer, so 504. */
+function sendOnlyIfCached(ex: Exchange, name: string): CacheLabel {
+  sendProblem(ex.res, 504, 'CACHET_ERR_CACHE_ONLY_IF_CACHED', 'Gateway Timeout', 'only-if-cached was requested and no stored response can answer.', {
+    'cache-status': formatCacheStatus(name, { hit: false, fwd: 'miss', detail: 'only-if-cached' }),
+    'x-request-id': ex.requestId,
+  });
+  return 'miss';
+}

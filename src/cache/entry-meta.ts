@@ -1,0 +1,48 @@
+import type { CacheConfig } from '../config/types.ts';
+import type { EntryMeta } from './store/types.ts';
+import type { HeaderMap } from './headers.ts';
+import type { ResponseDirectives } from './cache-control.ts';
+import { computeFreshnessLifetime, computeInitialAge } from './freshness.ts';
+import { buildStoredPolicy } from './usability.ts';
+import { selectStoredHeaders } from './stored-headers.ts';
+import { parseCacheTags } from './tags.ts';
+
+export interface EntryMetaInput {
+  readonly key: string;
+  readonly variantKey: string;
+  readonly varyFields: readonly string[];
+  readonly status: number;
+  /** Response fields as received (the stored subset is selected here). */
+  readonly headers: HeaderMap;
+  readonly directives: ResponseDirectives;
+  readonly requestAt: number;
+  readonly responseAt: number;
+  readonly size: number;
+}
+
+/**
+ * Everything a stored response needs to be served later without re-parsing: stored fields (RFC 9111 §3.1),
+ * age at arrival (§4.2.3), absolute stale and delete times (§4.2.1, §4.2.2), the directives that still matter.
+ */
+export function buildEntryMeta(input: EntryMetaInput, config: CacheConfig): EntryMeta {
+  const { lifetimeSec, heuristic } = computeFreshnessLifetime(input.status, input.directives, input.headers, input.responseAt, config);
+  const initialAgeSec = computeInitialAge(input.headers, input.requestAt, input.responseAt);
+  const policy = buildStoredPolicy(input.directives, heuristic);
+  const staleAt = input.responseAt + (lifetimeSec - initialAgeSec) * 1000;
+  const keepSec = Math.max(policy.staleWhileRevalidateSec, policy.staleIfErrorSec, config.keepStaleSec);
+  return Object.freeze({
+    key: input.key,
+    variantKey: input.variantKey,
+    varyFields: input.varyFields,
+    status: input.status,
+    headers: Object.freeze(selectStoredHeaders(input.headers, input.directives)),
+    requestAt: input.requestAt,
+    responseAt: input.responseAt,
+    initialAgeSec,
+    staleAt,
+    deleteAt: staleAt + keepSec * 1000,
+    policy,
+    tags: parseCacheTags(input.headers),
+    size: input.size,
+  });
+}

@@ -1,0 +1,68 @@
+export interface KeyOptions {
+  /** Order query parameters by name (stable), so `?b=1&a=2` and `?a=2&b=1` share an entry. */
+  readonly sortQuery: boolean;
+  /** Query parameter names left out of the key (e.g. utm_source). */
+  readonly ignoreParams: readonly string[];
+}
+
+/**
+ * The primary cache key (RFC 9111 §2): the target URI as `scheme://host[:port]/path?query`, with the host
+ * lower-cased and a default port (80 for http, 443 for https) dropped (RFC 9110 §4.2.3). The path is kept
+ * as sent; an empty path reads as "/". With `ignoreParams` or `sortQuery`, the query is rebuilt (and
+ * dropped entirely when nothing remains).
+ *
+ * @example buildCacheKey('http', 'Example.com:80', '/a?b=1&utm_source=x', { sortQuery: true, ignoreParams: ['utm_source'] }) // 'http://example.com/a?b=1'
+ */
+export function buildCacheKey(scheme: string, host: string, pathAndQuery: string, options: KeyOptions): string {
+  const lowerScheme = scheme.toLowerCase();
+  const authority = normalizeAuthority(lowerScheme, host);
+  let target = pathAndQuery.length === 0 || pathAndQuery.charCodeAt(0) === 0x3f ? `/${pathAndQuery}` : pathAndQuery;
+  const queryStart = target.indexOf('?');
+  if (queryStart >= 0 && (options.sortQuery || options.ignoreParams.length > 0)) {
+    const query = rebuildQuery(target.slice(queryStart + 1), options);
+    target = query.length === 0 ? target.slice(0, queryStart) : `${target.slice(0, queryStart)}?${query}`;
+  }
+  return `${lowerScheme}://${authority}${target}`;
+}
+
+/** The `/path?query` part of a key (for purge by path). */
+export function pathOfKey(key: string): string {
+  const schemeEnd = key.indexOf('://');
+  const pathStart = key.indexOf('/', schemeEnd < 0 ? 0 : schemeEnd + 3);
+  return pathStart < 0 ? '/' : key.slice(pathStart);
+}
+
+function normalizeAuthority(scheme: string, host: string): string {
+  const lower = host.toLowerCase();
+  const bracketEnd = lower.lastIndexOf(']');
+  const colon = lower.lastIndexOf(':');
+  if (colon < 0 || colon < bracketEnd) return lower;
+  const port = lower.slice(colon + 1);
+  const isDefault = port === '' || (scheme === 'http' && port === '80') || (scheme === 'https' && port === '443');
+  return isDefault ? lower.slice(0, colon) : lower;
+}
+
+function rebuildQuery(query: string, options: KeyOptions): string {
+  let params = query.split('&').filter((param) => param.length > 0);
+  if (options.ignoreParams.length > 0) params = params.filter((param) => !options.ignoreParams.includes(readParamName(param)));
+  if (options.sortQuery) {
+    // Array.prototype.sort is stable: parameters with the same name keep their order.
+    params.sort((a, b) => compareStrings(readParamName(a), readParamName(b)));
+  }
+  return params.join('&');
+}
+
+function readParamName(param: string): string {
+  const equals = param.indexOf('=');
+  const raw = equals < 0 ? param : param.slice(0, equals);
+  if (!raw.includes('%') && !raw.includes('+')) return raw;
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    return raw;
+  }
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

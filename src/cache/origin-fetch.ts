@@ -1,0 +1,155 @@
+import type { Exchange } from '../proxy/exchange.ts';
+import type { ProxyContext } from './context.ts';
+import type { EntryMeta, StoredEntry } from './store/types.ts';
+import type { RequestDirectives } from './cache-control.ts';
+import { selectResponseDirectives } from './cache-control.ts';
+import { decideStorability } from './storability.ts';
+import { parseVary, buildVariantKey } from './vary.ts';
+import { buildValidationHeaders, selectEntriesToFreshen, freshenStoredHeaders } from './conditional.ts';
+import { buildEntryMeta } from './entry-meta.ts';
+import { GrowingBody } from './growing-body.ts';
+import type { Fill } from './fills.ts';
+import { removeClientConditionals } from '../proxy/request-headers.ts';
+import { sendUpstream, type UpstreamFailure, type UpstreamResponse } from '../proxy/upstream-request.ts';
+
+export type FetchOutcome =
+  /** A storable response, streaming into the cache; readers share its chunks. */
+  | { readonly kind: 'fill'; readonly fill: Fill; readonly upstream: UpstreamResponse }
+  /** The origin confirmed stored responses with 304 (RFC 9111 §4.3.4); `entry` is the freshened selected one. */
+  | { readonly kind: 'freshened'; readonly entry: StoredEntry }
+  /** Not storable: the body is still unread and belongs to whoever made the fetch. */
+  | { readonly kind: 'pass'; readonly upstream: UpstreamResponse; readonly detail: string }
+  | { readonly kind: 'failure'; readonly failure: UpstreamFailure };
+
+export interface Validation {
+  readonly selected: StoredEntry;
+  readonly variants: readonly StoredEntry[];
+}
+
+/**
+ * Asks the origin for a response to a cacheable GET and decides, from its head, whether it is stored.
+ * With `validation`, the request carries the stored validators (RFC 9111 §4.3.1) and a 304 freshens
+ * the stored responses instead (§4.3.4).
+ */
+export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string, request: RequestDirectives, validation?: Validation): Promise<FetchOutcome> {
+  const headers = ctx.buildUpstreamHeaders(ex.req, ex.requestId);
+  removeClientConditionals(headers);
+  if (validation !== undefined) {
+    Object.assign(headers, buildValidationHeaders(validation.selected.meta, validation.variants.map((v) => v.meta)));
+  }
+  const requestAt = ctx.clock.now();
+  const upstream = await sendUpstream(ex.pool, { method: 'GET', path: ex.path, headers, body: null, retries: ex.retries });
+  if (!upstream.ok) return { kind: 'failure', failure: upstream };
+  const responseAt = ctx.clock.now();
+
+  if (upstream.status === 304 && validation !== undefined) {
+    const entry = await freshen(ctx, upstream, validation, requestAt, responseAt);
+    if (entry !== undefined) return { kind: 'freshened', entry };
+    // The 304 matched none of our validators for this variant: ask again for a full response.
+    return fetchForCache(ctx, ex, key, request);
+  }
+
+  const { directives } = selectResponseDirectives(upstream.headers, ctx.config.cache.targetedField);
+  const decision = decideStorability({
+    method: 'GET',
+    status: upstream.status,
+    requestDirectives: request,
+    hasAuthorization: ex.req.headers.authorization !== undefined,
+    directives,
+    headers: upstream.headers,
+  });
+  if (!decision.storable) return { kind: 'pass', upstream, detail: decision.reason };
+  const declaredLength = parseContentLength(upstream.headers['content-length']);
+  const maxObjectBytes = ctx.config.store.maxObjectBytes;
+  if (declaredLength !== undefined && declaredLength > maxObjectBytes) return { kind: 'pass', upstream, detail: 'too-large' };
+
+  const vary = parseVary(upstream.headers);
+  const varyFields = vary === '*' ? [] : vary;
+  const meta = buildEntryMeta({
+    key,
+    variantKey: buildVariantKey(varyFields, ex.req.headers),
+    varyFields,
+    status: upstream.status,
+    headers: upstream.headers,
+    directives,
+    requestAt,
+    responseAt,
+    size: declaredLength ?? 0,
+  }, ctx.config.cache);
+  const fill: Fill = { meta, body: new GrowingBody() };
+  ctx.fills.add(fill);
+  pumpIntoStore(ctx, fill, upstream, declaredLength, maxObjectBytes);
+  return { kind: 'fill', fill, upstream };
+}
+
+/** Reads the origin's body into the fill at the origin's pace (it is bounded by maxObjectBytes) and stores it once complete. */
+function pumpIntoStore(ctx: ProxyContext, fill: Fill, upstream: UpstreamResponse, declaredLength: number | undefined, maxObjectBytes: number): void {
+  const body = fill.body;
+  let oversized = false;
+  upstream.body.on('data', (chunk: Buffer) => {
+    body.push(chunk);
+    if (!oversized && body.size > maxObjectBytes) {
+      // Too large to keep: current readers still get every chunk, but nothing is stored.
+      oversized = true;
+      ctx.fills.remove(fill);
+    }
+  });
+  upstream.body.once('end', () => {
+    body.finish();
+    const wasLive = ctx.fills.remove(fill);
+    // RFC 9111 §3.3: an incomplete response is never stored as complete.
+    const complete = declaredLength === undefined || declaredLength === body.size;
+    if (!wasLive || oversized || !complete) return;
+    const stored = { ...fill.meta, size: body.size };
+    Promise.resolve(ctx.store.put(Object.freeze(stored), body.chunks)).catch((err: unknown) => {
+      ctx.logger.warn({ err, key: fill.meta.key }, 'cache store put failed');
+    });
+  });
+  upstream.body.once('error', (err: Error) => {
+    ctx.fills.remove(fill);
+    body.fail(err);
+  });
+}
+
+async function freshen(ctx: ProxyContext, upstream: UpstreamResponse, validation: Validation, requestAt: number, responseAt: number): Promise<StoredEntry | undefined> {
+  upstream.body.resume();
+  const metas = validation.variants.map((v) => v.meta);
+  const targets = selectEntriesToFreshen(upstream.headers, metas);
+  let selected: StoredEntry | undefined;
+  for (const meta of targets) {
+    const entry = validation.variants.find((v) => v.meta === meta);
+    if (entry === undefined) continue;
+    const refreshed = freshenEntry(ctx, entry, upstream, requestAt, responseAt);
+    await ctx.store.put(refreshed.meta, refreshed.body);
+    if (entry === validation.selected) selected = refreshed;
+  }
+  return selected;
+}
+
+/** RFC 9111 §3.2 and §4.3.4: stored fields updated from the 304, freshness computed anew from the merged fields. */
+export function freshenEntry(ctx: ProxyContext, entry: StoredEntry, upstream: UpstreamResponse, requestAt: number, responseAt: number): StoredEntry {
+  const headers = freshenStoredHeaders(entry.meta.headers, upstream.headers);
+  const { directives } = selectResponseDirectives(headers, ctx.config.cache.targetedField);
+  const merged = { ...headers, age: upstream.headers['age'], date: upstream.headers['date'] ?? headers['date'] };
+  const meta: EntryMeta = buildEntryMeta({
+    key: entry.meta.key,
+    variantKey: entry.meta.variantKey,
+    varyFields: entry.meta.varyFields,
+    status: entry.meta.status,
+    headers: merged,
+    directives,
+    requestAt,
+    responseAt,
+    size: entry.meta.size,
+  }, ctx.config.cache);
+  return { meta, body: entry.body };
+}
+
+export function parseContentLength(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 15) return undefined;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return Number(value);
+}

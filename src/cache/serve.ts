@@ -1,0 +1,90 @@
+import type { ServerResponse } from 'node:http';
+import type { Exchange } from '../proxy/exchange.ts';
+import type { ProxyContext } from './context.ts';
+import type { EntryMeta } from './store/types.ts';
+import type { GrowingBody } from './growing-body.ts';
+import { computeCurrentAge } from './usability.ts';
+import { evaluateClientConditional, selectNotModifiedHeaders } from './conditional.ts';
+import { flattenHeaders, appendVia } from '../proxy/response-headers.ts';
+
+const TAG_FIELDS: ReadonlySet<string> = new Set(['surrogate-key', 'cache-tag']);
+
+/**
+ * The response head of a stored entry, flattened once per entry and reused by every hit: only Age,
+ * Cache-Status and X-Request-ID are added per request.
+ */
+const headCache = new WeakMap<EntryMeta, string[]>();
+
+function storedHead(ctx: ProxyContext, meta: EntryMeta): string[] {
+  let head = headCache.get(meta);
+  if (head === undefined) {
+    const headers: Record<string, string | readonly string[] | undefined> = { ...meta.headers };
+    appendVia(headers as Record<string, string | string[] | undefined>, ctx.config.proxy.via);
+    head = flattenHeaders(headers, ctx.config.cache.forwardTagHeaders ? undefined : TAG_FIELDS);
+    headCache.set(meta, head);
+  }
+  return head;
+}
+
+/** Age in whole seconds for the `Age` field (RFC 9111 §5.1). */
+function ageHeaderValue(meta: EntryMeta, now: number): string {
+  const age = computeCurrentAge(meta, now);
+  return age <= 0 ? '0' : String(Math.floor(age));
+}
+
+/**
+ * Answers from a stored (or still filling) response: 304 when the client's own validators match
+ * (RFC 9110 §13.1.1–13.1.3, §15.4.5), otherwise the stored status, fields and body.
+ * Resolves once the body is handed to the socket.
+ */
+export function serveFromCache(ctx: ProxyContext, ex: Exchange, meta: EntryMeta, body: readonly Buffer[] | GrowingBody, now: number, cacheStatus: string): Promise<boolean> | boolean {
+  const { res } = ex;
+  const hasConditional = ex.req.headers['if-none-match'] !== undefined || ex.req.headers['if-modified-since'] !== undefined;
+  if (hasConditional && evaluateClientConditional(ex.method, ex.req.headers, meta) === 'not-modified') {
+    const head = flattenHeaders(selectNotModifiedHeaders(meta.headers));
+    head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId, 'via', `1.1 ${ctx.config.proxy.via}`);
+    res.writeHead(304, head);
+    res.end();
+    return true;
+  }
+  const head = storedHead(ctx, meta).slice();
+  head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId);
+  res.writeHead(meta.status, head);
+  if (ex.method === 'HEAD') {
+    res.end();
+    return true;
+  }
+  if (!Array.isArray(body)) return (body as GrowingBody).pipeTo(res);
+  const chunks = body as readonly Buffer[];
+  if (chunks.length === 1) {
+    res.end(chunks[0]);
+    return true;
+  }
+  return writeChunks(res, chunks);
+}
+
+/** Writes shared chunks with backpressure: a slow client holds a cursor, never a copy. */
+function writeChunks(res: ServerResponse, chunks: readonly Buffer[]): Promise<boolean> | boolean {
+  let index = 0;
+  while (index < chunks.length) {
+    if (!res.write(chunks[index++])) break;
+  }
+  if (index === chunks.length) {
+    res.end();
+    return true;
+  }
+  return new Promise((resolve) => {
+    const onDrain = (): void => {
+      while (index < chunks.length) {
+        if (!res.write(chunks[index++])) return;
+      }
+      cleanup();
+      res.end();
+      resolve(true);
+    };
+    const onClose = (): void => { cleanup(); resolve(false); };
+    const cleanup = (): void => { res.off('drain', onDrain); res.off('close', onClose); };
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}

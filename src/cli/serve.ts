@@ -1,0 +1,77 @@
+import type { Config } from '../config/types.ts';
+import type { CliIo } from './io.ts';
+import { describeError } from './io.ts';
+
+type ShutdownSignal = 'SIGINT' | 'SIGTERM';
+const SHUTDOWN_SIGNALS: readonly ShutdownSignal[] = ['SIGINT', 'SIGTERM'];
+/** 128 + signal number, what a shell reports for a process a signal ended. */
+const SIGNAL_EXIT_CODES: Readonly<Record<ShutdownSignal, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/** The part of `process` serving needs: signals and a hard exit (a fake in tests). */
+export interface SignalTarget {
+  on(event: ShutdownSignal, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(event: ShutdownSignal, listener: (signal: NodeJS.Signals) => void): unknown;
+  exit(code: number): void;
+}
+
+/**
+ * Starts a gateway, prints the `listening` line, and on SIGTERM/SIGINT drains it (`gateway.close()`)
+ * and answers exit code 0. A second signal during the drain exits at once. Start-up failures (a port in
+ * use) are one line on stderr and exit code 1.
+ */
+export async function serveGateway(config: Config, io: CliIo, signals: SignalTarget = process): Promise<number> {
+  // Loaded here so `cachet check` and `--help` never load the proxy, the store or undici.
+  const { createGateway } = await import('../gateway.ts');
+  let gateway: Awaited<ReturnType<typeof createGateway>>;
+  try {
+    gateway = await createGateway(config);
+  } catch (err) {
+    io.stderr.write(`cachet: cannot start: ${describeError(err)}\n`);
+    return 1;
+  }
+
+  const received = waitForSignal(signals);
+  try {
+    const { url, adminUrl } = await gateway.listen();
+    io.stdout.write(`cachet listening on ${url}${adminUrl === undefined ? '' : ` (admin ${adminUrl})`}\n`);
+  } catch (err) {
+    received.dispose();
+    io.stderr.write(`cachet: ${describeError(err)}\n`);
+    await gateway.close().catch(() => undefined);
+    return 1;
+  }
+
+  const signal = await received.first;
+  io.stderr.write(`cachet: ${signal}: draining for up to ${config.shutdown.drainTimeoutMs} ms; send it again to exit now\n`);
+  const onSecond = (second: NodeJS.Signals): void => {
+    io.stderr.write(`cachet: ${second} again: exiting without draining\n`);
+    signals.exit(SIGNAL_EXIT_CODES[second as ShutdownSignal] ?? 1);
+  };
+  for (const name of SHUTDOWN_SIGNALS) signals.on(name, onSecond);
+  try {
+    await gateway.close();
+  } catch (err) {
+    io.stderr.write(`cachet: error while closing: ${describeError(err)}\n`);
+    return 1;
+  } finally {
+    for (const name of SHUTDOWN_SIGNALS) signals.off(name, onSecond);
+  }
+  io.stderr.write('cachet: stopped\n');
+  return 0;
+}
+
+/** Listens for the first shutdown signal; listeners are removed once it arrives or on `dispose`. */
+function waitForSignal(signals: SignalTarget): { first: Promise<NodeJS.Signals>; dispose(): void } {
+  let listener: (signal: NodeJS.Signals) => void = () => undefined;
+  const dispose = (): void => {
+    for (const name of SHUTDOWN_SIGNALS) signals.off(name, listener);
+  };
+  const first = new Promise<NodeJS.Signals>((resolve) => {
+    listener = (signal) => {
+      dispose();
+      resolve(signal);
+    };
+    for (const name of SHUTDOWN_SIGNALS) signals.on(name, listener);
+  });
+  return { first, dispose };
+}

@@ -1,0 +1,134 @@
+import type { BalancerKind, Config, RouteAuth, StoreConfig, UpstreamConfig } from './types.ts';
+import { CONFIG_DEFAULTS as D } from './schema.ts';
+
+/** A config that passed the schema and the semantic checks, with sizes and durations already numbers. */
+interface CheckedConfig {
+  listen?: { host?: string; port?: number };
+  admin?: { host?: string; port?: number; token: string };
+  store?: { type?: 'memory' | 'redis'; maxBytes?: number; maxObjectBytes?: number; url?: string };
+  upstreams: Record<string, CheckedUpstream>;
+  routes: CheckedRoute[];
+  cache?: {
+    enabled?: boolean;
+    targetedField?: string;
+    heuristicFraction?: number;
+    heuristicMaxSec?: number;
+    keepStaleSec?: number;
+    key?: { sortQuery?: boolean; ignoreParams?: string[] };
+    forwardTagHeaders?: boolean;
+    coalesce?: boolean;
+    name?: string;
+  };
+  limits?: Partial<Config['limits']>;
+  proxy?: { trustedProxies?: string[]; via?: string };
+  shutdown?: { drainTimeoutMs?: number };
+  log?: { level?: Config['log']['level'] };
+}
+
+interface CheckedUpstream {
+  targets: string[];
+  balancer?: BalancerKind;
+  healthCheck?: { path: string; intervalMs?: number; timeoutMs?: number; healthyThreshold?: number; unhealthyThreshold?: number };
+  passiveHealth?: { failureThreshold?: number; ejectMs?: number };
+  timeouts?: { connectMs?: number; responseMs?: number };
+  retries?: number;
+  connectionsPerTarget?: number;
+}
+
+interface CheckedRoute {
+  path: string;
+  methods?: string[];
+  upstream: string;
+  auth?: RouteAuth;
+  scopes?: string[];
+  cache?: boolean;
+}
+
+/** Fills every default into a checked config and freezes the result, so nothing downstream can change it. */
+export function buildConfig(raw: unknown): Config {
+  const c = raw as CheckedConfig;
+  const cache = c.cache ?? {};
+  const limits = c.limits ?? {};
+  const config: Config = {
+    listen: { host: c.listen?.host ?? D.listen.host, port: c.listen?.port ?? D.listen.port },
+    admin: c.admin === undefined ? undefined : { host: c.admin.host ?? D.admin.host, port: c.admin.port ?? D.admin.port, token: c.admin.token },
+    store: buildStore(c.store ?? {}),
+    upstreams: Object.fromEntries(Object.entries(c.upstreams).map(([name, upstream]) => [name, buildUpstream(name, upstream)])),
+    routes: c.routes.map((route) => ({
+      path: route.path,
+      methods: route.methods === undefined ? undefined : [...route.methods],
+      upstream: route.upstream,
+      auth: route.auth ?? D.route.auth,
+      scopes: [...(route.scopes ?? [])],
+      cache: route.cache ?? D.route.cache,
+    })),
+    cache: {
+      enabled: cache.enabled ?? D.cache.enabled,
+      // RFC 9110 §5.1: field names are case-insensitive; code compares lower-case names.
+      targetedField: (cache.targetedField ?? D.cache.targetedField).toLowerCase(),
+      heuristicFraction: cache.heuristicFraction ?? D.cache.heuristicFraction,
+      heuristicMaxSec: cache.heuristicMaxSec ?? D.cache.heuristicMaxSec,
+      keepStaleSec: cache.keepStaleSec ?? D.cache.keepStaleSec,
+      key: { sortQuery: cache.key?.sortQuery ?? D.cache.key.sortQuery, ignoreParams: [...(cache.key?.ignoreParams ?? [])] },
+      forwardTagHeaders: cache.forwardTagHeaders ?? D.cache.forwardTagHeaders,
+      coalesce: cache.coalesce ?? D.cache.coalesce,
+      name: cache.name ?? D.cache.name,
+    },
+    limits: {
+      maxHeaderBytes: limits.maxHeaderBytes ?? D.limits.maxHeaderBytes,
+      maxBodyBytes: limits.maxBodyBytes ?? D.limits.maxBodyBytes,
+      headersTimeoutMs: limits.headersTimeoutMs ?? D.limits.headersTimeoutMs,
+      requestTimeoutMs: limits.requestTimeoutMs ?? D.limits.requestTimeoutMs,
+      keepAliveTimeoutMs: limits.keepAliveTimeoutMs ?? D.limits.keepAliveTimeoutMs,
+    },
+    proxy: { trustedProxies: [...(c.proxy?.trustedProxies ?? [])], via: c.proxy?.via ?? D.proxy.via },
+    shutdown: { drainTimeoutMs: c.shutdown?.drainTimeoutMs ?? D.shutdown.drainTimeoutMs },
+    log: { level: c.log?.level ?? D.log.level },
+  };
+  return deepFreeze(config);
+}
+
+function buildStore(store: NonNullable<CheckedConfig['store']>): StoreConfig {
+  if (store.type === 'redis') {
+    return { type: 'redis', url: store.url ?? '', maxObjectBytes: store.maxObjectBytes ?? D.store.maxObjectBytes };
+  }
+  const maxBytes = store.maxBytes ?? D.store.maxBytes;
+  // A small store gets a proportionally small object cap rather than an error about a default nobody wrote.
+  return { type: 'memory', maxBytes, maxObjectBytes: store.maxObjectBytes ?? Math.min(D.store.maxObjectBytes, maxBytes) };
+}
+
+function buildUpstream(name: string, u: CheckedUpstream): UpstreamConfig {
+  const hc = u.healthCheck;
+  const dh = D.upstream.healthCheck;
+  return {
+    name,
+    targets: u.targets.map((target) => new URL(target).origin),
+    balancer: u.balancer ?? D.upstream.balancer,
+    healthCheck: hc === undefined ? undefined : {
+      path: hc.path,
+      intervalMs: hc.intervalMs ?? dh.intervalMs,
+      timeoutMs: hc.timeoutMs ?? dh.timeoutMs,
+      healthyThreshold: hc.healthyThreshold ?? dh.healthyThreshold,
+      unhealthyThreshold: hc.unhealthyThreshold ?? dh.unhealthyThreshold,
+    },
+    passiveHealth: {
+      failureThreshold: u.passiveHealth?.failureThreshold ?? D.upstream.passiveHealth.failureThreshold,
+      ejectMs: u.passiveHealth?.ejectMs ?? D.upstream.passiveHealth.ejectMs,
+    },
+    timeouts: {
+      connectMs: u.timeouts?.connectMs ?? D.upstream.timeouts.connectMs,
+      responseMs: u.timeouts?.responseMs ?? D.upstream.timeouts.responseMs,
+    },
+    retries: u.retries ?? D.upstream.retries,
+    connectionsPerTarget: u.connectionsPerTarget ?? D.upstream.connectionsPerTarget,
+  };
+}
+
+/** Object.freeze all the way down: a config is read by every request and written by none. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,202 @@
+import type { SchemaObject } from 'ajv';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * Every default cachet applies, in one place. The JSON schema below shows them as `default` annotations
+ * and the builder reads them from here, so the two cannot drift. `docs/configuration.md` documents them.
+ */
+export const CONFIG_DEFAULTS = {
+  listen: { host: '127.0.0.1', port: 8080 },
+  admin: { host: '127.0.0.1', port: 9901, minTokenLength: 16 },
+  store: { maxBytes: 256 * MiB, maxObjectBytes: 64 * MiB },
+  upstream: {
+    balancer: 'round-robin',
+    healthCheck: { intervalMs: 2000, timeoutMs: 1000, healthyThreshold: 2, unhealthyThreshold: 2 },
+    passiveHealth: { failureThreshold: 1, ejectMs: 10_000 },
+    timeouts: { connectMs: 2000, responseMs: 30_000 },
+    retries: 1,
+    connectionsPerTarget: 64,
+  },
+  route: { auth: 'none', cache: true },
+  cache: {
+    enabled: true,
+    targetedField: 'cdn-cache-control',
+    heuristicFraction: 0.1,
+    heuristicMaxSec: 86_400,
+    keepStaleSec: 86_400,
+    key: { sortQuery: false },
+    forwardTagHeaders: false,
+    coalesce: true,
+    name: 'cachet',
+  },
+  limits: {
+    maxHeaderBytes: 16 * KiB,
+    maxBodyBytes: 10 * MiB,
+    headersTimeoutMs: 30_000,
+    requestTimeoutMs: 300_000,
+    keepAliveTimeoutMs: 5000,
+  },
+  proxy: { via: 'cachet' },
+  shutdown: { drainTimeoutMs: 10_000 },
+  log: { level: 'info' },
+  jwt: { clockToleranceSec: 30 },
+} as const;
+
+export const BALANCERS = ['round-robin', 'least-connections'] as const;
+export const ROUTE_AUTH_MODES = ['none', 'jwt', 'optional'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** RFC 7518 §3.1 and RFC 8037 §3.1; `none` is never accepted (RFC 8725 §3.1). */
+export const JWT_ALGORITHMS = [
+  'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA',
+] as const;
+
+/** Custom ajv formats for values the builder converts to numbers (see `units.ts`). */
+export const UNIT_FORMATS = {
+  'byte-size': 'a byte size such as 256MiB, 10MB, 512KiB or a whole number of bytes',
+  'duration-ms': 'a duration such as 500ms, 30s, 5m or a whole number of milliseconds',
+  'duration-sec': 'a duration such as 30s, 5m, 1d or a whole number of seconds',
+} as const;
+export type UnitFormat = keyof typeof UNIT_FORMATS;
+
+function object(properties: Record<string, SchemaObject>, extra: SchemaObject = {}): SchemaObject {
+  return { type: 'object', properties, additionalProperties: false, ...extra };
+}
+
+function integer(minimum: number, maximum?: number, fallback?: number): SchemaObject {
+  return { type: 'integer', minimum, ...(maximum === undefined ? {} : { maximum }), ...(fallback === undefined ? {} : { default: fallback }) };
+}
+
+function bytes(minimum: number, fallback?: number): SchemaObject {
+  return { type: ['integer', 'string'], format: 'byte-size', minimum, ...(fallback === undefined ? {} : { default: fallback }) };
+}
+
+function durationMs(minimum: number, fallback?: number): SchemaObject {
+  return { type: ['integer', 'string'], format: 'duration-ms', minimum, ...(fallback === undefined ? {} : { default: fallback }) };
+}
+
+function durationSec(minimum: number, fallback?: number): SchemaObject {
+  return { type: ['integer', 'string'], format: 'duration-sec', minimum, ...(fallback === undefined ? {} : { default: fallback }) };
+}
+
+const string: SchemaObject = { type: 'string', minLength: 1 };
+const port: SchemaObject = integer(0, 65_535);
+const stringList: SchemaObject = { type: 'array', items: string, uniqueItems: true };
+const d = CONFIG_DEFAULTS;
+
+const upstreamSchema = object(
+  {
+    targets: { type: 'array', items: string, minItems: 1, description: 'http(s) origins such as http://127.0.0.1:3001' },
+    balancer: { enum: [...BALANCERS], default: d.upstream.balancer },
+    healthCheck: object(
+      {
+        path: { ...string, description: 'a path starting with /' },
+        intervalMs: durationMs(1, d.upstream.healthCheck.intervalMs),
+        timeoutMs: durationMs(1, d.upstream.healthCheck.timeoutMs),
+        healthyThreshold: integer(1, undefined, d.upstream.healthCheck.healthyThreshold),
+        unhealthyThreshold: integer(1, undefined, d.upstream.healthCheck.unhealthyThreshold),
+      },
+      { required: ['path'] },
+    ),
+    passiveHealth: object({
+      failureThreshold: integer(1, undefined, d.upstream.passiveHealth.failureThreshold),
+      ejectMs: durationMs(0, d.upstream.passiveHealth.ejectMs),
+    }),
+    timeouts: object({
+      connectMs: durationMs(1, d.upstream.timeouts.connectMs),
+      responseMs: durationMs(1, d.upstream.timeouts.responseMs),
+    }),
+    retries: integer(0, 10, d.upstream.retries),
+    connectionsPerTarget: integer(1, 100_000, d.upstream.connectionsPerTarget),
+  },
+  { required: ['targets'] },
+);
+
+const routeSchema = object(
+  {
+    path: { ...string, description: 'an exact path such as /v1/health, or a prefix ending in /* such as /v1/*' },
+    methods: { type: 'array', items: string, minItems: 1, uniqueItems: true },
+    upstream: string,
+    auth: { enum: [...ROUTE_AUTH_MODES], default: d.route.auth },
+    scopes: stringList,
+    cache: { type: 'boolean', default: d.route.cache },
+  },
+  { required: ['path', 'upstream'] },
+);
+
+const jwtSchema = object(
+  {
+    issuer: string,
+    audience: { type: ['string', 'array'], minLength: 1, items: string, minItems: 1, description: 'a string or a list of strings' },
+    jwksUri: { type: 'string', format: 'uri' },
+    secret: { type: 'string', minLength: 32, description: 'an HMAC secret of at least 32 characters (RFC 7518 §3.2)' },
+    publicKey: { ...string, description: 'a PEM public key (-----BEGIN PUBLIC KEY-----)' },
+    algorithms: { type: 'array', items: { enum: [...JWT_ALGORITHMS] }, minItems: 1, uniqueItems: true },
+    clockToleranceSec: durationSec(0, d.jwt.clockToleranceSec),
+  },
+  { required: ['issuer', 'audience', 'algorithms'] },
+);
+
+/**
+ * The JSON schema (draft 2020-12 subset understood by ajv) of a cachet config file after YAML parsing and
+ * `${ENV}` interpolation. Shape only: cross-field rules (route → upstream, URL forms, IP ranges) live in
+ * `semantic.ts`, because their messages must say what is expected.
+ */
+export const configSchema: SchemaObject = object({
+  listen: object({
+    host: { ...string, default: d.listen.host },
+    port: { ...port, default: d.listen.port },
+  }),
+  admin: object(
+    {
+      host: { ...string, default: d.admin.host },
+      port: { ...port, default: d.admin.port },
+      token: { type: 'string', minLength: d.admin.minTokenLength, description: `a bearer token of at least ${d.admin.minTokenLength} characters` },
+    },
+    { required: ['token'] },
+  ),
+  store: {
+    type: 'object',
+    properties: {
+      type: { enum: ['memory', 'redis'], default: 'memory' },
+      maxBytes: bytes(1, d.store.maxBytes),
+      maxObjectBytes: bytes(1, d.store.maxObjectBytes),
+      url: { type: 'string', format: 'uri' },
+    },
+    // The keys a store takes depend on its type; unknown keys are reported against that type.
+    if: { properties: { type: { const: 'redis' } }, required: ['type'] },
+    then: { propertyNames: { enum: ['type', 'url', 'maxObjectBytes'] }, required: ['url'] },
+    else: { propertyNames: { enum: ['type', 'maxBytes', 'maxObjectBytes'] } },
+  },
+  upstreams: { type: 'object', additionalProperties: upstreamSchema, minProperties: 1, description: 'at least one named upstream' },
+  routes: { type: 'array', items: routeSchema, minItems: 1, description: 'at least one route' },
+  auth: object({ jwt: jwtSchema }),
+  cache: object({
+    enabled: { type: 'boolean', default: d.cache.enabled },
+    targetedField: { ...string, default: d.cache.targetedField, description: 'a lower-case field name such as cdn-cache-control' },
+    heuristicFraction: { type: 'number', minimum: 0, maximum: 1, default: d.cache.heuristicFraction },
+    heuristicMaxSec: durationSec(0, d.cache.heuristicMaxSec),
+    keepStaleSec: durationSec(0, d.cache.keepStaleSec),
+    key: object({
+      sortQuery: { type: 'boolean', default: d.cache.key.sortQuery },
+      ignoreParams: stringList,
+    }),
+    forwardTagHeaders: { type: 'boolean', default: d.cache.forwardTagHeaders },
+    coalesce: { type: 'boolean', default: d.cache.coalesce },
+    name: { ...string, default: d.cache.name },
+  }),
+  limits: object({
+    maxHeaderBytes: bytes(1024, d.limits.maxHeaderBytes),
+    maxBodyBytes: bytes(0, d.limits.maxBodyBytes),
+    headersTimeoutMs: durationMs(1, d.limits.headersTimeoutMs),
+    requestTimeoutMs: durationMs(0, d.limits.requestTimeoutMs),
+    keepAliveTimeoutMs: durationMs(0, d.limits.keepAliveTimeoutMs),
+  }),
+  proxy: object({
+    trustedProxies: { type: 'array', items: string, description: 'IP addresses or CIDR ranges' },
+    via: { ...string, default: d.proxy.via },
+  }),
+  shutdown: object({ drainTimeoutMs: durationMs(0, d.shutdown.drainTimeoutMs) }),
+  log: object({ level: { enum: [...LOG_LEVELS], default: d.log.level } }),
+}, { required: ['upstreams', 'routes'] });

@@ -1,0 +1,234 @@
+import { isIP } from 'node:net';
+import { createPublicKey } from 'node:crypto';
+import { CONFIG_DEFAULTS } from './schema.ts';
+import { describeValue, type ConfigIssue, type ConfigPath } from './issues.ts';
+
+type Data = Record<string, unknown>;
+
+/** RFC 9110 §5.6.2 `token`. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** RFC 8941 §3.3.4 sf-token, which RFC 9211 §2 uses for the cache name. */
+const SF_TOKEN = /^[A-Za-z*][!#$%&'*+.^_`|~0-9A-Za-z:/-]*$/;
+const UPSTREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/**
+ * Rules a JSON schema cannot say well: references between sections, URL and path forms, IP ranges, key
+ * material. Each check looks only at values of the right type, so shape errors the schema already reported
+ * are not repeated here.
+ */
+export function checkSemantics(config: unknown): ConfigIssue[] {
+  if (!isRecord(config)) return [];
+  const issues: ConfigIssue[] = [];
+  const report = (path: ConfigPath, message: string): void => {
+    issues.push({ path, message });
+  };
+
+  checkListeners(config, report);
+  checkStore(config['store'], report);
+  const upstreamNames = checkUpstreams(config['upstreams'], report);
+  checkRoutes(config['routes'], upstreamNames, report);
+  checkAuth(config['auth'], report);
+  checkNames(config, report);
+  return issues;
+}
+
+type Report = (path: ConfigPath, message: string) => void;
+
+function checkListeners(config: Data, report: Report): void {
+  const listen = isRecord(config['listen']) ? config['listen'] : {};
+  const admin = config['admin'];
+  checkHost(listen['host'], ['listen', 'host'], report);
+  if (!isRecord(admin)) return;
+  checkHost(admin['host'], ['admin', 'host'], report);
+  const listenPort = listen['port'] ?? CONFIG_DEFAULTS.listen.port;
+  const adminPort = admin['port'] ?? CONFIG_DEFAULTS.admin.port;
+  if (typeof adminPort === 'number' && adminPort !== 0 && adminPort === listenPort) {
+    report(['admin', 'port'], `must differ from listen.port (both are ${adminPort}), expected another port or 0 for any free port`);
+  }
+}
+
+function checkHost(host: unknown, path: ConfigPath, report: Report): void {
+  if (typeof host !== 'string' || host === '' || isIP(host) !== 0 || HOSTNAME.test(host)) return;
+  const hint = host.startsWith('[') ? ' (IPv6 addresses are written without brackets, e.g. ::1)' : '';
+  report(path, `must be an IP address or a host name${hint} (got ${describeValue(host)})`);
+}
+
+function checkStore(store: unknown, report: Report): void {
+  if (!isRecord(store)) return;
+  const url = store['url'];
+  if (store['type'] === 'redis' && typeof url === 'string' && URL.canParse(url)) {
+    const protocol = new URL(url).protocol;
+    if (protocol !== 'redis:' && protocol !== 'rediss:') report(['store', 'url'], `must be a redis:// or rediss:// URL (got ${describeValue(url)})`);
+  }
+  const { maxBytes, maxObjectBytes } = store;
+  if (typeof maxBytes === 'number' && typeof maxObjectBytes === 'number' && maxObjectBytes > maxBytes) {
+    report(['store', 'maxObjectBytes'], `must not exceed store.maxBytes (${maxBytes}), expected at most ${maxBytes} (got ${maxObjectBytes})`);
+  }
+}
+
+function checkUpstreams(upstreams: unknown, report: Report): Set<string> {
+  const names = new Set<string>();
+  if (!isRecord(upstreams)) return names;
+  for (const [name, upstream] of Object.entries(upstreams)) {
+    names.add(name);
+    if (!UPSTREAM_NAME.test(name)) report(['upstreams', name], 'is not a valid upstream name, expected letters, digits, ".", "_" and "-", starting with a letter or digit');
+    if (!isRecord(upstream)) continue;
+    const targets = upstream['targets'];
+    if (Array.isArray(targets)) {
+      const seen = new Set<string>();
+      targets.forEach((target: unknown, index) => {
+        if (typeof target !== 'string') return;
+        const path = ['upstreams', name, 'targets', index];
+        const problem = findOriginProblem(target);
+        if (problem !== undefined) report(path, `${problem}, expected an http(s) origin such as http://127.0.0.1:3001 (got ${describeValue(target)})`);
+        else if (seen.has(new URL(target).origin)) report(path, `repeats an earlier target (${new URL(target).origin})`);
+        else seen.add(new URL(target).origin);
+      });
+    }
+    const healthCheck = upstream['healthCheck'];
+    if (isRecord(healthCheck) && typeof healthCheck['path'] === 'string' && !/^\/\S*$/.test(healthCheck['path'])) {
+      report(['upstreams', name, 'healthCheck', 'path'], `must be a path starting with / and without spaces, such as /health (got ${describeValue(healthCheck['path'])})`);
+    }
+  }
+  return names;
+}
+
+/** Explains why `text` is not a bare http(s) origin, or answers undefined when it is one. */
+export function findOriginProblem(text: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) return 'is missing its scheme (http:// or https://)';
+  if (!URL.canParse(text)) return 'is not a URL';
+  const url = new URL(text);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `has scheme ${url.protocol.slice(0, -1)}`;
+  if (url.username !== '' || url.password !== '') return 'must not contain credentials';
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || /[?#]/.test(text)) return 'must not have a path, query or fragment';
+  return undefined;
+}
+
+function checkRoutes(routes: unknown, upstreamNames: ReadonlySet<string>, report: Report): void {
+  if (!Array.isArray(routes)) return;
+  routes.forEach((route: unknown, index) => {
+    if (!isRecord(route)) return;
+    const at = (key: string): ConfigPath => ['routes', index, key];
+    const { path, methods, upstream, auth, scopes } = route;
+    if (typeof path === 'string') {
+      const problem = findRoutePathProblem(path);
+      if (problem !== undefined) report(at('path'), `${problem}, expected an exact path such as /v1/health or a prefix such as /v1/* (got ${describeValue(path)})`);
+    }
+    if (Array.isArray(methods)) {
+      methods.forEach((method: unknown, i) => {
+        if (typeof method !== 'string') return;
+        // RFC 9110 §9.1: methods are case-sensitive; `get` is not GET, and is almost always a typo for it.
+        if (!TOKEN.test(method)) report(['routes', index, 'methods', i], `must be an HTTP method token (RFC 9110 §9.1), such as GET (got ${describeValue(method)})`);
+        else if (method !== method.toUpperCase()) report(['routes', index, 'methods', i], `must be upper-case, methods are case-sensitive (RFC 9110 §9.1), expected ${method.toUpperCase()}`);
+      });
+    }
+    if (typeof upstream === 'string' && upstreamNames.size > 0 && !upstreamNames.has(upstream)) {
+      report(at('upstream'), `names no upstream, expected one of ${[...upstreamNames].join(', ')} (got ${describeValue(upstream)})`);
+    }
+    // JWT enforcement is not built: refusing these keeps anyone from believing a route is protected.
+    if (auth === 'jwt' || auth === 'optional') report(at('auth'), `'${auth}' is not supported by this version yet`);
+    if (Array.isArray(scopes) && scopes.length > 0) report(at('scopes'), 'scopes are not supported by this version yet');
+  });
+}
+
+/** Route paths: `/` then anything but spaces, `?` and `#`; `*` only as a final `/*` segment (a prefix). */
+export function findRoutePathProblem(path: string): string | undefined {
+  if (!path.startsWith('/')) return path === '*' ? 'must start with / (use /* to match every path)' : 'must start with /';
+  if (/[\s?#]/.test(path)) return 'must not contain spaces, ? or #';
+  const star = path.indexOf('*');
+  if (star !== -1 && (star !== path.length - 1 || !path.endsWith('/*'))) return 'may contain * only as a final /* segment';
+  return undefined;
+}
+
+const SECRET_ALGORITHMS = /^HS/;
+
+function checkAuth(auth: unknown, report: Report): void {
+  if (!isRecord(auth) || !isRecord(auth['jwt'])) return;
+  const jwt = auth['jwt'];
+  const at = (key: string): ConfigPath => ['auth', 'jwt', key];
+  const sources = (['jwksUri', 'secret', 'publicKey'] as const).filter((key) => jwt[key] !== undefined);
+  if (sources.length !== 1) {
+    report(['auth', 'jwt'], `needs exactly one key source, expected one of jwksUri, secret, publicKey (got ${sources.length === 0 ? 'none' : sources.join(' and ')})`);
+  }
+  const jwksUri = jwt['jwksUri'];
+  if (typeof jwksUri === 'string' && URL.canParse(jwksUri) && !/^https?:$/.test(new URL(jwksUri).protocol)) {
+    report(at('jwksUri'), `must be an http(s) URL (got ${describeValue(jwksUri)})`);
+  }
+  const algorithms = Array.isArray(jwt['algorithms']) ? jwt['algorithms'].filter((a): a is string => typeof a === 'string') : [];
+  // RFC 8725 §3.1: one key, one kind of algorithm, or an attacker can make a public key verify as an HMAC secret.
+  if (sources.length === 1 && algorithms.length > 0) {
+    const wantsSecret = sources[0] === 'secret';
+    const mismatched = algorithms.filter((alg) => SECRET_ALGORITHMS.test(alg) !== wantsSecret);
+    if (mismatched.length > 0) {
+      report(at('algorithms'), wantsSecret
+        ? `must all be HS256, HS384 or HS512 with a secret (got ${mismatched.join(', ')})`
+        : `must not include HMAC algorithms with ${sources[0]} (got ${mismatched.join(', ')}), expected RS*, PS*, ES* or EdDSA`);
+    }
+  }
+  const publicKey = jwt['publicKey'];
+  if (typeof publicKey === 'string' && publicKey !== '') {
+    const problem = findPublicKeyProblem(publicKey, algorithms);
+    if (problem !== undefined) report(at('publicKey'), problem);
+  }
+}
+
+const KEY_TYPES_BY_ALGORITHM: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
+  [/^RS/, ['rsa']],
+  [/^PS/, ['rsa', 'rsa-pss']],
+  [/^ES/, ['ec']],
+  [/^EdDSA$/, ['ed25519', 'ed448']],
+];
+
+function findPublicKeyProblem(pem: string, algorithms: readonly string[]): string | undefined {
+  let keyType: string | undefined;
+  try {
+    keyType = createPublicKey(pem).asymmetricKeyType;
+  } catch {
+    return 'must be a PEM public key, expected text starting with -----BEGIN PUBLIC KEY-----';
+  }
+  for (const alg of algorithms) {
+    const allowed = KEY_TYPES_BY_ALGORITHM.find(([pattern]) => pattern.test(alg))?.[1];
+    if (allowed !== undefined && !allowed.includes(keyType ?? '')) return `is a ${keyType ?? 'unknown'} key, which cannot verify ${alg}`;
+  }
+  return undefined;
+}
+
+function checkNames(config: Data, report: Report): void {
+  const cache = isRecord(config['cache']) ? config['cache'] : {};
+  const proxy = isRecord(config['proxy']) ? config['proxy'] : {};
+  const field = cache['targetedField'];
+  if (typeof field === 'string' && field !== '' && !TOKEN.test(field)) {
+    report(['cache', 'targetedField'], `must be a field name (RFC 9110 §5.1), such as cdn-cache-control (got ${describeValue(field)})`);
+  }
+  const name = cache['name'];
+  if (typeof name === 'string' && name !== '' && !SF_TOKEN.test(name)) {
+    report(['cache', 'name'], `must be a token for Cache-Status (RFC 9211 §2), such as cachet (got ${describeValue(name)})`);
+  }
+  const via = proxy['via'];
+  if (typeof via === 'string' && via !== '' && !TOKEN.test(via)) {
+    report(['proxy', 'via'], `must be a token for Via (RFC 9110 §7.6.3), such as cachet (got ${describeValue(via)})`);
+  }
+  const trusted = proxy['trustedProxies'];
+  if (Array.isArray(trusted)) {
+    trusted.forEach((entry: unknown, index) => {
+      if (typeof entry === 'string' && entry !== '' && !isIpOrCidr(entry)) {
+        report(['proxy', 'trustedProxies', index], `must be an IP address or CIDR range such as 10.0.0.0/8 or ::1 (got ${describeValue(entry)})`);
+      }
+    });
+  }
+}
+
+/** `10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`. */
+export function isIpOrCidr(text: string): boolean {
+  const [address = '', prefix, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function isRecord(value: unknown): value is Data {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,146 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/types.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { CachetError } from './errors.ts';
+import { createStore } from './cache/store/index.ts';
+import type { CacheStore, PurgeSelector } from './cache/store/types.ts';
+import { createUpstreamPool, type UpstreamPool } from './upstream/pool.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { createAdminServer } from './admin/server.ts';
+import { createListener } from './server/listener.ts';
+import { closeGracefully } from './server/shutdown.ts';
+import { createRequestHandler } from './proxy/handler.ts';
+import { createUpgradeHandler } from './proxy/upgrade.ts';
+import { createUpstreamHeaderBuilder } from './proxy/request-headers.ts';
+import { createRouteTable } from './router/route-table.ts';
+import { FillRegistry } from './cache/fills.ts';
+import { Coalescer } from './cache/coalesce.ts';
+import type { ProxyContext } from './cache/context.ts';
+import type { FetchOutcome } from './cache/origin-fetch.ts';
+
+export interface Gateway {
+  /** Starts the proxy and admin listeners; resolves with their URLs once both accept connections. */
+  listen(): Promise<{ url: string; adminUrl: string | undefined }>;
+  /** Stops accepting, drains in-flight requests up to `shutdown.drainTimeoutMs`, closes pools and the store. */
+  close(): Promise<void>;
+  /** Purges stored responses (the admin API's `POST /purge`); answers how many matched. */
+  purge(selector: PurgeSelector, soft?: boolean): Promise<number>;
+  readonly metrics: Metrics;
+  readonly store: CacheStore;
+}
+
+export interface GatewayOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+/**
+ * Assembles a gateway from a validated config: store, upstream pools with health checks, the proxy listener
+ * and the admin listener.
+ *
+ * @example
+ * const gateway = await createGateway(buildProxyConfig({ to: 'http://127.0.0.1:3000' }));
+ * const { url } = await gateway.listen();
+ */
+export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.log.level);
+  const store = createStore(config.store);
+  const metrics = createMetrics();
+  metrics.setStoreStatsSource(() => store.stats());
+
+  const pools = new Map<string, UpstreamPool>();
+  for (const [name, upstream] of Object.entries(config.upstreams)) pools.set(name, createUpstreamPool(upstream, { clock }));
+  metrics.setUpstreamHealthSource(() => [...pools.values()].map((pool) => pool.health()));
+
+  const buildUpstreamHeaders = createUpstreamHeaderBuilder(config.proxy);
+  const ctx: ProxyContext = {
+    config,
+    store,
+    clock,
+    metrics,
+    logger,
+    fills: new FillRegistry(),
+    coalescer: new Coalescer<FetchOutcome>(),
+    revalidating: new Set(),
+    buildUpstreamHeaders,
+  };
+
+  const server = createListener(config.limits, createRequestHandler(ctx, pools));
+  const table = createRouteTable(config.routes);
+  server.on('upgrade', createUpgradeHandler({
+    match(path, method) {
+      const match = table.match(path, method);
+      if (match.kind !== 'matched') return undefined;
+      const pool = pools.get(match.route.upstream);
+      return pool === undefined ? undefined : { pool, route: match.route };
+    },
+    buildUpstreamHeaders,
+    connectTimeoutMs: Math.max(...Object.values(config.upstreams).map((u) => u.timeouts.connectMs), 1000),
+  }));
+
+  const purge = async (selector: PurgeSelector, soft = false): Promise<number> => {
+    const count = await store.purge(selector, { soft, now: clock.now() });
+    if ('url' in selector || 'prefix' in selector || 'tag' in selector) ctx.fills.clear();
+    const kind = 'url' in selector ? 'url' : 'prefix' in selector ? 'prefix' : 'tag';
+    metrics.recordPurge(kind, soft, count);
+    logger.info({ selector, soft, count }, 'purge');
+    return count;
+  };
+
+  let admin: Server | undefined;
+  if (config.admin !== undefined) {
+    admin = createAdminServer({
+      token: config.admin.token,
+      purge,
+      health: () => summarizeHealth(pools),
+      metrics,
+    });
+  }
+
+  return {
+    metrics,
+    store,
+    purge,
+    async listen() {
+      const url = await listenOn(server, config.listen.host, config.listen.port);
+      const adminUrl = admin !== undefined && config.admin !== undefined ? await listenOn(admin, config.admin.host, config.admin.port) : undefined;
+      for (const pool of pools.values()) pool.start();
+      return { url, adminUrl };
+    },
+    async close() {
+      const drainMs = config.shutdown.drainTimeoutMs;
+      await Promise.all([closeGracefully(server, drainMs), admin === undefined ? undefined : closeGracefully(admin, drainMs)]);
+      await Promise.all([...pools.values()].map((pool) => pool.close()));
+      await store.close();
+    },
+  };
+}
+
+function summarizeHealth(pools: ReadonlyMap<string, UpstreamPool>): { status: 'ok' | 'degraded' | 'down'; upstreams: Array<{ name: string; healthy: number; total: number }> } {
+  const upstreams = [...pools.values()].map((pool) => {
+    const health = pool.health();
+    return { name: pool.name, healthy: health.targets.filter((t) => t.healthy).length, total: health.targets.length };
+  });
+  const down = upstreams.some((u) => u.healthy === 0);
+  const degraded = upstreams.some((u) => u.healthy < u.total);
+  return { status: down ? 'down' : degraded ? 'degraded' : 'ok', upstreams };
+}
+
+function listenOn(server: Server, host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const reason = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      reject(new CachetError('CACHET_ERR_LISTEN', `cannot listen on ${host}:${port}: ${reason}`, 500, { cause: err }));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const address = server.address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve(`http://${shownHost}:${address.port}`);
+    });
+  });
+}

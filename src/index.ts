@@ -1,0 +1,13 @@
+/**
+ * cachet's public API: build a gateway from a validated config, or load one from YAML.
+ *
+ * @example
+ * import { createGateway, loadConfigFile } from 'cachet';
+ * const gateway = await createGateway(await loadConfigFile('cachet.yaml'));
+ * await gateway.listen();
+ */
+export { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
+export { loadConfigFile, parseConfig, validateConfig, buildProxyConfig } from './config/load.ts';
+export type { Config } from './config/types.ts';
+export { CachetError, isCachetError, type CachetErrorCode } from './errors.ts';
+export type { CacheStore, EntryMeta, StoredEntry, PurgeSelector } from './cache/store/types.ts';

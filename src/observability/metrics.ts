@@ -1,0 +1,253 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type StaleReason = 'stale-while-revalidate' | 'stale-if-error' | 'max-stale';
+export type UpstreamOutcome = 'ok' | 'connect-error' | 'timeout' | 'error';
+export type PurgeKind = 'url' | 'prefix' | 'tag';
+
+export interface StoreStatsSnapshot {
+  readonly entries: number;
+  readonly bytes: number;
+  readonly evictions: number;
+}
+
+export interface UpstreamHealthSnapshot {
+  readonly name: string;
+  readonly targets: ReadonlyArray<{ readonly url: string; readonly healthy: boolean }>;
+}
+
+/** One gateway's Prometheus metrics. Record calls are cheap; derived values are computed at scrape time. */
+export interface Metrics {
+  readonly registry: Registry;
+  /**
+   * Counts one response and its latency. `cache` is the outcome label: `hit`, `stale`, `miss`, `revalidated`,
+   * `bypass`, `error`, ... (a short token from a fixed set; it becomes a label value).
+   */
+  recordRequest(route: string, method: string, status: number, cache: string, durationSec: number): void;
+  /** A request that waited on another request's upstream fetch instead of sending its own. */
+  recordCoalesced(): void;
+  recordStaleServed(reason: StaleReason): void;
+  recordUpstream(upstream: string, target: string, outcome: UpstreamOutcome, durationSec: number): void;
+  recordPurge(kind: PurgeKind, soft: boolean, count: number): void;
+  /** Read on every scrape for `cachet_store_*`. */
+  setStoreStatsSource(fn: () => StoreStatsSnapshot): void;
+  /** Read on every scrape for `cachet_upstream_healthy`. */
+  setUpstreamHealthSource(fn: () => ReadonlyArray<UpstreamHealthSnapshot>): void;
+  /** The Prometheus text exposition (version 0.0.4). */
+  render(): Promise<string>;
+}
+
+export interface MetricsOptions {
+  /** Also export prom-client's process and Node.js runtime metrics (`process_*`, `nodejs_*`). Default false. */
+  readonly collectDefault?: boolean;
+}
+
+/** Latency buckets in seconds: from a memory hit (sub-millisecond) to a slow origin. */
+export const DURATION_BUCKETS_SEC: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Labels served from storage without contacting the origin. */
+const HIT_LABELS: ReadonlySet<string> = new Set(['hit', 'stale']);
+/** Cacheable lookups that needed the origin. */
+const MISS_LABELS: ReadonlySet<string> = new Set(['miss', 'revalidated']);
+const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+type Observer = ReturnType<Histogram<string>['labels']>;
+
+interface Series {
+  readonly labels: Record<string, string>;
+  count: number;
+  readonly duration: Observer;
+}
+
+/**
+ * Creates the metrics of one gateway on its own `Registry` (never prom-client's global one, so several
+ * gateways in one process do not collide).
+ *
+ * The hot path only increments plain numbers in a series found by one `Map` lookup and observes a
+ * pre-bound histogram child; counters are copied into prom-client at scrape time through `collect()`.
+ * `cachet_cache_hit_ratio` is registered first so it heads the exposition.
+ *
+ * @example
+ * const metrics = createMetrics();
+ * metrics.recordRequest('/v1/*', 'GET', 200, 'hit', 0.0004);
+ * const text = await metrics.render();
+ */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const requests = new Map<string, Series>();
+  const upstreamRequests = new Map<string, Series>();
+  const staleServed: Record<StaleReason, number> = { 'stale-while-revalidate': 0, 'stale-if-error': 0, 'max-stale': 0 };
+  let coalesced = 0;
+  let storeStats: (() => StoreStatsSnapshot) | undefined;
+  let upstreamHealth: (() => ReadonlyArray<UpstreamHealthSnapshot>) | undefined;
+
+  const countLookups = (labels: ReadonlySet<string>): number => {
+    let total = 0;
+    for (const series of requests.values()) if (labels.has(series.labels['cache'] ?? '')) total += series.count;
+    return total;
+  };
+
+  new Gauge({
+    name: 'cachet_cache_hit_ratio',
+    help: 'Share of cacheable lookups answered from storage since start: (hit + stale) / (hit + stale + miss + revalidated); 0 before any.',
+    registers: [registry],
+    collect() {
+      const hits = countLookups(HIT_LABELS);
+      const lookups = hits + countLookups(MISS_LABELS);
+      this.set(lookups === 0 ? 0 : hits / lookups);
+    },
+  });
+  new Counter({
+    name: 'cachet_requests_total',
+    help: 'Responses sent, by route, method, status and cache outcome.',
+    labelNames: ['route', 'method', 'status', 'cache'],
+    registers: [registry],
+    collect() { copySeries(this, requests); },
+  });
+  new Counter({
+    name: 'cachet_cache_hits_total',
+    help: 'Cacheable lookups answered from storage (hit or stale).',
+    registers: [registry],
+    collect() { setTotal(this, countLookups(HIT_LABELS)); },
+  });
+  new Counter({
+    name: 'cachet_cache_misses_total',
+    help: 'Cacheable lookups that needed the origin (miss or revalidated).',
+    registers: [registry],
+    collect() { setTotal(this, countLookups(MISS_LABELS)); },
+  });
+  const requestDuration = new Histogram({
+    name: 'cachet_request_duration_seconds',
+    help: 'Time from request to response end, by route and cache outcome.',
+    labelNames: ['route', 'cache'],
+    buckets: [...DURATION_BUCKETS_SEC],
+    registers: [registry],
+  });
+  new Counter({
+    name: 'cachet_coalesced_requests_total',
+    help: 'Requests that waited on another request\'s upstream fetch.',
+    registers: [registry],
+    collect() { setTotal(this, coalesced); },
+  });
+  new Counter({
+    name: 'cachet_stale_served_total',
+    help: 'Stale responses served, by the rule that allowed it.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, count] of Object.entries(staleServed)) this.inc({ reason }, count);
+    },
+  });
+  new Counter({
+    name: 'cachet_upstream_requests_total',
+    help: 'Requests sent to upstream targets, by outcome.',
+    labelNames: ['upstream', 'target', 'outcome'],
+    registers: [registry],
+    collect() { copySeries(this, upstreamRequests); },
+  });
+  const upstreamDuration = new Histogram({
+    name: 'cachet_upstream_duration_seconds',
+    help: 'Time to an upstream response head (or failure), by upstream.',
+    labelNames: ['upstream'],
+    buckets: [...DURATION_BUCKETS_SEC],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'cachet_upstream_healthy',
+    help: '1 when the target is healthy (active and passive checks), else 0.',
+    labelNames: ['upstream', 'target'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const upstream of upstreamHealth?.() ?? []) {
+        for (const target of upstream.targets) this.set({ upstream: upstream.name, target: target.url }, target.healthy ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'cachet_store_bytes',
+    help: 'Bytes held by the cache store.',
+    registers: [registry],
+    collect() { this.set(storeStats?.().bytes ?? 0); },
+  });
+  new Gauge({
+    name: 'cachet_store_entries',
+    help: 'Responses held by the cache store.',
+    registers: [registry],
+    collect() { this.set(storeStats?.().entries ?? 0); },
+  });
+  new Counter({
+    name: 'cachet_store_evictions_total',
+    help: 'Entries the store evicted to stay within its size.',
+    registers: [registry],
+    collect() { setTotal(this, storeStats?.().evictions ?? 0); },
+  });
+  const purges = new Counter({
+    name: 'cachet_purges_total',
+    help: 'Purge requests, by selector kind and softness.',
+    labelNames: ['kind', 'soft'],
+    registers: [registry],
+  });
+  const purgedEntries = new Counter({
+    name: 'cachet_purged_entries_total',
+    help: 'Entries removed or marked stale by purges.',
+    registers: [registry],
+  });
+
+  if (options.collectDefault === true) collectDefaultMetrics({ register: registry });
+
+  return {
+    registry,
+    recordRequest(route, method, status, cache, durationSec) {
+      const key = `${route}\0${method}\0${status}\0${cache}`;
+      let series = requests.get(key);
+      if (series === undefined) {
+        // Methods outside the standard set share one label value, so odd methods cannot grow the series count.
+        const methodLabel = KNOWN_METHODS.has(method) ? method : 'OTHER';
+        series = { labels: { route, method: methodLabel, status: String(status), cache }, count: 0, duration: requestDuration.labels(route, cache) };
+        requests.set(key, series);
+      }
+      series.count++;
+      series.duration.observe(durationSec);
+    },
+    recordCoalesced() {
+      coalesced++;
+    },
+    recordStaleServed(reason) {
+      staleServed[reason]++;
+    },
+    recordUpstream(upstream, target, outcome, durationSec) {
+      const key = `${upstream}\0${target}\0${outcome}`;
+      let series = upstreamRequests.get(key);
+      if (series === undefined) {
+        series = { labels: { upstream, target, outcome }, count: 0, duration: upstreamDuration.labels(upstream) };
+        upstreamRequests.set(key, series);
+      }
+      series.count++;
+      series.duration.observe(durationSec);
+    },
+    recordPurge(kind, soft, count) {
+      purges.inc({ kind, soft: soft ? 'true' : 'false' });
+      if (count > 0) purgedEntries.inc(count);
+    },
+    setStoreStatsSource(fn) {
+      storeStats = fn;
+    },
+    setUpstreamHealthSource(fn) {
+      upstreamHealth = fn;
+    },
+    render() {
+      return registry.metrics();
+    },
+  };
+}
+
+function copySeries(counter: Counter<string>, series: ReadonlyMap<string, Series>): void {
+  counter.reset();
+  for (const { labels, count } of series.values()) counter.inc(labels, count);
+}
+
+function setTotal(counter: Counter, total: number): void {
+  counter.reset();
+  counter.inc(total);
+}

@@ -1,0 +1,21 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RouteConfig } from '../config/types.ts';
+import type { UpstreamPool } from '../upstream/pool.ts';
+
+/** One client request as the proxy sees it once it is framed, normalised and routed. */
+export interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  /** Normalised path plus the query as received. */
+  readonly path: string;
+  readonly route: RouteConfig;
+  readonly pool: UpstreamPool;
+  /** The upstream's retry budget for idempotent requests. */
+  readonly retries: number;
+  readonly requestId: string;
+  /** `performance.now()` at arrival, for the latency histogram. */
+  readonly startedAt: number;
+  /** The request body stream, or null when the request has none. */
+  readonly body: import('node:stream').Readable | null;
+}

@@ -1,0 +1,112 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { RouteConfig } from '../config/types.ts';
+import type { ProxyContext } from '../cache/context.ts';
+import type { UpstreamPool } from '../upstream/pool.ts';
+import type { Exchange } from './exchange.ts';
+import { handleCacheable, type CacheLabel } from '../cache/cache-handler.ts';
+import { forwardUncached } from './pass-through.ts';
+import { checkRequestFraming } from './framing.ts';
+import { normalizeRequestTarget } from './normalize-path.ts';
+import { createRouteTable } from '../router/route-table.ts';
+import { resolveRequestId } from '../observability/request-id.ts';
+import { hasRequestBody, limitRequestBody } from './request-body.ts';
+import { parseContentLength } from '../cache/origin-fetch.ts';
+import { sendProblem } from '../server/problem.ts';
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+interface RoutedUpstream {
+  readonly pool: UpstreamPool;
+  readonly retries: number;
+}
+
+/**
+ * The gateway's request entry point: framing checks (RFC 9112 §6), path normalisation, routing, size limits,
+ * then the cache (GET/HEAD on caching routes) or a plain forward.
+ */
+export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<string, UpstreamPool>): RequestHandler {
+  const { config } = ctx;
+  const table = createRouteTable(config.routes);
+  const upstreamOf = new Map<RouteConfig, RoutedUpstream>();
+  for (const route of config.routes) {
+    const pool = pools.get(route.upstream);
+    const upstream = config.upstreams[route.upstream];
+    if (pool === undefined || upstream === undefined) throw new Error(`route ${route.path} names unknown upstream ${route.upstream}`);
+    upstreamOf.set(route, { pool, retries: upstream.retries });
+  }
+  const cacheEnabled = config.cache.enabled;
+  const maxBodyBytes = config.limits.maxBodyBytes;
+
+  return function handleRequest(req, res) {
+    const startedAt = performance.now();
+    const requestId = resolveRequestId(req.headers['x-request-id']);
+    const method = req.method ?? 'GET';
+
+    const framing = checkRequestFraming(req.httpVersion, req.rawHeaders);
+    if (!framing.ok) return reject(res, requestId, 400, 'CACHET_ERR_REQUEST_MALFORMED', 'Bad Request', framing.reason, true);
+    const target = normalizeRequestTarget(req.url ?? '');
+    if (!target.ok) return reject(res, requestId, 400, 'CACHET_ERR_REQUEST_PATH', 'Bad Request', target.reason, false);
+
+    const match = table.match(target.path, method);
+    if (match.kind === 'not-found') return reject(res, requestId, 404, 'CACHET_ERR_ROUTE_NOT_FOUND', 'Not Found', 'No route matches this path.', false);
+    if (match.kind === 'method-not-allowed') {
+      sendProblem(res, 405, 'CACHET_ERR_ROUTE_METHOD', 'Method Not Allowed', `${method} is not allowed here.`, { allow: match.allow.join(', '), 'x-request-id': requestId });
+      return;
+    }
+
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && (parseContentLength(declared) ?? 0) > maxBodyBytes) {
+      return reject(res, requestId, 413, 'CACHET_ERR_REQUEST_BODY_TOO_LARGE', 'Content Too Large', `The request body exceeds ${maxBodyBytes} bytes.`, true);
+    }
+    let body = null;
+    if (hasRequestBody(req)) {
+      // 100-continue is answered here, once the request passed every check (RFC 9110 §10.1.1).
+      if (req.headers.expect !== undefined && req.headers.expect.toLowerCase() === '100-continue') res.writeContinue();
+      body = declared === undefined ? limitRequestBody(req, maxBodyBytes) : req;
+    }
+
+    const route = match.route;
+    const routed = upstreamOf.get(route) as RoutedUpstream;
+    const ex: Exchange = {
+      req,
+      res,
+      method,
+      path: target.path === '*' ? '*' : target.path + target.query,
+      route,
+      pool: routed.pool,
+      retries: routed.retries,
+      requestId,
+      startedAt,
+      body,
+    };
+
+    let label: CacheLabel | Promise<CacheLabel>;
+    if (method === 'GET' || method === 'HEAD') {
+      label = cacheEnabled && route.cache ? handleCacheable(ctx, ex) : forwardUncached(ctx, ex, 'bypass');
+    } else {
+      label = forwardUncached(ctx, ex, 'method');
+    }
+    if (typeof label === 'string') {
+      ctx.metrics.recordRequest(route.path, method, res.statusCode, label, (performance.now() - startedAt) / 1000);
+    } else {
+      label.then(
+        (settled) => ctx.metrics.recordRequest(route.path, method, res.statusCode, settled, (performance.now() - startedAt) / 1000),
+        (err: unknown) => {
+          ctx.logger.error({ err, requestId }, 'request failed');
+          if (!res.headersSent) sendProblem(res, 500, 'CACHET_ERR_UPSTREAM_RESPONSE', 'Internal Server Error', 'The gateway failed to handle the request.', { 'x-request-id': requestId });
+          else res.destroy();
+        },
+      );
+    }
+  };
+}
+
+function reject(res: ServerResponse, requestId: string, status: number, code: Parameters<typeof sendProblem>[2], title: string, detail: string, close: boolean): void {
+  const headers: Record<string, string> = { 'x-request-id': requestId };
+  if (close) {
+    headers['connection'] = 'close';
+    res.shouldKeepAlive = false;
+  }
+  sendProblem(res, status, code, title, detail, headers);
+}

@@ -1,0 +1,49 @@
+import type { IncomingMessage } from 'node:http';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { CachetError } from '../errors.ts';
+
+/** Whether the request carries a body (RFC 9112 §6.3): a Transfer-Encoding or a non-zero Content-Length. */
+export function hasRequestBody(req: IncomingMessage): boolean {
+  const headers = req.headers;
+  if (headers['transfer-encoding'] !== undefined) return true;
+  const length = headers['content-length'];
+  return length !== undefined && length !== '0';
+}
+
+/** Counts bytes as they stream upstream and fails the stream past the limit (→ 413 when nothing was answered yet). */
+export class BodyLimiter extends Transform {
+  readonly maxBytes: number;
+  received = 0;
+  exceeded = false;
+
+  constructor(maxBytes: number) {
+    super();
+    this.maxBytes = maxBytes;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.received += chunk.length;
+    if (this.received > this.maxBytes) {
+      this.exceeded = true;
+      callback(new CachetError('CACHET_ERR_REQUEST_BODY_TOO_LARGE', `request body exceeds ${this.maxBytes} bytes`, 413));
+      return;
+    }
+    callback(null, chunk);
+  }
+}
+
+/**
+ * The stream to send upstream: the request itself when its declared length is within the limit (undici checks
+ * the length), or a limiter for chunked bodies. Null without a body.
+ */
+export function prepareRequestBody(req: IncomingMessage): Readable | null {
+  if (!hasRequestBody(req)) return null;
+  return req;
+}
+
+export function limitRequestBody(req: IncomingMessage, maxBytes: number): BodyLimiter {
+  const limiter = new BodyLimiter(maxBytes);
+  req.pipe(limiter);
+  req.once('error', (err) => limiter.destroy(err));
+  return limiter;
+}

@@ -1,0 +1,51 @@
+import type { IncomingMessage } from 'node:http';
+import type { ProxyConfig } from '../config/types.ts';
+import { stripHopByHop } from './hop-by-hop.ts';
+import { createForwardedHeaders } from './forwarded.ts';
+import { appendVia } from './response-headers.ts';
+import { propagateTraceparent } from '../observability/trace-context.ts';
+import type { HeaderRecord } from './upstream-request.ts';
+
+/** Request fields the cache removes when it asks the origin for a full response it may store. */
+const CLIENT_CONDITIONALS = ['if-none-match', 'if-modified-since', 'if-range'] as const;
+
+export type UpstreamHeaderBuilder = (req: IncomingMessage, requestId: string) => HeaderRecord;
+
+/**
+ * Builds the fields sent upstream: hop-by-hop fields removed (RFC 9110 §7.6.1), `Expect` handled here
+ * (100-continue is answered by the gateway), X-Forwarded-* set from the connection, `Via` appended,
+ * X-Request-ID and W3C trace context propagated.
+ */
+export function createUpstreamHeaderBuilder(config: ProxyConfig): UpstreamHeaderBuilder {
+  const forwardedFor = createForwardedHeaders(config.trustedProxies);
+  return (req, requestId) => {
+    const headers = stripHopByHop(req.headers as HeaderRecord);
+    delete headers['expect'];
+    delete headers['forwarded'];
+    delete headers['x-forwarded-for'];
+    delete headers['x-forwarded-proto'];
+    delete headers['x-forwarded-host'];
+    const socket = req.socket;
+    const forwarded = forwardedFor({
+      remoteAddress: socket.remoteAddress,
+      encrypted: (socket as { encrypted?: boolean }).encrypted === true,
+      host: req.headers.host,
+      headers: req.headers as HeaderRecord,
+    });
+    headers['x-forwarded-for'] = forwarded['x-forwarded-for'];
+    headers['x-forwarded-proto'] = forwarded['x-forwarded-proto'];
+    if (forwarded['x-forwarded-host'] !== undefined) headers['x-forwarded-host'] = forwarded['x-forwarded-host'];
+    headers['x-request-id'] = requestId;
+    const trace = propagateTraceparent(req.headers.traceparent, req.headers.tracestate);
+    headers['traceparent'] = trace.traceparent;
+    if (trace.tracestate === undefined) delete headers['tracestate'];
+    else headers['tracestate'] = trace.tracestate;
+    appendVia(headers, config.via);
+    return headers;
+  };
+}
+
+/** Removes the client's own validators so the origin answers with a full, storable response. */
+export function removeClientConditionals(headers: HeaderRecord): void {
+  for (const name of CLIENT_CONDITIONALS) delete headers[name];
+}

@@ -1,0 +1,57 @@
+import { pipeline } from 'node:stream';
+import type { Exchange } from './exchange.ts';
+import type { ProxyContext } from '../cache/context.ts';
+import type { UpstreamFailure, UpstreamResponse } from './upstream-request.ts';
+import { buildClientHeaders } from './response-headers.ts';
+import { sendProblem } from '../server/problem.ts';
+
+/** Streams an upstream response to the client: hop-by-hop fields removed, Via, Cache-Status and X-Request-ID added. */
+export function sendUpstreamResponse(ctx: ProxyContext, ex: Exchange, upstream: UpstreamResponse, cacheStatus: string): void {
+  const headers = buildClientHeaders(upstream.headers, { via: ctx.config.proxy.via, forwardTagHeaders: ctx.config.cache.forwardTagHeaders });
+  headers['cache-status'] = cacheStatus;
+  headers['x-request-id'] = ex.requestId;
+  const { res } = ex;
+  res.writeHead(upstream.status, headers as Record<string, string | string[]>);
+  if (ex.method === 'HEAD' || upstream.status === 204 || upstream.status === 304) {
+    upstream.body.resume();
+    res.end();
+    return;
+  }
+  pipeline(upstream.body, res, (err) => {
+    // A client that went away, or an origin that broke mid-body: the socket is destroyed so the client sees a truncated response.
+    if (err) res.destroy();
+  });
+}
+
+/** Discards an upstream body the client will not see. */
+export function discardUpstreamBody(upstream: UpstreamResponse): void {
+  upstream.body.on('error', () => {});
+  upstream.body.resume();
+}
+
+/** Maps an upstream failure to an RFC 9457 problem: 503 no healthy target, 504 timeout, 502 otherwise. */
+export function sendUpstreamFailure(ex: Exchange, failure: UpstreamFailure, cacheStatus: string): void {
+  const { res } = ex;
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const extra = { 'cache-status': cacheStatus, 'x-request-id': ex.requestId };
+  switch (failure.kind) {
+    case 'aborted':
+      res.destroy();
+      return;
+    case 'unavailable':
+      sendProblem(res, 503, 'CACHET_ERR_UPSTREAM_UNAVAILABLE', 'Service Unavailable', 'No healthy upstream target is available.', { ...extra, 'retry-after': '1' });
+      return;
+    case 'timeout':
+      sendProblem(res, 504, 'CACHET_ERR_UPSTREAM_TIMEOUT', 'Gateway Timeout', 'The upstream did not answer in time.', extra);
+      return;
+    case 'connect':
+      sendProblem(res, 502, 'CACHET_ERR_UPSTREAM_CONNECT', 'Bad Gateway', 'The upstream could not be reached.', extra);
+      return;
+    case 'other':
+      sendProblem(res, 502, 'CACHET_ERR_UPSTREAM_RESPONSE', 'Bad Gateway', 'The upstream failed to answer.', extra);
+      return;
+  }
+}

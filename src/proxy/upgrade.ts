@@ -1,0 +1,70 @@
+import net from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { RouteConfig } from '../config/types.ts';
+import type { UpstreamPool } from '../upstream/pool.ts';
+import type { UpstreamHeaderBuilder } from './request-headers.ts';
+import { normalizeRequestTarget } from './normalize-path.ts';
+import { checkRequestFraming } from './framing.ts';
+import { resolveRequestId } from '../observability/request-id.ts';
+
+export interface UpgradeDeps {
+  match(path: string, method: string): { pool: UpstreamPool; route: RouteConfig } | undefined;
+  buildUpstreamHeaders: UpstreamHeaderBuilder;
+  connectTimeoutMs: number;
+}
+
+/**
+ * `Upgrade` (WebSocket and others) pass-through (RFC 9110 §7.8): the request is routed like any other, sent to a
+ * healthy target with the gateway's forwarding fields, and once the target answers, bytes flow both ways untouched.
+ */
+export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const framing = checkRequestFraming(req.httpVersion, req.rawHeaders);
+    const target = normalizeRequestTarget(req.url ?? '');
+    if (!framing.ok || !target.ok) return refuse(socket, 400, 'Bad Request');
+    const routed = deps.match(target.path, req.method ?? 'GET');
+    if (routed === undefined) return refuse(socket, 404, 'Not Found');
+    const upstream = routed.pool.pick();
+    if (upstream === undefined) return refuse(socket, 503, 'Service Unavailable');
+
+    const headers = deps.buildUpstreamHeaders(req, resolveRequestId(req.headers['x-request-id']));
+    // The upgrade fields are hop-by-hop, so they were stripped; restore the ones this hop asks for.
+    headers['connection'] = 'upgrade';
+    headers['upgrade'] = req.headers.upgrade;
+    const url = new URL(upstream.origin);
+    const lines = [`${req.method} ${target.path}${target.query} HTTP/1.1`];
+    for (const [name, value] of Object.entries(headers)) {
+      if (value === undefined) continue;
+      for (const item of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${item}`);
+    }
+    routed.pool.begin(upstream);
+    const connection = net.connect({ host: url.hostname, port: Number(url.port || 80) });
+    connection.setTimeout(deps.connectTimeoutMs, () => connection.destroy(new Error('connect timeout')));
+    let released = false;
+    const release = (outcome: 'ok' | 'connect-error'): void => {
+      if (released) return;
+      released = true;
+      routed.pool.end(upstream, outcome);
+    };
+    connection.once('connect', () => {
+      connection.setTimeout(0);
+      connection.write(lines.join('\r\n') + '\r\n\r\n');
+      if (head.length > 0) connection.write(head);
+      connection.pipe(socket);
+      socket.pipe(connection);
+    });
+    connection.on('error', () => {
+      release('connect-error');
+      if (!socket.destroyed && connection.bytesRead === 0) refuse(socket, 502, 'Bad Gateway');
+      else socket.destroy();
+    });
+    connection.on('close', () => { release('ok'); socket.destroy(); });
+    socket.on('close', () => connection.destroy());
+  };
+}
+
+function refuse(socket: Duplex, status: number, title: string): void {
+  socket.end(`HTTP/1.1 ${status} ${title}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+}

@@ -1,0 +1,65 @@
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { LimitsConfig } from '../config/types.ts';
+
+/**
+ * The client-facing HTTP/1.1 listener with the configured limits. Node's parser enforces the header size
+ * (→ 431) and rejects malformed framing (→ 400); those answers are written here as problem+json,
+ * because no request object exists yet.
+ */
+export function createListener(limits: LimitsConfig, onRequest: http.RequestListener): http.Server {
+  const server = http.createServer({
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Strict parsing: lenient parsers are how smuggling starts (RFC 9112 §11.2).
+    insecureHTTPParser: false,
+    requireHostHeader: true,
+    joinDuplicateHeaders: false,
+  }, onRequest);
+  // 100-continue is answered by the request handler after its checks, so a too-large body is refused before it is sent.
+  server.on('checkContinue', (req, res) => server.emit('request', req, res));
+  server.on('clientError', answerClientError);
+  return server;
+}
+
+function answerClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Duplex): void {
+  if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage !== undefined && (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  let status = 400;
+  let title = 'Bad Request';
+  let code = 'CACHET_ERR_REQUEST_MALFORMED';
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    title = 'Request Header Fields Too Large';
+    code = 'CACHET_ERR_REQUEST_HEADERS_TOO_LARGE';
+  } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    title = 'Request Timeout';
+  } else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail: describeParseError(err), code });
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+function describeParseError(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW': return 'The request header section is too large.';
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH': return 'Content-Length and Transfer-Encoding cannot be combined.';
+    case 'HPE_INVALID_TRANSFER_ENCODING': return 'Invalid Transfer-Encoding.';
+    case 'HPE_INVALID_CONTENT_LENGTH': return 'Invalid Content-Length.';
+    case 'HPE_INVALID_HEADER_TOKEN': return 'Invalid header field.';
+    case 'HPE_INVALID_METHOD': return 'Invalid request method.';
+    case 'HPE_INVALID_URL': return 'Invalid request target.';
+    case 'HPE_INVALID_VERSION': return 'Invalid HTTP version.';
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW': return 'Chunk extensions too large.';
+    default: return 'The request could not be parsed.';
+  }
+}

@@ -1,0 +1,164 @@
+import { systemClock, type Clock } from '../clock.ts';
+import type { HealthCheckConfig, UpstreamConfig } from '../config/types.ts';
+import { applyProbeResult, createActiveHealthChecker, type ActiveHealthChecker, type ProbeResult } from './active-health.ts';
+import { selectBalancer } from './balancers.ts';
+import { applyPassiveOutcome, isEjected, type DispatchOutcome } from './passive-health.ts';
+import { PoolTarget, type Target } from './target.ts';
+
+export type { Target } from './target.ts';
+export type { DispatchOutcome } from './passive-health.ts';
+
+/** A named set of origin servers behind one balancer, with active and passive health. */
+export interface UpstreamPool {
+  readonly name: string;
+  readonly targets: readonly Target[];
+  /** A healthy target not in `exclude`, per the balancer; undefined when none is (the gateway answers 503). */
+  pick(exclude?: ReadonlySet<Target>): Target | undefined;
+  /** Call right before dispatching to `target`, so least-connections and half-open trials see the request. */
+  begin(target: Target): void;
+  /** Call exactly once per `begin`, when the response has ended or the dispatch failed. */
+  end(target: Target, outcome: DispatchOutcome): void;
+  health(): UpstreamHealth;
+  /** Starts active health checks, if configured. Timers are `unref`ed. */
+  start(): void;
+  /** Stops health checks and closes every dispatcher once its in-flight requests finish. */
+  close(): Promise<void>;
+}
+
+export interface UpstreamHealth {
+  readonly name: string;
+  /** Targets currently healthy. */
+  readonly healthy: number;
+  readonly targets: readonly TargetHealth[];
+}
+
+export interface TargetHealth {
+  readonly url: string;
+  readonly healthy: boolean;
+  readonly inflight: number;
+  /** Consecutive connect failures seen by passive health. */
+  readonly consecutiveFailures: number;
+  /** `connect-error`, `timeout`, `error`, or `health check: <reason>`. */
+  readonly lastError?: string;
+  readonly lastErrorAt?: number;
+  /** Present while the target is passively ejected. */
+  readonly ejectedUntil?: number;
+  /** Present when active checks are configured. */
+  readonly probe?: { readonly healthy: boolean; readonly consecutiveSuccesses: number; readonly consecutiveFailures: number };
+}
+
+export interface UpstreamPoolOptions {
+  /** Time source for passive ejection (active checks run on real timers). */
+  readonly clock?: Clock;
+  /** Called when a target's combined health flips; must not throw. */
+  readonly onHealthChange?: (target: Target, healthy: boolean) => void;
+}
+
+/**
+ * Creates the pool for one `upstreams.<name>` entry: one keep-alive undici `Pool` per target.
+ * Nothing runs in the background until `start()`.
+ *
+ * @example
+ * ```ts
+ * const pool = createUpstreamPool(config.upstreams.api);
+ * pool.start();
+ * const target = pool.pick();
+ * if (target === undefined) return respond503();
+ * pool.begin(target);
+ * // ... dispatch, then pool.end(target, 'ok') when the body has ended
+ * ```
+ */
+export function createUpstreamPool(config: UpstreamConfig, options: UpstreamPoolOptions = {}): UpstreamPool {
+  const clock = options.clock ?? systemClock;
+  const onHealthChange = options.onHealthChange;
+  const owner = {};
+  const targets = Object.freeze(config.targets.map((url) => new PoolTarget(url, config, clock, owner)));
+  const balance = selectBalancer(config.balancer);
+  let cursor = 0;
+  let checker: ActiveHealthChecker | undefined;
+  let closing: Promise<void> | undefined;
+
+  // Set per `pick` so the eligibility predicate is created once, not per call.
+  let pickAt = 0;
+  let pickExclude: ReadonlySet<Target> | undefined;
+  const isEligible = (target: PoolTarget): boolean =>
+    syncHealth(target, pickAt) && target.canTakeRequestAt(pickAt) && pickExclude?.has(target) !== true;
+
+  /** Reports a flip of the combined view; ejections run out lazily, so this runs wherever health is read. */
+  function syncHealth(target: PoolTarget, nowAt: number): boolean {
+    const healthy = target.isHealthyAt(nowAt);
+    if (healthy !== target.reportedHealthy) {
+      target.reportedHealthy = healthy;
+      onHealthChange?.(target, healthy);
+    }
+    return healthy;
+  }
+
+  function resolveOwnTarget(target: Target): PoolTarget {
+    if (target instanceof PoolTarget && target.owner === owner) return target;
+    throw new TypeError(`target ${target.url} does not belong to upstream "${config.name}"`);
+  }
+
+  function recordProbe(target: PoolTarget, result: ProbeResult, healthCheck: HealthCheckConfig): void {
+    const nowAt = clock.now();
+    target.probe = applyProbeResult(target.probe, result.ok, healthCheck);
+    if (!result.ok) target.recordError(`health check: ${result.reason}`, nowAt);
+    syncHealth(target, nowAt);
+  }
+
+  return {
+    name: config.name,
+    targets,
+    pick(exclude) {
+      pickAt = clock.now();
+      pickExclude = exclude;
+      const index = balance(targets, cursor, isEligible);
+      pickExclude = undefined;
+      if (index === -1) return undefined;
+      cursor = index + 1;
+      return targets[index];
+    },
+    begin(target) {
+      resolveOwnTarget(target).inflight++;
+    },
+    end(target, outcome) {
+      const poolTarget = resolveOwnTarget(target);
+      const nowAt = clock.now();
+      if (poolTarget.inflight > 0) poolTarget.inflight--;
+      poolTarget.passive = applyPassiveOutcome(poolTarget.passive, outcome, config.passiveHealth, nowAt);
+      if (outcome !== 'ok') poolTarget.recordError(outcome, nowAt);
+      syncHealth(poolTarget, nowAt);
+    },
+    health() {
+      const nowAt = clock.now();
+      let healthyCount = 0;
+      const reports = targets.map((target): TargetHealth => {
+        const healthy = syncHealth(target, nowAt);
+        if (healthy) healthyCount++;
+        return {
+          url: target.url,
+          healthy,
+          inflight: target.inflight,
+          consecutiveFailures: target.passive.consecutiveFailures,
+          ...(target.lastError !== undefined && { lastError: target.lastError, lastErrorAt: target.lastErrorAt }),
+          ...(isEjected(target.passive, nowAt) && { ejectedUntil: target.passive.ejectedUntil }),
+          ...(config.healthCheck !== undefined && { probe: { ...target.probe } }),
+        };
+      });
+      return { name: config.name, healthy: healthyCount, targets: reports };
+    },
+    start() {
+      const healthCheck = config.healthCheck;
+      if (healthCheck === undefined || checker !== undefined || closing !== undefined) return;
+      checker = createActiveHealthChecker(targets, healthCheck, (target, result) => recordProbe(target, result, healthCheck));
+      checker.start();
+    },
+    close() {
+      closing ??= (async () => {
+        await checker?.close();
+        await Promise.all(targets.map((target) => target.dispatcher.close()));
+      })();
+      return closing;
+    },
+  };
+}
