@@ -70,7 +70,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const server = createListener(config.limits, createRequestHandler(ctx, pools));
   const table = createRouteTable(config.routes);
-  server.on('upgrade', createUpgradeHandler({
+  const upgrades = createUpgradeHandler({
     match(path, method) {
       const match = table.match(path, method);
       if (match.kind !== 'matched') return undefined;
@@ -79,7 +79,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
     buildUpstreamHeaders,
     connectTimeoutMs: Math.max(...Object.values(config.upstreams).map((u) => u.timeouts.connectMs), 1000),
-  }));
+  });
+  server.on('upgrade', upgrades.handle);
 
   const purge = async (selector: PurgeSelector, soft = false): Promise<number> => {
     const count = await store.purge(selector, { soft, now: clock.now() });
@@ -112,7 +113,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
     async close() {
       const drainMs = config.shutdown.drainTimeoutMs;
+      const cutTunnels = setTimeout(() => upgrades.destroyAll(), drainMs);
+      cutTunnels.unref();
       await Promise.all([closeGracefully(server, drainMs), admin === undefined ? undefined : closeGracefully(admin, drainMs)]);
+      clearTimeout(cutTunnels);
       await Promise.all([...pools.values()].map((pool) => pool.close()));
       await store.close();
     },

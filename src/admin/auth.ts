@@ -30,10 +30,13 @@ export function formatBearerChallenge(check: Exclude<BearerCheck, 'ok'>): string
   return check === 'invalid' ? `Bearer realm="${ADMIN_REALM}", error="invalid_token"` : `Bearer realm="${ADMIN_REALM}"`;
 }
 
-/** The token68 of a `Bearer` credential (RFC 6750 §2.1), or undefined when the field holds none. */
+/**
+ * The credentials of a `Bearer` field, or undefined when the field holds none. RFC 6750 §2.1 limits them to
+ * token68, but the configured token may use any visible ASCII, so any run of VCHAR is taken and compared.
+ */
 export function extractBearerToken(authorization: string | undefined): string | undefined {
   if (authorization === undefined) return undefined;
-  const match = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization);
+  const match = /^bearer +([\x21-\x7e]+) *$/i.exec(authorization);
   return match?.[1];
 }
 

@@ -6,6 +6,7 @@ import { computeFreshnessLifetime, computeInitialAge } from './freshness.ts';
 import { buildStoredPolicy } from './usability.ts';
 import { selectStoredHeaders } from './stored-headers.ts';
 import { parseCacheTags } from './tags.ts';
+import { formatHttpDate } from './http-date.ts';
 
 export interface EntryMetaInput {
   readonly key: string;
@@ -30,12 +31,15 @@ export function buildEntryMeta(input: EntryMetaInput, config: CacheConfig): Entr
   const policy = buildStoredPolicy(input.directives, heuristic);
   const staleAt = input.responseAt + (lifetimeSec - initialAgeSec) * 1000;
   const keepSec = Math.max(policy.staleWhileRevalidateSec, policy.staleIfErrorSec, config.keepStaleSec);
+  const headers = selectStoredHeaders(input.headers, input.directives);
+  // RFC 9110 §6.6.1: a recipient with a clock adds Date when the origin sent none.
+  if (headers['date'] === undefined) headers['date'] = formatHttpDate(input.responseAt);
   return Object.freeze({
     key: input.key,
     variantKey: input.variantKey,
     varyFields: input.varyFields,
     status: input.status,
-    headers: Object.freeze(selectStoredHeaders(input.headers, input.directives)),
+    headers: Object.freeze(headers),
     requestAt: input.requestAt,
     responseAt: input.responseAt,
     initialAgeSec,

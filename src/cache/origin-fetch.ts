@@ -2,7 +2,7 @@ import type { Exchange } from '../proxy/exchange.ts';
 import type { ProxyContext } from './context.ts';
 import type { EntryMeta, StoredEntry } from './store/types.ts';
 import type { RequestDirectives } from './cache-control.ts';
-import { selectResponseDirectives } from './cache-control.ts';
+import { selectResponseDirectives, parseRequestDirectives } from './cache-control.ts';
 import { decideStorability } from './storability.ts';
 import { parseVary, buildVariantKey } from './vary.ts';
 import { buildValidationHeaders, selectEntriesToFreshen, freshenStoredHeaders } from './conditional.ts';
@@ -11,6 +11,8 @@ import { GrowingBody } from './growing-body.ts';
 import type { Fill } from './fills.ts';
 import { removeClientConditionals } from '../proxy/request-headers.ts';
 import { sendUpstream, type UpstreamFailure, type UpstreamResponse } from '../proxy/upstream-request.ts';
+
+const NO_REQUEST_DIRECTIVES = parseRequestDirectives({});
 
 export type FetchOutcome =
   /** A storable response, streaming into the cache; readers share its chunks. */
@@ -120,10 +122,17 @@ async function freshen(ctx: ProxyContext, upstream: UpstreamResponse, validation
     const entry = validation.variants.find((v) => v.meta === meta);
     if (entry === undefined) continue;
     const refreshed = freshenEntry(ctx, entry, upstream, requestAt, responseAt);
-    await ctx.store.put(refreshed.meta, refreshed.body);
+    if (isStillStorable(ctx, refreshed.meta)) await ctx.store.put(refreshed.meta, refreshed.body);
+    else await ctx.store.delete(refreshed.meta.key);
     if (entry === validation.selected) selected = refreshed;
   }
   return selected;
+}
+
+/** A 304 may change the stored directives (e.g. to no-store or private): then the response must go (RFC 9111 §3). */
+function isStillStorable(ctx: ProxyContext, meta: EntryMeta): boolean {
+  const { directives } = selectResponseDirectives(meta.headers, ctx.config.cache.targetedField);
+  return decideStorability({ method: 'GET', status: meta.status, requestDirectives: NO_REQUEST_DIRECTIVES, hasAuthorization: false, directives, headers: meta.headers }).storable;
 }
 
 /** RFC 9111 §3.2 and §4.3.4: stored fields updated from the 304, freshness computed anew from the merged fields. */

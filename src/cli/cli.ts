@@ -7,9 +7,10 @@ import { formatByteSize } from '../config/units.ts';
 import { parseArgs, parsePort, type CommandName } from './args.ts';
 import { formatCommandHelp, formatGeneralHelp, readVersion } from './help.ts';
 import { describeError, type CliIo } from './io.ts';
-import { serveGateway, type SignalTarget } from './serve.ts';
+import { serveGateway, type ServeDeps } from './serve.ts';
 
 export type { CliIo } from './io.ts';
+export type { ServeDeps, ServedGateway, SignalTarget } from './serve.ts';
 
 /** Exit statuses: 0 success, 1 failure (bad config, cannot listen), 2 usage error. */
 const EXIT_OK = 0;
@@ -18,12 +19,12 @@ const EXIT_USAGE = 2;
 
 /**
  * Runs the `cachet` command line and answers its exit status. `run` and `proxy` resolve only after a
- * shutdown signal has drained the gateway.
+ * shutdown signal has drained the gateway; `deps` replaces the process signals and the gateway in tests.
  *
  * @example
  * process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
  */
-export async function runCli(argv: readonly string[], io: CliIo, signals?: SignalTarget): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, deps: ServeDeps = {}): Promise<number> {
   const parsed = parseArgs(argv);
   switch (parsed.kind) {
     case 'usage-error':
@@ -45,10 +46,10 @@ export async function runCli(argv: readonly string[], io: CliIo, signals?: Signa
       io.stdout.write(summarizeConfig(path, config));
       return EXIT_OK;
     }
-    if (command === 'run') return await serveGateway(await loadConfigFile(options['config'] ?? '', io.env), io, signals);
+    if (command === 'run') return await serveGateway(await loadConfigFile(options['config'] ?? '', io.env), io, deps);
     const proxy = readProxyOptions(options, io);
     if (typeof proxy === 'string') return reportUsageError(io, proxy, 'proxy');
-    return await serveGateway(proxy, io, signals);
+    return await serveGateway(proxy, io, deps);
   } catch (err) {
     io.stderr.write(`cachet: ${describeError(err)}\n`);
     return EXIT_FAILURE;

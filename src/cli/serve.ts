@@ -14,15 +14,28 @@ export interface SignalTarget {
   exit(code: number): void;
 }
 
+/** The part of a gateway the CLI drives (see `src/gateway.ts`). */
+export interface ServedGateway {
+  listen(): Promise<{ url: string; adminUrl: string | undefined }>;
+  close(): Promise<void>;
+}
+
+/** What serving runs against; tests pass fakes, the CLI the real process and gateway. */
+export interface ServeDeps {
+  readonly signals?: SignalTarget;
+  readonly createGateway?: (config: Config) => Promise<ServedGateway>;
+}
+
 /**
  * Starts a gateway, prints the `listening` line, and on SIGTERM/SIGINT drains it (`gateway.close()`)
  * and answers exit code 0. A second signal during the drain exits at once. Start-up failures (a port in
  * use) are one line on stderr and exit code 1.
  */
-export async function serveGateway(config: Config, io: CliIo, signals: SignalTarget = process): Promise<number> {
+export async function serveGateway(config: Config, io: CliIo, deps: ServeDeps = {}): Promise<number> {
+  const signals = deps.signals ?? process;
   // Loaded here so `cachet check` and `--help` never load the proxy, the store or undici.
-  const { createGateway } = await import('../gateway.ts');
-  let gateway: Awaited<ReturnType<typeof createGateway>>;
+  const createGateway = deps.createGateway ?? (await import('../gateway.ts')).createGateway;
+  let gateway: ServedGateway;
   try {
     gateway = await createGateway(config);
   } catch (err) {

@@ -88,12 +88,10 @@ export function maskReferences(source: string): MaskedText {
       const visit = (node: unknown, path: ConfigPath): void => {
         if (isMap(node)) {
           for (const pair of node.items) {
-            const key = isScalar(pair.key) ? pair.key.value : pair.key;
-            if (typeof key === 'string' && placeholder.test(key)) {
-              placeholder.lastIndex = 0;
-              issues.push(`${formatPath([...path, substitute(key, path)])}: variables are not expanded in keys, expected a literal key`);
-            }
-            visit(pair.value, [...path, String(key)]);
+            const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+            const shownKey = key.search(placeholder) === -1 ? key : substitute(key, path);
+            if (shownKey !== key) issues.push(`${formatPath([...path, shownKey])}: variables are not expanded in keys, expected a literal key`);
+            visit(pair.value, [...path, shownKey]);
           }
         } else if (isSeq(node)) {
           node.items.forEach((item, index) => visit(item, [...path, index]));

@@ -53,9 +53,9 @@ function findProxyOptionProblems(options: ProxyOptions): string[] {
   if (adminPort !== undefined && (adminToken === undefined || adminToken.length < minLength)) {
     issues.push(`adminToken: must be at least ${minLength} characters long when the admin API is on (got ${adminToken === undefined ? 'none' : `${adminToken.length}`})`);
   }
-  if (adminPort === undefined && adminToken !== undefined) issues.push('adminToken: is set but adminPort is not, expected both or neither');
+  if (adminPort === undefined && adminToken !== undefined) issues.push('adminToken: is set but the admin port is not, expected both or neither');
   if (adminPort !== undefined && adminPort !== 0 && adminPort === (port ?? CONFIG_DEFAULTS.listen.port)) {
-    issues.push(`adminPort: must differ from port (both are ${adminPort})`);
+    issues.push(`adminPort: must differ from the listen port (both are ${adminPort})`);
   }
   return issues;
 }

@@ -132,10 +132,13 @@ function checkRoutes(routes: unknown, upstreamNames: ReadonlySet<string>, report
   });
 }
 
-/** Route paths: `/` then anything but spaces, `?` and `#`; `*` only as a final `/*` segment (a prefix). */
+/**
+ * Route paths: `/` then anything but spaces, `?`, `#` and `;`; `*` only as a final `/*` segment (a prefix).
+ * `;` is refused because the router ignores path parameters (RFC 3986 §3.3), so such a route could never match.
+ */
 export function findRoutePathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return path === '*' ? 'must start with / (use /* to match every path)' : 'must start with /';
-  if (/[\s?#]/.test(path)) return 'must not contain spaces, ? or #';
+  if (/[\s?#;]/.test(path)) return 'must not contain spaces, ?, # or ;';
   const star = path.indexOf('*');
   if (star !== -1 && (star !== path.length - 1 || !path.endsWith('/*'))) return 'may contain * only as a final /* segment';
   return undefined;

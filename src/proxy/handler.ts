@@ -45,7 +45,7 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
 
     const framing = checkRequestFraming(req.httpVersion, req.rawHeaders);
     if (!framing.ok) return reject(res, requestId, 400, 'CACHET_ERR_REQUEST_MALFORMED', 'Bad Request', framing.reason, true);
-    const target = normalizeRequestTarget(req.url ?? '');
+    const target = normalizeRequestTarget(req.url ?? '', method);
     if (!target.ok) return reject(res, requestId, 400, 'CACHET_ERR_REQUEST_PATH', 'Bad Request', target.reason, false);
 
     const match = table.match(target.path, method);

@@ -35,6 +35,7 @@ export function createUpstreamHeaderBuilder(config: ProxyConfig): UpstreamHeader
     headers['x-forwarded-for'] = forwarded['x-forwarded-for'];
     headers['x-forwarded-proto'] = forwarded['x-forwarded-proto'];
     if (forwarded['x-forwarded-host'] !== undefined) headers['x-forwarded-host'] = forwarded['x-forwarded-host'];
+    if (forwarded.forwarded !== undefined) headers['forwarded'] = forwarded.forwarded;
     headers['x-request-id'] = requestId;
     const trace = propagateTraceparent(req.headers.traceparent, req.headers.tracestate);
     headers['traceparent'] = trace.traceparent;

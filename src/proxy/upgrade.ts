@@ -18,11 +18,18 @@ export interface UpgradeDeps {
  * `Upgrade` (WebSocket and others) pass-through (RFC 9110 §7.8): the request is routed like any other, sent to a
  * healthy target with the gateway's forwarding fields, and once the target answers, bytes flow both ways untouched.
  */
-export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  return (req, socket, head) => {
+export interface UpgradeHandler {
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Cuts every open tunnel (the listener no longer tracks upgraded sockets, so shutdown must). */
+  destroyAll(): void;
+}
+
+export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
+  const tunnels = new Set<Duplex>();
+  const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     const framing = checkRequestFraming(req.httpVersion, req.rawHeaders);
-    const target = normalizeRequestTarget(req.url ?? '');
+    const target = normalizeRequestTarget(req.url ?? '', req.method);
     if (!framing.ok || !target.ok) return refuse(socket, 400, 'Bad Request');
     const routed = deps.match(target.path, req.method ?? 'GET');
     if (routed === undefined) return refuse(socket, 404, 'Not Found');
@@ -60,8 +67,18 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, 
       if (!socket.destroyed && connection.bytesRead === 0) refuse(socket, 502, 'Bad Gateway');
       else socket.destroy();
     });
+    // Either side finishing ends the tunnel: both sockets are half-open capable, and a lingering half keeps them alive.
+    connection.on('end', () => socket.end());
+    socket.on('end', () => connection.destroy());
     connection.on('close', () => { release('ok'); socket.destroy(); });
-    socket.on('close', () => connection.destroy());
+    tunnels.add(socket);
+    socket.on('close', () => { tunnels.delete(socket); connection.destroy(); });
+  };
+  return {
+    handle,
+    destroyAll() {
+      for (const socket of tunnels) socket.destroy();
+    },
   };
 }
 

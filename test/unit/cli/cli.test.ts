@@ -159,7 +159,7 @@ test('cachet proxy: bad flag values are usage errors naming the flags, before an
     ]],
     [['proxy', '--to', 'http://a:1', '--admin-port', '9901'], {}, ['cachet: --admin-token: must be at least 16 characters long when the admin API is on (got none)']],
     [['proxy', '--to', 'http://a:1', '--admin-port', '9901', '--admin-token', 'short'], { CACHET_ADMIN_TOKEN: TOKEN }, ['cachet: --admin-token: must be at least 16 characters long when the admin API is on (got 5)']],
-    [['proxy', '--to', 'http://a:1', '--admin-token', TOKEN], {}, ['cachet: --admin-token: is set but adminPort is not, expected both or neither']],
+    [['proxy', '--to', 'http://a:1', '--admin-token', TOKEN], {}, ['cachet: --admin-token: is set but the admin port is not, expected both or neither']],
     [['proxy', '--to', 'http://a:1', '--host', 'bad host!'], {}, ['cachet: --host: must be an IP address or a host name (got "bad host!")']],
     [['proxy', '--to', 'http://a:1', '--log-level', 'loud'], {}, ['cachet: --log-level: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")']],
   ];

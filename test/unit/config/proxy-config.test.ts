@@ -34,8 +34,8 @@ test('buildProxyConfig refuses bad options, naming each option', () => {
     [{ to: 'http://a:1', port: 70_000, adminPort: -1, adminToken: TOKEN }, ['port: must be between 0 and 65535 (got 70000)', 'adminPort: must be between 0 and 65535 (got -1)']],
     [{ to: 'http://a:1', adminPort: 9901 }, ['adminToken: must be at least 16 characters long when the admin API is on (got none)']],
     [{ to: 'http://a:1', adminPort: 9901, adminToken: 'short' }, ['adminToken: must be at least 16 characters long when the admin API is on (got 5)']],
-    [{ to: 'http://a:1', adminToken: TOKEN }, ['adminToken: is set but adminPort is not, expected both or neither']],
-    [{ to: 'http://a:1', adminPort: 8080, adminToken: TOKEN }, ['adminPort: must differ from port (both are 8080)']],
+    [{ to: 'http://a:1', adminToken: TOKEN }, ['adminToken: is set but the admin port is not, expected both or neither']],
+    [{ to: 'http://a:1', adminPort: 8080, adminToken: TOKEN }, ['adminPort: must differ from the listen port (both are 8080)']],
   ];
   for (const [options, issues] of cases) {
     assert.throws(() => buildProxyConfig(options), (err: unknown) => {

@@ -1,0 +1,105 @@
+/**
+ * `npm run bench`: cachet against node:http baselines, side by side, in one run.
+ *
+ * Each server under test runs alone on one core, the load generator (autocannon, keep-alive) on the
+ * other; origins share the loader's core. Every scenario is measured in two rounds, the second in
+ * reverse order, and the best round is kept; both rounds' req/s are printed so noise stays visible.
+ *
+ * Environment:
+ *   BENCH_DURATION_SEC  measured seconds per scenario and round (default 8)
+ *   BENCH_WARMUP_SEC    warm-up seconds before each window (default 2)
+ *   BENCH_ROUNDS        rounds (default 2)
+ *   BENCH_CONNECTIONS   keep-alive connections (default 50), pipelining 1
+ *   BENCH_QUICK=1       smoke run: 2 s windows, 1 s warm-up, one round
+ *   BENCH_ONLY          comma-separated scenario ids (ceiling, hit-1k, hit-100k, client-304, bare-proxy, pass-through)
+ *   BENCH_PROFILE_DIR   run cachet with --cpu-prof, writing .cpuprofile files there (ratios then mean nothing)
+ *
+ * Prints a table, then one `BENCH_RESULT {json}` line. Exits 1 if a check failed or a scenario could not run.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { installCleanup, killAllNow, planCores } from './processes.ts';
+import { describeMachine, formatResultLine, formatTable, summarizeRuns } from './report.ts';
+import type { RunSettings, Scenario, ScenarioId, ScenarioRun } from './scenarios.ts';
+import { runScenario, SCENARIOS } from './scenarios.ts';
+
+function readPositiveNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!(Number.isFinite(value) && value > 0)) throw new Error(`${name} must be a positive number (got ${JSON.stringify(raw)})`);
+  return value;
+}
+
+function selectScenarios(only: string | undefined): Scenario[] {
+  if (only === undefined || only === '') return [...SCENARIOS];
+  const ids = only.split(',').map((id) => id.trim());
+  const unknown = ids.filter((id) => !SCENARIOS.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  return SCENARIOS.filter((s) => ids.includes(s.id));
+}
+
+function readSettings(): { settings: RunSettings; rounds: number; scenarios: Scenario[] } {
+  const isQuick = process.env.BENCH_QUICK === '1';
+  const profileDir = process.env.BENCH_PROFILE_DIR === undefined || process.env.BENCH_PROFILE_DIR === '' ? undefined : resolve(process.env.BENCH_PROFILE_DIR);
+  if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
+  return {
+    settings: {
+      cores: planCores(),
+      connections: Math.round(readPositiveNumber('BENCH_CONNECTIONS', 50)),
+      warmupSec: readPositiveNumber('BENCH_WARMUP_SEC', isQuick ? 1 : 2),
+      durationSec: readPositiveNumber('BENCH_DURATION_SEC', isQuick ? 2 : 8),
+      profileDir,
+    },
+    rounds: Math.round(readPositiveNumber('BENCH_ROUNDS', isQuick ? 1 : 2)),
+    scenarios: selectScenarios(process.env.BENCH_ONLY),
+  };
+}
+
+async function main(): Promise<number> {
+  installCleanup();
+  const { settings, rounds, scenarios } = readSettings();
+  const machine = describeMachine();
+  const date = new Date().toISOString();
+  const log = (line: string): void => void process.stdout.write(`${line}\n`);
+  log(`cachet bench ${date}`);
+  log(`machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}, linux ${machine.kernel}`);
+  log(settings.cores.note);
+  log(`load: autocannon, ${settings.connections} keep-alive connections, pipelining 1, ${settings.warmupSec} s warm-up + ${settings.durationSec} s measured, ${rounds} round(s) alternating order, best kept`);
+  if (settings.profileDir !== undefined) log(`profiling cachet into ${settings.profileDir}: numbers are NOT comparable`);
+  log('');
+
+  const runs = new Map<ScenarioId, ScenarioRun[]>();
+  const failures = new Map<ScenarioId, string[]>();
+  for (let round = 1; round <= rounds; round++) {
+    const order = round % 2 === 1 ? scenarios : [...scenarios].reverse();
+    for (const scenario of order) {
+      try {
+        const run = await runScenario(scenario, round, settings);
+        runs.set(scenario.id, [...(runs.get(scenario.id) ?? []), run]);
+        const flag = run.problems.length === 0 ? '' : `  PROBLEMS: ${run.problems.join('; ')}`;
+        log(`round ${round}  ${scenario.label.padEnd(36)} ${run.reqPerSec.toFixed(0).padStart(7)} req/s  p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms${flag}`);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        failures.set(scenario.id, [...(failures.get(scenario.id) ?? []), `round ${round}: ${message}`]);
+        log(`round ${round}  ${scenario.label.padEnd(36)} FAILED: ${message}`);
+      }
+    }
+  }
+
+  const rows = summarizeRuns(scenarios, runs, failures);
+  log('');
+  log(formatTable(rows));
+  const settingsJson = { ...settings, cores: { ...settings.cores }, rounds, pipelining: 1, loader: 'autocannon' };
+  log(formatResultLine({ date, machine, settings: settingsJson, rows }));
+  return rows.some((row) => row.problems.length > 0 || row.best === undefined) ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+} finally {
+  killAllNow();
+}
