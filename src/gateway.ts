@@ -34,6 +34,8 @@ export interface Gateway {
 export interface GatewayOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
+  /** Export Node process metrics (event loop, heap, GC) too; the CLI turns this on, tests leave it off. */
+  readonly processMetrics?: boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.log.level);
   const store = createStore(config.store);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ collectDefault: options.processMetrics === true });
   metrics.setStoreStatsSource(() => store.stats());
 
   const pools = new Map<string, UpstreamPool>();
@@ -98,6 +100,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       purge,
       health: () => summarizeHealth(pools),
       metrics,
+      logger,
     });
   }
 

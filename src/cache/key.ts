@@ -25,11 +25,19 @@ export function buildCacheKey(scheme: string, host: string, pathAndQuery: string
   return `${lowerScheme}://${authority}${target}`;
 }
 
-/** The `/path?query` part of a key (for purge by path). */
+/**
+ * The path and query of a primary key: everything after the authority (RFC 9110 §4.2.1); `/` when the
+ * path is empty (RFC 9110 §4.2.3). Purge by path matches on this.
+ */
 export function pathOfKey(key: string): string {
   const schemeEnd = key.indexOf('://');
-  const pathStart = key.indexOf('/', schemeEnd < 0 ? 0 : schemeEnd + 3);
-  return pathStart < 0 ? '/' : key.slice(pathStart);
+  const authorityAt = schemeEnd === -1 ? 0 : schemeEnd + 3;
+  for (let i = authorityAt; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code === 0x2f) return key.slice(i);
+    if (code === 0x3f) return '/' + key.slice(i);
+  }
+  return '/';
 }
 
 function normalizeAuthority(scheme: string, host: string): string {

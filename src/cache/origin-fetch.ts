@@ -40,7 +40,7 @@ export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string
     Object.assign(headers, buildValidationHeaders(validation.selected.meta, validation.variants.map((v) => v.meta)));
   }
   const requestAt = ctx.clock.now();
-  const upstream = await sendUpstream(ex.pool, { method: 'GET', path: ex.path, headers, body: null, retries: ex.retries });
+  const upstream = await sendUpstream(ex.pool, { method: 'GET', path: ex.path, headers, body: null, retries: ex.retries }, ctx.metrics);
   if (!upstream.ok) return { kind: 'failure', failure: upstream };
   const responseAt = ctx.clock.now();
 

@@ -23,7 +23,7 @@ export interface ServedGateway {
 /** What serving runs against; tests pass fakes, the CLI the real process and gateway. */
 export interface ServeDeps {
   readonly signals?: SignalTarget;
-  readonly createGateway?: (config: Config) => Promise<ServedGateway>;
+  readonly createGateway?: (config: Config, options: { processMetrics: boolean }) => Promise<ServedGateway>;
 }
 
 /**
@@ -37,7 +37,7 @@ export async function serveGateway(config: Config, io: CliIo, deps: ServeDeps = 
   const createGateway = deps.createGateway ?? (await import('../gateway.ts')).createGateway;
   let gateway: ServedGateway;
   try {
-    gateway = await createGateway(config);
+    gateway = await createGateway(config, { processMetrics: true });
   } catch (err) {
     io.stderr.write(`cachet: cannot start: ${describeError(err)}\n`);
     return 1;

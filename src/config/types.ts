@@ -1,6 +1,6 @@
 /**
  * The validated, frozen configuration every part of cachet reads. Produced once at start-up by
- * `loadConfig` / `buildProxyConfig`; never re-validated per request. Durations carry their unit,
+ * `loadConfigFile` / `buildProxyConfig`; never re-validated per request. Durations carry their unit,
  * sizes are bytes.
  */
 export type BalancerKind = 'round-robin' | 'least-connections';

@@ -24,7 +24,7 @@ export async function forwardUncached(
   onResponse?: (upstream: UpstreamResponse) => unknown,
 ): Promise<CacheLabel> {
   const headers = ctx.buildUpstreamHeaders(ex.req, ex.requestId);
-  const upstream = await sendUpstream(ex.pool, { method: ex.method, path: ex.path, headers, body: ex.body, retries: ex.retries });
+  const upstream = await sendUpstream(ex.pool, { method: ex.method, path: ex.path, headers, body: ex.body, retries: ex.retries }, ctx.metrics);
   const name = ctx.config.cache.name;
   if (!upstream.ok) {
     if (ex.body instanceof BodyLimiter && ex.body.exceeded) {

@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Target, UpstreamPool } from '../upstream/pool.ts';
+import { performance } from 'node:perf_hooks';
 import { classifyUpstreamError } from '../upstream/errors.ts';
+import type { Metrics } from '../observability/metrics.ts';
 
 export type HeaderRecord = Record<string, string | string[] | undefined>;
 
@@ -43,7 +45,7 @@ export function isIdempotentMethod(method: string): boolean {
  * tries another target up to `retries` times. Never throws: failures are values the caller maps to 502/503/504.
  * The pool's in-flight count for the chosen target is released when the response body ends.
  */
-export async function sendUpstream(pool: UpstreamPool, request: UpstreamRequest, signal?: AbortSignal): Promise<UpstreamResponse | UpstreamFailure> {
+export async function sendUpstream(pool: UpstreamPool, request: UpstreamRequest, metrics?: Metrics): Promise<UpstreamResponse | UpstreamFailure> {
   const canRetry = request.body === null && isIdempotentMethod(request.method);
   const maxAttempts = canRetry ? 1 + request.retries : 1;
   let tried: Set<Target> | undefined;
@@ -52,19 +54,22 @@ export async function sendUpstream(pool: UpstreamPool, request: UpstreamRequest,
     const target = pool.pick(tried);
     if (target === undefined) return lastFailure;
     pool.begin(target);
+    const startedAt = performance.now();
     try {
       const response = await target.dispatcher.request({
         method: request.method as Dispatcher.HttpMethod,
         path: request.path,
         headers: request.headers as Record<string, string | string[]>,
         body: request.body,
-        signal,
       });
+      metrics?.recordUpstream(pool.name, target.url, 'ok', (performance.now() - startedAt) / 1000);
       releaseWhenDone(pool, target, response.body);
       return { ok: true, status: response.statusCode, headers: response.headers as HeaderRecord, body: response.body, target };
     } catch (error) {
       const kind = classifyUpstreamError(error);
-      pool.end(target, kind === 'connect' ? 'connect-error' : kind === 'timeout' ? 'timeout' : 'error');
+      const outcome = kind === 'connect' ? 'connect-error' : kind === 'timeout' ? 'timeout' : 'error';
+      pool.end(target, outcome);
+      metrics?.recordUpstream(pool.name, target.url, outcome, (performance.now() - startedAt) / 1000);
       lastFailure = { ok: false, kind, error };
       if (kind !== 'connect' && !isResetBeforeResponse(error)) return lastFailure;
       (tried ??= new Set()).add(target);

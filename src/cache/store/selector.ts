@@ -4,26 +4,13 @@
  * names a path and query on every host.
  */
 
+import { pathOfKey } from '../key.ts';
+
+export { pathOfKey };
+
 /** A path selector (`/a?b`) rather than a full key (`http://host/a?b`). */
 export function isPathSelector(value: string): boolean {
   return value.charCodeAt(0) === 0x2f;
-}
-
-/**
- * The path and query of a primary key: everything after the authority (RFC 9110 §4.2.1), `/` when
- * the path is empty. Written here because `src/cache/key.ts` did not exist yet; it must agree with
- * the key builder.
- */
-export function pathOfKey(key: string): string {
-  const schemeEnd = key.indexOf('://');
-  const authorityAt = schemeEnd === -1 ? 0 : schemeEnd + 3;
-  for (let i = authorityAt; i < key.length; i++) {
-    const code = key.charCodeAt(i);
-    if (code === 0x2f) return key.slice(i);
-    // An empty path before the query is the root path (RFC 9110 §4.2.3).
-    if (code === 0x3f) return '/' + key.slice(i);
-  }
-  return '/';
 }
 
 /**
