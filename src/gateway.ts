@@ -19,6 +19,8 @@ import { FillRegistry } from './cache/fills.ts';
 import { Coalescer } from './cache/coalesce.ts';
 import type { ProxyContext } from './cache/context.ts';
 import type { FetchOutcome } from './cache/origin-fetch.ts';
+import { PassMemo } from './cache/pass-memo.ts';
+import { formatCacheStatus } from './cache/cache-status.ts';
 
 export interface Gateway {
   /** Starts the proxy and admin listeners; resolves with their URLs once both accept connections. */
@@ -68,6 +70,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     coalescer: new Coalescer<FetchOutcome>(),
     revalidating: new Set(),
     buildUpstreamHeaders,
+    passMemo: new PassMemo(),
+    hitStatusPrefix: `${formatCacheStatus(config.cache.name, { hit: true })}; ttl=`,
   };
 
   const server = createListener(config.limits, createRequestHandler(ctx, pools));

@@ -60,7 +60,7 @@ function lookup(ctx: ProxyContext, ex: Exchange, key: string, directives: Reques
     const usability = evaluateUsability(selected.meta, directives, now);
     switch (usability.kind) {
       case 'fresh':
-        serveFromCache(ctx, ex, selected.meta, selected.body, now, formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec) }));
+        serveFromCache(ctx, ex, selected.meta, selected.body, now, ctx.hitStatusPrefix + Math.floor(usability.ttlSec));
         return 'hit';
       case 'stale-allowed':
         ctx.metrics.recordStaleServed('max-stale');
@@ -115,7 +115,7 @@ function hasCredentials(headers: IncomingHttpHeaders): boolean {
 async function fetchAndServe(ctx: ProxyContext, ex: Exchange, key: string, directives: RequestDirectives, plan: FetchPlan): Promise<CacheLabel> {
   if (ex.method === 'HEAD') return forwardHead(ctx, ex, plan);
   const validation = plan.selected === undefined ? undefined : { selected: plan.selected, variants: plan.variants ?? [plan.selected] };
-  const canCoalesce = ctx.config.cache.coalesce && !directives.noStore && !hasCredentials(ex.req.headers);
+  const canCoalesce = ctx.config.cache.coalesce && !directives.noStore && !hasCredentials(ex.req.headers) && !ctx.passMemo.has(key, ctx.clock.now());
   if (canCoalesce) {
     const pending = ctx.coalescer.pending(key);
     if (pending !== undefined) {

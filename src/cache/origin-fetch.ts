@@ -60,10 +60,11 @@ export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string
     directives,
     headers: upstream.headers,
   });
-  if (!decision.storable) return { kind: 'pass', upstream, detail: decision.reason };
+  if (!decision.storable) return passOn(ctx, key, upstream, responseAt, decision.reason);
   const declaredLength = parseContentLength(upstream.headers['content-length']);
   const maxObjectBytes = ctx.config.store.maxObjectBytes;
-  if (declaredLength !== undefined && declaredLength > maxObjectBytes) return { kind: 'pass', upstream, detail: 'too-large' };
+  if (declaredLength !== undefined && declaredLength > maxObjectBytes) return passOn(ctx, key, upstream, responseAt, 'too-large');
+  ctx.passMemo.forget(key);
 
   const vary = parseVary(upstream.headers);
   const varyFields = vary === '*' ? [] : vary;
@@ -82,6 +83,12 @@ export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string
   ctx.fills.add(fill);
   pumpIntoStore(ctx, fill, upstream, declaredLength, maxObjectBytes);
   return { kind: 'fill', fill, upstream };
+}
+
+function passOn(ctx: ProxyContext, key: string, upstream: UpstreamResponse, now: number, detail: string): FetchOutcome {
+  // A server error says nothing about whether the next answer is storable.
+  if (upstream.status < 500) ctx.passMemo.remember(key, now);
+  return { kind: 'pass', upstream, detail };
 }
 
 /** Reads the origin's body into the fill at the origin's pace (it is bounded by maxObjectBytes) and stores it once complete. */

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type StaleReason = 'stale-while-revalidate' | 'stale-if-error' | 'max-stale';
 export type UpstreamOutcome = 'ok' | 'connect-error' | 'timeout' | 'error';
@@ -50,12 +50,63 @@ const HIT_LABELS: ReadonlySet<string> = new Set(['hit', 'stale']);
 const MISS_LABELS: ReadonlySet<string> = new Set(['miss', 'revalidated']);
 const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 
-type Observer = ReturnType<Histogram<string>['labels']>;
-
 interface Series {
   readonly labels: Record<string, string>;
   count: number;
-  readonly duration: Observer;
+  readonly duration: BucketCounts;
+}
+
+/**
+ * A histogram series kept as plain numbers: observing is a short bucket scan, no label hashing
+ * (prom-client hashes the label set on every child `observe`, which costs more than a cache hit).
+ * Rendered in the exposition format at scrape time.
+ */
+class BucketCounts {
+  readonly labels: Record<string, string>;
+  readonly counts = new Float64Array(DURATION_BUCKETS_SEC.length + 1);
+  sum = 0;
+  count = 0;
+
+  constructor(labels: Record<string, string>) {
+    this.labels = labels;
+  }
+
+  observe(value: number): void {
+    let i = 0;
+    while (i < DURATION_BUCKETS_SEC.length && value > (DURATION_BUCKETS_SEC[i] as number)) i++;
+    (this.counts as Float64Array)[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+}
+
+/** Prometheus text for histograms held as `BucketCounts` (exposition format 0.0.4). */
+function renderHistogram(name: string, help: string, series: Iterable<BucketCounts>): string {
+  let text = `# HELP ${name} ${help}\n# TYPE ${name} histogram\n`;
+  for (const histogram of series) {
+    const labels = Object.entries(histogram.labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
+    let cumulative = 0;
+    for (let i = 0; i < DURATION_BUCKETS_SEC.length; i++) {
+      cumulative += histogram.counts[i] as number;
+      text += `${name}_bucket{le="${DURATION_BUCKETS_SEC[i]}",${labels}} ${cumulative}\n`;
+    }
+    text += `${name}_bucket{le="+Inf",${labels}} ${histogram.count}\n`;
+    text += `${name}_sum{${labels}} ${histogram.sum}\n${name}_count{${labels}} ${histogram.count}\n`;
+  }
+  return text;
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function histogramFor(map: Map<string, BucketCounts>, key: string, labels: Record<string, string>): BucketCounts {
+  let histogram = map.get(key);
+  if (histogram === undefined) {
+    histogram = new BucketCounts(labels);
+    map.set(key, histogram);
+  }
+  return histogram;
 }
 
 /**
@@ -115,13 +166,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
     collect() { setTotal(this, countLookups(MISS_LABELS)); },
   });
-  const requestDuration = new Histogram({
-    name: 'cachet_request_duration_seconds',
-    help: 'Time from request to response end, by route and cache outcome.',
-    labelNames: ['route', 'cache'],
-    buckets: [...DURATION_BUCKETS_SEC],
-    registers: [registry],
-  });
+  const requestDurations = new Map<string, BucketCounts>();
   new Counter({
     name: 'cachet_coalesced_requests_total',
     help: 'Requests that waited on another request\'s upstream fetch.',
@@ -145,13 +190,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
     collect() { copySeries(this, upstreamRequests); },
   });
-  const upstreamDuration = new Histogram({
-    name: 'cachet_upstream_duration_seconds',
-    help: 'Time to an upstream response head (or failure), by upstream.',
-    labelNames: ['upstream'],
-    buckets: [...DURATION_BUCKETS_SEC],
-    registers: [registry],
-  });
+  const upstreamDurations = new Map<string, BucketCounts>();
   new Gauge({
     name: 'cachet_upstream_healthy',
     help: '1 when the target is healthy (active and passive checks), else 0.',
@@ -204,7 +243,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       if (series === undefined) {
         // Methods outside the standard set share one label value, so odd methods cannot grow the series count.
         const methodLabel = KNOWN_METHODS.has(method) ? method : 'OTHER';
-        series = { labels: { route, method: methodLabel, status: String(status), cache }, count: 0, duration: requestDuration.labels(route, cache) };
+        series = { labels: { route, method: methodLabel, status: String(status), cache }, count: 0, duration: histogramFor(requestDurations, `${route}\0${cache}`, { route, cache }) };
         requests.set(key, series);
       }
       series.count++;
@@ -220,7 +259,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const key = `${upstream}\0${target}\0${outcome}`;
       let series = upstreamRequests.get(key);
       if (series === undefined) {
-        series = { labels: { upstream, target, outcome }, count: 0, duration: upstreamDuration.labels(upstream) };
+        series = { labels: { upstream, target, outcome }, count: 0, duration: histogramFor(upstreamDurations, upstream, { upstream }) };
         upstreamRequests.set(key, series);
       }
       series.count++;
@@ -236,8 +275,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     setUpstreamHealthSource(fn) {
       upstreamHealth = fn;
     },
-    render() {
-      return registry.metrics();
+    async render() {
+      const text = await registry.metrics();
+      return text
+        + renderHistogram('cachet_request_duration_seconds', 'Time from request to response end, by route and cache outcome.', requestDurations.values())
+        + renderHistogram('cachet_upstream_duration_seconds', 'Time to an upstream response head (or failure), by upstream.', upstreamDurations.values());
     },
   };
 }

@@ -9,6 +9,11 @@ import type { HeaderRecord } from './upstream-request.ts';
 /** Request fields the cache removes when it asks the origin for a full response it may store. */
 const CLIENT_CONDITIONALS = ['if-none-match', 'if-modified-since', 'if-range'] as const;
 
+/** Fields the gateway sets itself on the way upstream; client-sent copies are never forwarded as they are. */
+const GATEWAY_FIELDS: ReadonlySet<string> = new Set([
+  'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'traceparent', 'tracestate',
+]);
+
 export type UpstreamHeaderBuilder = (req: IncomingMessage, requestId: string) => HeaderRecord;
 
 /**
@@ -19,12 +24,7 @@ export type UpstreamHeaderBuilder = (req: IncomingMessage, requestId: string) =>
 export function createUpstreamHeaderBuilder(config: ProxyConfig): UpstreamHeaderBuilder {
   const forwardedFor = createForwardedHeaders(config.trustedProxies);
   return (req, requestId) => {
-    const headers = stripHopByHop(req.headers as HeaderRecord);
-    delete headers['expect'];
-    delete headers['forwarded'];
-    delete headers['x-forwarded-for'];
-    delete headers['x-forwarded-proto'];
-    delete headers['x-forwarded-host'];
+    const headers = stripHopByHop(req.headers as HeaderRecord, GATEWAY_FIELDS);
     const socket = req.socket;
     const forwarded = forwardedFor({
       remoteAddress: socket.remoteAddress,
@@ -39,8 +39,7 @@ export function createUpstreamHeaderBuilder(config: ProxyConfig): UpstreamHeader
     headers['x-request-id'] = requestId;
     const trace = propagateTraceparent(req.headers.traceparent, req.headers.tracestate);
     headers['traceparent'] = trace.traceparent;
-    if (trace.tracestate === undefined) delete headers['tracestate'];
-    else headers['tracestate'] = trace.tracestate;
+    if (trace.tracestate !== undefined) headers['tracestate'] = trace.tracestate;
     appendVia(headers, config.via);
     return headers;
   };

@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream';
 import type { Exchange } from './exchange.ts';
 import type { ProxyContext } from '../cache/context.ts';
 import type { UpstreamFailure, UpstreamResponse } from './upstream-request.ts';
@@ -17,10 +16,13 @@ export function sendUpstreamResponse(ctx: ProxyContext, ex: Exchange, upstream: 
     res.end();
     return;
   }
-  pipeline(upstream.body, res, (err) => {
-    // A client that went away, or an origin that broke mid-body: the socket is destroyed so the client sees a truncated response.
-    if (err) res.destroy();
-  });
+  // pipe, not stream.pipeline: pipeline allocates an abort controller and a stack-carrying error per
+  // response, measurable on the pass-through path. A broken origin body truncates the client response;
+  // a client that went away stops the origin body.
+  const body = upstream.body;
+  body.on('error', () => res.destroy());
+  res.on('close', () => { if (!body.readableEnded) body.destroy(); });
+  body.pipe(res);
 }
 
 /** Discards an upstream body the client will not see. */
