@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pickPercentile } from './load.ts';
-import type { LoadResult } from './load.ts';
-import { parseCpuList } from './processes.ts';
-import { computeReqPerCoreSec, formatResultLine, formatTable, summarizeRuns } from './report.ts';
-import { summarizeProfile } from './profile-summary.ts';
-import { SCENARIOS } from './scenarios.ts';
-import type { ScenarioId, ScenarioRun } from './scenarios.ts';
+import { pickPercentile } from '../../../bench/load.ts';
+import type { LoadResult } from '../../../bench/load.ts';
+import { parseCpuList } from '../../../bench/processes.ts';
+import { computeReqPerCoreSec, formatResultLine, formatTable, summarizeRuns } from '../../../bench/report.ts';
+import { summarizeProfile } from '../../../bench/profile-summary.ts';
+import { SCENARIOS } from '../../../bench/scenarios.ts';
+import type { ScenarioId, ScenarioRun } from '../../../bench/scenarios.ts';
 
 test('parseCpuList reads taskset affinity lists', () => {
   const cases: [string, number[]][] = [
