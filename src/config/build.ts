@@ -61,7 +61,12 @@ export function buildConfig(raw: unknown): Config {
       auth: route.auth ?? D.route.auth,
       scopes: [...(route.scopes ?? [])],
       cache: route.cache ?? D.route.cache,
+      perUserCache: false,
+      claims: {},
+      tokenCookie: undefined,
+      cors: undefined,
     })),
+    auth: undefined,
     cache: {
       enabled: cache.enabled ?? D.cache.enabled,
       // RFC 9110 §5.1: field names are case-insensitive; code compares lower-case names.

@@ -66,6 +66,75 @@ export interface UpstreamConfig {
   readonly connectionsPerTarget: number;
 }
 
+export type JwtAlgorithm =
+  | 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
+
+export type JwtKeySource =
+  /** Remote JWK Set, cached; refreshed on an unknown `kid` at most once per `cooldownMs`; served stale while the endpoint is down. */
+  | { readonly type: 'jwks'; readonly uri: string; readonly cooldownMs: number; readonly maxAgeMs: number; readonly timeoutMs: number }
+  /** HS* shared secret (at least 32 bytes). */
+  | { readonly type: 'secret'; readonly secret: string }
+  /** One public key: PEM (SPKI) or a JWK as JSON text. */
+  | { readonly type: 'public-key'; readonly key: string };
+
+export interface JwtProviderConfig {
+  readonly kind: 'jwt';
+  readonly name: string;
+  /** Required `iss`; also how a token is matched to its provider. */
+  readonly issuer: string;
+  /** Accepted `aud` values (a token passes when its aud contains any); undefined = aud not checked. */
+  readonly audience: readonly string[] | undefined;
+  /** From config only; never from the token header. */
+  readonly algorithms: readonly JwtAlgorithm[];
+  readonly clockToleranceSec: number;
+  readonly keys: JwtKeySource;
+}
+
+/** OAuth 2.0 Token Introspection (RFC 7662) for opaque tokens. */
+export interface IntrospectionProviderConfig {
+  readonly kind: 'introspection';
+  readonly name: string;
+  readonly endpoint: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** When set, an active token's `iss` must equal it. */
+  readonly issuer: string | undefined;
+  readonly audience: readonly string[] | undefined;
+  /** Results are cached until the smaller of the token's `exp` and this bound. */
+  readonly cacheMaxSec: number;
+  readonly timeoutMs: number;
+}
+
+export type AuthProviderConfig = JwtProviderConfig | IntrospectionProviderConfig;
+
+export interface AuthConfig {
+  readonly providers: readonly AuthProviderConfig[];
+  /** `realm` in WWW-Authenticate challenges (RFC 6750 §3). */
+  readonly realm: string;
+  /** Tokens longer than this are refused before any parsing. */
+  readonly maxTokenBytes: number;
+  /** Successful verifications kept by token hash, never past the token's own `exp`. */
+  readonly verificationCache: { readonly maxEntries: number; readonly maxTtlSec: number };
+  /** Lower-case header names for the verified identity sent upstream; client-sent copies are always removed. */
+  readonly identityHeaders: {
+    readonly subject: string;
+    readonly scopes: string;
+    /** claim name → header name. */
+    readonly claims: Readonly<Record<string, string>>;
+  };
+}
+
+export interface CorsConfig {
+  /** Allowed origins (exact `scheme://host[:port]`), or `*`. */
+  readonly origins: readonly string[];
+  readonly methods: readonly string[];
+  /** Allowed request headers (lower-case). */
+  readonly headers: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  readonly credentials: boolean;
+  readonly maxAgeSec: number;
+}
+
 export interface RouteConfig {
   /** `/v1/*` matches the prefix `/v1/` and `/v1`; anything else matches exactly. */
   readonly path: string;
@@ -76,6 +145,13 @@ export interface RouteConfig {
   readonly scopes: readonly string[];
   /** Cache on this route; off means pass through (Cache-Status: bypass). */
   readonly cache: boolean;
+  /** Responses marked `private` with a freshness lifetime are stored per verified subject (auth routes only). */
+  readonly perUserCache: boolean;
+  /** Claims that must equal these values (e.g. `tenant: acme`). */
+  readonly claims: Readonly<Record<string, string | number | boolean>>;
+  /** Also read the bearer token from this cookie (browsers); the Authorization header wins. */
+  readonly tokenCookie: string | undefined;
+  readonly cors: CorsConfig | undefined;
 }
 
 export interface CacheConfig {
@@ -120,6 +196,7 @@ export interface Config {
   readonly store: StoreConfig;
   readonly upstreams: Readonly<Record<string, UpstreamConfig>>;
   readonly routes: readonly RouteConfig[];
+  readonly auth: AuthConfig | undefined;
   readonly cache: CacheConfig;
   readonly limits: LimitsConfig;
   readonly proxy: ProxyConfig;

@@ -42,7 +42,8 @@ test('a minimal config gets every documented default', () => {
         connectionsPerTarget: 64,
       },
     },
-    routes: [{ path: '/*', methods: undefined, upstream: 'api', auth: 'none', scopes: [], cache: true }],
+    routes: [{ path: '/*', methods: undefined, upstream: 'api', auth: 'none', scopes: [], cache: true, perUserCache: false, claims: {}, tokenCookie: undefined, cors: undefined }],
+    auth: undefined,
     cache: {
       enabled: true,
       targetedField: 'cdn-cache-control',
