@@ -19,7 +19,7 @@ export const CONFIG_DEFAULTS = {
     retries: 1,
     connectionsPerTarget: 64,
   },
-  route: { auth: 'none', cache: true },
+  route: { auth: 'none', cache: true, perUserCache: false },
   cache: {
     enabled: true,
     targetedField: 'cdn-cache-control',
@@ -41,7 +41,18 @@ export const CONFIG_DEFAULTS = {
   proxy: { via: 'cachet' },
   shutdown: { drainTimeoutMs: 10_000 },
   log: { level: 'info' },
-  jwt: { clockToleranceSec: 30 },
+  jwt: { clockToleranceSec: 30, jwks: { cooldownMs: 30_000, maxAgeMs: 600_000, timeoutMs: 2000 } },
+  introspection: { cacheMaxSec: 60, timeoutMs: 2000 },
+  auth: {
+    /** Name of the provider the contract's `auth.jwt` section becomes. */
+    jwtProviderName: 'default',
+    realm: 'cachet',
+    maxTokenBytes: 8 * KiB,
+    verificationCache: { maxEntries: 10_000, maxTtlSec: 300 },
+    identityHeaders: { subject: 'x-auth-subject', scopes: 'x-auth-scopes' },
+  },
+  /** Methods default to the route's `methods`, else the CORS-safelisted GET, HEAD and POST (Fetch §2.2.1). */
+  cors: { methods: ['GET', 'HEAD', 'POST'], credentials: false, maxAgeSec: 600 },
 } as const;
 
 export const BALANCERS = ['round-robin', 'least-connections'] as const;
@@ -113,6 +124,18 @@ const upstreamSchema = object(
   { required: ['targets'] },
 );
 
+const corsSchema = object(
+  {
+    origins: { type: 'array', items: string, minItems: 1, uniqueItems: true, description: 'exact origins such as https://app.example.test, or *' },
+    methods: { type: 'array', items: string, minItems: 1, uniqueItems: true },
+    headers: stringList,
+    exposeHeaders: stringList,
+    credentials: { type: 'boolean', default: d.cors.credentials },
+    maxAgeSec: durationSec(0, d.cors.maxAgeSec),
+  },
+  { required: ['origins'] },
+);
+
 const routeSchema = object(
   {
     path: { ...string, description: 'an exact path such as /v1/health, or a prefix ending in /* such as /v1/*' },
@@ -120,23 +143,84 @@ const routeSchema = object(
     upstream: string,
     auth: { enum: [...ROUTE_AUTH_MODES], default: d.route.auth },
     scopes: stringList,
-    cache: { type: 'boolean', default: d.route.cache },
+    claims: {
+      type: 'object',
+      additionalProperties: { type: ['string', 'number', 'boolean'], description: 'a string, number or boolean' },
+      description: 'a mapping of claim names to required values',
+    },
+    tokenCookie: { ...string, description: 'a cookie name' },
+    cors: corsSchema,
+    cache: {
+      type: ['boolean', 'object'],
+      properties: { perUser: { type: 'boolean', default: d.route.perUserCache } },
+      additionalProperties: false,
+      default: d.route.cache,
+      description: 'true, false or { perUser: true }',
+    },
   },
   { required: ['path', 'upstream'] },
 );
 
-const jwtSchema = object(
+const audience: SchemaObject = { type: ['string', 'array'], minLength: 1, items: string, minItems: 1, description: 'a string or a list of strings' };
+
+const jwtProperties: Record<string, SchemaObject> = {
+  issuer: string,
+  audience,
+  jwksUri: { type: 'string', format: 'uri' },
+  secret: { type: 'string', minLength: 32, description: 'an HMAC secret of at least 32 characters (RFC 7518 §3.2)' },
+  publicKey: { ...string, description: 'a PEM public key (-----BEGIN PUBLIC KEY-----) or a JWK as JSON text' },
+  algorithms: { type: 'array', items: { enum: [...JWT_ALGORITHMS] }, minItems: 1, uniqueItems: true },
+  clockToleranceSec: durationSec(0, d.jwt.clockToleranceSec),
+  jwks: object({
+    cooldownMs: durationMs(0, d.jwt.jwks.cooldownMs),
+    maxAgeMs: durationMs(1, d.jwt.jwks.maxAgeMs),
+    timeoutMs: durationMs(1, d.jwt.jwks.timeoutMs),
+  }),
+};
+const JWT_REQUIRED = ['issuer', 'audience', 'algorithms'];
+
+const jwtSchema = object(jwtProperties, { required: JWT_REQUIRED });
+
+const introspectionSchema = object(
   {
+    endpoint: { type: 'string', format: 'uri' },
+    clientId: string,
+    clientSecret: string,
     issuer: string,
-    audience: { type: ['string', 'array'], minLength: 1, items: string, minItems: 1, description: 'a string or a list of strings' },
-    jwksUri: { type: 'string', format: 'uri' },
-    secret: { type: 'string', minLength: 32, description: 'an HMAC secret of at least 32 characters (RFC 7518 §3.2)' },
-    publicKey: { ...string, description: 'a PEM public key (-----BEGIN PUBLIC KEY-----)' },
-    algorithms: { type: 'array', items: { enum: [...JWT_ALGORITHMS] }, minItems: 1, uniqueItems: true },
-    clockToleranceSec: durationSec(0, d.jwt.clockToleranceSec),
+    audience,
+    cacheMaxSec: durationSec(0, d.introspection.cacheMaxSec),
+    timeoutMs: durationMs(1, d.introspection.timeoutMs),
   },
-  { required: ['issuer', 'audience', 'algorithms'] },
+  { required: ['endpoint', 'clientId', 'clientSecret'] },
 );
+
+/** A named provider: a JWT issuer (the keys of `auth.jwt`) or, with `introspection`, an RFC 7662 endpoint. */
+const providerSchema: SchemaObject = {
+  type: 'object',
+  properties: { name: { ...string, description: 'a provider name' }, ...jwtProperties, introspection: introspectionSchema },
+  required: ['name'],
+  if: { required: ['introspection'] },
+  then: { propertyNames: { enum: ['name', 'introspection'], description: 'an introspection provider' } },
+  else: { propertyNames: { enum: ['name', ...Object.keys(jwtProperties)], description: 'a JWT provider' }, required: JWT_REQUIRED },
+};
+
+const headerName: SchemaObject = { ...string, description: 'a header name such as X-Auth-Subject' };
+
+const authSchema = object({
+  jwt: jwtSchema,
+  providers: { type: 'array', items: providerSchema },
+  realm: { ...string, default: d.auth.realm },
+  maxTokenBytes: bytes(1, d.auth.maxTokenBytes),
+  verificationCache: object({
+    maxEntries: integer(1, undefined, d.auth.verificationCache.maxEntries),
+    maxTtlSec: durationSec(0, d.auth.verificationCache.maxTtlSec),
+  }),
+  identityHeaders: object({
+    subject: { ...headerName, default: d.auth.identityHeaders.subject },
+    scopes: { ...headerName, default: d.auth.identityHeaders.scopes },
+    claims: { type: 'object', additionalProperties: headerName, description: 'a mapping of claim names to header names' },
+  }),
+});
 
 /**
  * The JSON schema (draft 2020-12 subset understood by ajv) of a cachet config file after YAML parsing and
@@ -171,7 +255,7 @@ export const configSchema: SchemaObject = object({
   },
   upstreams: { type: 'object', additionalProperties: upstreamSchema, minProperties: 1, description: 'at least one named upstream' },
   routes: { type: 'array', items: routeSchema, minItems: 1, description: 'at least one route' },
-  auth: object({ jwt: jwtSchema }),
+  auth: authSchema,
   cache: object({
     enabled: { type: 'boolean', default: d.cache.enabled },
     targetedField: { ...string, default: d.cache.targetedField, description: 'a lower-case field name such as cdn-cache-control' },

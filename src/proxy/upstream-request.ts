@@ -88,13 +88,9 @@ function isResetBeforeResponse(error: unknown): boolean {
 }
 
 function releaseWhenDone(pool: UpstreamPool, target: Target, body: Readable): void {
-  let released = false;
-  const release = (outcome: 'ok' | 'timeout' | 'error'): void => {
-    if (released) return;
-    released = true;
-    pool.end(target, outcome);
-  };
-  body.once('end', () => release('ok'));
-  body.once('close', () => release('ok'));
-  body.once('error', (err) => release(classifyUpstreamError(err) === 'timeout' ? 'timeout' : 'error'));
+  // undici's body stream auto-destroys: 'close' follows both 'end' and 'error', so one listener settles it.
+  body.once('close', () => {
+    const err = body.errored;
+    pool.end(target, err === null ? 'ok' : classifyUpstreamError(err) === 'timeout' ? 'timeout' : 'error');
+  });
 }
