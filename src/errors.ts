@@ -1,5 +1,9 @@
+import type { AuthErrorCode } from './auth/types.ts';
+
 /** Stable error codes, shaped `CACHET_ERR_<AREA>_<WHAT>`; `switch (err.code)` narrows. */
 export type CachetErrorCode =
+  | AuthErrorCode
+  | 'CACHET_ERR_CORS_FORBIDDEN'
   | 'CACHET_ERR_CONFIG_INVALID'
   | 'CACHET_ERR_CONFIG_READ'
   | 'CACHET_ERR_CONFIG_PARSE'

@@ -16,6 +16,9 @@ import { createUpgradeHandler } from './proxy/upgrade.ts';
 import { createUpstreamHeaderBuilder } from './proxy/request-headers.ts';
 import { createRouteTable } from './router/route-table.ts';
 import { FillRegistry } from './cache/fills.ts';
+import { createAuthenticator } from './auth/authenticate.ts';
+import { createRevocationList } from './auth/revocation.ts';
+import type { RevocationList } from './auth/types.ts';
 import { Coalescer } from './cache/coalesce.ts';
 import type { ProxyContext } from './cache/context.ts';
 import type { FetchOutcome } from './cache/origin-fetch.ts';
@@ -23,6 +26,8 @@ import { PassMemo } from './cache/pass-memo.ts';
 import { formatCacheStatus } from './cache/cache-status.ts';
 
 export interface Gateway {
+  /** The local token revocation list (the admin API's `/revocations`). */
+  readonly revocations: RevocationList;
   /** Starts the proxy and admin listeners; resolves with their URLs once both accept connections. */
   listen(): Promise<{ url: string; adminUrl: string | undefined }>;
   /** Stops accepting, drains in-flight requests up to `shutdown.drainTimeoutMs`, closes pools and the store. */
@@ -59,7 +64,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   for (const [name, upstream] of Object.entries(config.upstreams)) pools.set(name, createUpstreamPool(upstream, { clock }));
   metrics.setUpstreamHealthSource(() => [...pools.values()].map((pool) => pool.health()));
 
-  const buildUpstreamHeaders = createUpstreamHeaderBuilder(config.proxy);
+  const buildUpstreamHeaders = createUpstreamHeaderBuilder(config.proxy, config.auth?.identityHeaders);
+  const revocations = createRevocationList();
+  const authenticator = config.auth === undefined ? undefined : createAuthenticator(config.auth, { clock, revocations });
   const ctx: ProxyContext = {
     config,
     store,
@@ -74,7 +81,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     hitStatusPrefix: `${formatCacheStatus(config.cache.name, { hit: true })}; ttl=`,
   };
 
-  const server = createListener(config.limits, createRequestHandler(ctx, pools));
+  const server = createListener(config.limits, createRequestHandler(ctx, pools, authenticator));
   const table = createRouteTable(config.routes);
   const upgrades = createUpgradeHandler({
     match(path, method) {
@@ -83,6 +90,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       const pool = pools.get(match.route.upstream);
       return pool === undefined ? undefined : { pool, route: match.route };
     },
+    authenticate: authenticator === undefined ? undefined : (req, route) => authenticator.authenticate(req, route),
+    realm: config.auth?.realm ?? 'cachet',
     buildUpstreamHeaders,
     connectTimeoutMs: Math.max(...Object.values(config.upstreams).map((u) => u.timeouts.connectMs), 1000),
   });
@@ -105,6 +114,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       health: () => summarizeHealth(pools),
       metrics,
       logger,
+      revocations,
+      now: () => clock.now(),
     });
   }
 
@@ -112,6 +123,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     metrics,
     store,
     purge,
+    revocations,
     async listen() {
       const url = await listenOn(server, config.listen.host, config.listen.port);
       const adminUrl = admin !== undefined && config.admin !== undefined ? await listenOn(admin, config.admin.host, config.admin.port) : undefined;
@@ -124,6 +136,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       cutTunnels.unref();
       await Promise.all([closeGracefully(server, drainMs), admin === undefined ? undefined : closeGracefully(admin, drainMs)]);
       clearTimeout(cutTunnels);
+      authenticator?.close();
       await Promise.all([...pools.values()].map((pool) => pool.close()));
       await store.close();
     },

@@ -1,12 +1,14 @@
 import http from 'node:http';
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { CachetErrorCode } from '../errors.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RevocationList } from '../auth/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { sendProblem } from '../server/problem.ts';
 import { createBearerCheck, formatBearerChallenge, type BearerCheck } from './auth.ts';
 import { parsePurgeRequest } from './purge-request.ts';
-import { hasRequestBody, isJsonMediaType, readBoundedBody } from './read-body.ts';
+import { ANSWERED, readJsonBody, reject, rejectBadRequest, rejectMethod, sendJson, sendText } from './respond.ts';
+import { handleRevocations } from './revocations.ts';
+
+export { MAX_ADMIN_BODY_BYTES } from './respond.ts';
 
 export interface AdminHealth {
   readonly status: 'ok' | 'degraded' | 'down';
@@ -23,10 +25,11 @@ export interface AdminDeps {
   readonly metrics: Metrics;
   /** Receives failures of `purge`, `health` and metrics rendering (answered with 500). */
   readonly logger?: Logger;
+  /** Turns on `/revocations`; without it that path is 404. */
+  readonly revocations?: RevocationList;
+  /** Epoch milliseconds for revocation bookkeeping; defaults to `Date.now`. */
+  readonly now?: () => number;
 }
-
-/** Largest `POST /purge` body. */
-export const MAX_ADMIN_BODY_BYTES = 64 * 1024;
 
 const READ_METHODS = 'GET, HEAD';
 
@@ -40,6 +43,8 @@ type Check = (authorization: string | undefined) => BearerCheck;
  * - `GET /metrics`: the Prometheus text exposition.
  * - `POST /purge` with a JSON body `{"url"|"prefix"|"tag": "...", "soft"?: true}` or `{"tags": [...]}`:
  *   `{"purged": <count>}`.
+ * - With `revocations`: `POST`, `GET` and `DELETE /revocations`, `DELETE /revocations/{jti|sub}/<id>`
+ *   (see `revocations.ts`).
  *
  * Every path but `/health` requires `Authorization: Bearer <token>` and is checked before routing, so
  * without the token no path's existence is revealed. Errors are RFC 9457 problem+json with a
@@ -81,31 +86,16 @@ async function handleAdminRequest(deps: AdminDeps, check: Check, req: IncomingMe
       if (method !== 'POST') return rejectMethod(req, res, 'POST');
       return handlePurge(deps, req, res);
     default:
+      if (deps.revocations !== undefined && await handleRevocations({ revocations: deps.revocations, now: deps.now ?? Date.now }, path, req, res)) return;
       return reject(req, res, 404, 'CACHET_ERR_ADMIN_NOT_FOUND', 'Not Found', `No admin resource at ${path}.`);
   }
 }
 
 async function handlePurge(deps: AdminDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (!isJsonMediaType(req.headers['content-type'])) {
-    return reject(req, res, 415, 'CACHET_ERR_ADMIN_MEDIA_TYPE', 'Unsupported Media Type', 'The body must be application/json.');
-  }
-  const coding = req.headers['content-encoding'];
-  if (coding !== undefined && coding.toLowerCase() !== 'identity') {
-    // RFC 9110 §15.5.16: content codings this endpoint does not decode are refused.
-    return reject(req, res, 415, 'CACHET_ERR_ADMIN_MEDIA_TYPE', 'Unsupported Media Type', 'Content-Encoding is not supported; send the JSON as is.');
-  }
-  const read = await readBoundedBody(req, MAX_ADMIN_BODY_BYTES);
-  if (read.kind === 'too-large') {
-    return reject(req, res, 413, 'CACHET_ERR_ADMIN_BODY_TOO_LARGE', 'Content Too Large', `The body exceeds ${MAX_ADMIN_BODY_BYTES} bytes.`, { connection: 'close' });
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(read.body.toString('utf8'));
-  } catch (err) {
-    return reject(req, res, 400, 'CACHET_ERR_ADMIN_BAD_REQUEST', 'Bad Request', `The body is not valid JSON: ${(err as Error).message}`);
-  }
+  const body = await readJsonBody(req, res);
+  if (body === ANSWERED) return;
   const parsed = parsePurgeRequest(body);
-  if (!parsed.ok) return reject(req, res, 400, 'CACHET_ERR_ADMIN_BAD_REQUEST', 'Bad Request', parsed.detail);
+  if (!parsed.ok) return rejectBadRequest(req, res, parsed.detail);
 
   let purged = 0;
   for (const selector of parsed.request.selectors) purged += await deps.purge(selector, parsed.request.soft);
@@ -116,29 +106,6 @@ function sendHealth(res: ServerResponse, health: AdminHealth): void {
   // Copy field by field so nothing else the source carries (target URLs) can leak.
   const upstreams = health.upstreams.map((u) => ({ name: u.name, healthy: u.healthy, total: u.total }));
   sendJson(res, health.status === 'down' ? 503 : 200, { status: health.status, upstreams });
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  sendText(res, status, 'application/json', JSON.stringify(value));
-}
-
-function sendText(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, {
-    'content-type': contentType,
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-  });
-  res.end(body);
-}
-
-function rejectMethod(req: IncomingMessage, res: ServerResponse, allow: string): void {
-  reject(req, res, 405, 'CACHET_ERR_ADMIN_METHOD', 'Method Not Allowed', `${req.method ?? ''} is not allowed here; use ${allow}.`, { allow });
-}
-
-/** A problem answer; a body the client announced but was never read closes the connection instead of being drained. */
-function reject(req: IncomingMessage, res: ServerResponse, status: number, code: CachetErrorCode, title: string, detail: string, headers: OutgoingHttpHeaders = {}): void {
-  const extra = !req.complete && hasRequestBody(req) ? { ...headers, connection: 'close' } : headers;
-  sendProblem(res, status, code, title, detail, extra);
 }
 
 function pathOf(url: string): string {

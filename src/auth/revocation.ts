@@ -62,11 +62,11 @@ export function createRevocationList(options: { maxTokenLifetimeSec?: number } =
       }
       const previous = bySubject.get(entry.sub);
       const before = Math.max(entry.before, previous?.before ?? entry.before);
-      const exp = entry.exp === undefined && previous?.exp === undefined
-        ? undefined
-        : Math.max(entry.exp ?? 0, previous?.exp ?? 0);
-      const pruneAtSec = exp ?? before + maxTokenLifetimeSec;
+      const ownPruneAtSec = entry.exp ?? entry.before + maxTokenLifetimeSec;
+      // Merging never weakens an existing entry: the later `before` and the later prune time win.
+      const pruneAtSec = Math.max(ownPruneAtSec, previous?.pruneAtSec ?? 0);
       if (pruneAtSec <= nowSec) return;
+      const exp = entry.exp === undefined && previous?.exp === undefined ? undefined : pruneAtSec;
       bySubject.set(entry.sub, { before, exp, pruneAtSec });
     },
     remove(selector) {

@@ -3,7 +3,7 @@ import type { Exchange } from '../proxy/exchange.ts';
 import type { ProxyContext } from './context.ts';
 import type { EntryMeta, StoredEntry } from './store/types.ts';
 import { parseRequestDirectives, type RequestDirectives } from './cache-control.ts';
-import { buildCacheKey } from './key.ts';
+import { buildCacheKey, buildUserKey } from './key.ts';
 import { buildVariantKey } from './vary.ts';
 import { evaluateUsability } from './usability.ts';
 import { formatCacheStatus, type CacheStatusInfo } from './cache-status.ts';
@@ -25,6 +25,8 @@ interface FetchPlan {
   readonly variants?: readonly StoredEntry[];
   /** The selected stale response may answer if the origin fails (RFC 5861 §4). */
   readonly staleIfErrorUsable: boolean;
+  /** Where a `private` response is stored on a per-user route. */
+  readonly userKey: string | undefined;
 }
 
 const NO_REQUEST_DIRECTIVES = parseRequestDirectives({});
@@ -40,20 +42,38 @@ export function handleCacheable(ctx: ProxyContext, ex: Exchange): CacheLabel | P
   const directives = parseRequestDirectives(headers);
   const key = buildCacheKey('http', headers.host ?? '', ex.path, ctx.config.cache.key);
   const now = ctx.clock.now();
+  const subject = ex.route.perUserCache ? ex.identity?.subject : undefined;
+  if (subject !== undefined) return lookupPerUser(ctx, ex, key, buildUserKey(key, subject), directives, now);
   const found = ctx.store.get(key, now);
   if (found instanceof Promise) {
     return found.then(
-      (variants) => lookup(ctx, ex, key, directives, variants, ctx.clock.now()),
+      (variants) => lookup(ctx, ex, key, directives, variants, ctx.clock.now(), undefined),
       (err: unknown) => {
         ctx.logger.warn({ err, key }, 'cache store read failed; forwarding');
-        return lookup(ctx, ex, key, directives, undefined, ctx.clock.now());
+        return lookup(ctx, ex, key, directives, undefined, ctx.clock.now(), undefined);
       },
     );
   }
-  return lookup(ctx, ex, key, directives, found, now);
+  return lookup(ctx, ex, key, directives, found, now, undefined);
 }
 
-function lookup(ctx: ProxyContext, ex: Exchange, key: string, directives: RequestDirectives, variants: readonly StoredEntry[] | undefined, now: number): CacheLabel | Promise<CacheLabel> {
+/** A per-user route: the subject's own stored responses first, then shared ones. */
+async function lookupPerUser(ctx: ProxyContext, ex: Exchange, key: string, userKey: string, directives: RequestDirectives, now: number): Promise<CacheLabel> {
+  const own = await readVariants(ctx, userKey, now);
+  if (own !== undefined && selectVariant(own, ex.req.headers) !== undefined) return lookup(ctx, ex, userKey, directives, own, now, userKey);
+  return lookup(ctx, ex, key, directives, await readVariants(ctx, key, now), now, userKey);
+}
+
+async function readVariants(ctx: ProxyContext, key: string, now: number): Promise<readonly StoredEntry[] | undefined> {
+  try {
+    return await ctx.store.get(key, now);
+  } catch (err) {
+    ctx.logger.warn({ err, key }, 'cache store read failed; forwarding');
+    return undefined;
+  }
+}
+
+function lookup(ctx: ProxyContext, ex: Exchange, key: string, directives: RequestDirectives, variants: readonly StoredEntry[] | undefined, now: number, userKey: string | undefined): CacheLabel | Promise<CacheLabel> {
   const selected = variants === undefined ? undefined : selectVariant(variants, ex.req.headers);
   const name = ctx.config.cache.name;
   if (selected !== undefined) {
@@ -69,12 +89,12 @@ function lookup(ctx: ProxyContext, ex: Exchange, key: string, directives: Reques
       case 'stale-while-revalidate':
         ctx.metrics.recordStaleServed('stale-while-revalidate');
         serveFromCache(ctx, ex, selected.meta, selected.body, now, formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec), detail: 'stale-while-revalidate' }));
-        revalidateInBackground(ctx, ex, key, selected, variants as readonly StoredEntry[]);
+        revalidateInBackground(ctx, ex, key, selected, variants as readonly StoredEntry[], userKey);
         return 'stale';
       case 'revalidate': {
         if (directives.onlyIfCached) return sendOnlyIfCached(ex, name);
         const fwd: Forward = usability.reason === 'request-no-cache' || usability.reason === 'request-max-age' || usability.reason === 'request-min-fresh' ? 'request' : 'stale';
-        return fetchAndServe(ctx, ex, key, directives, { fwd, selected, variants: variants as readonly StoredEntry[], staleIfErrorUsable: usability.staleIfErrorUsable });
+        return fetchAndServe(ctx, ex, key, directives, { fwd, selected, variants: variants as readonly StoredEntry[], staleIfErrorUsable: usability.staleIfErrorUsable, userKey });
       }
     }
   }
@@ -89,7 +109,7 @@ function lookup(ctx: ProxyContext, ex: Exchange, key: string, directives: Reques
       return 'hit';
     }
   }
-  return fetchAndServe(ctx, ex, key, directives, { fwd: variants === undefined ? 'uri-miss' : 'vary-miss', staleIfErrorUsable: false });
+  return fetchAndServe(ctx, ex, key, directives, { fwd: variants === undefined ? 'uri-miss' : 'vary-miss', staleIfErrorUsable: false, userKey });
 }
 
 /** RFC 9111 §4.1: the newest stored response whose Vary'd request fields match this request. */
@@ -123,11 +143,11 @@ async function fetchAndServe(ctx: ProxyContext, ex: Exchange, key: string, direc
       const served = serveShared(ctx, ex, shared, plan);
       if (served !== undefined) return served;
       // Not shareable with this request: it goes upstream itself.
-      return answer(ctx, ex, await fetchForCache(ctx, ex, key, directives, validation), plan);
+      return answer(ctx, ex, await fetchForCache(ctx, ex, key, directives, validation, plan.userKey), plan);
     }
-    return answer(ctx, ex, await ctx.coalescer.lead(key, () => fetchForCache(ctx, ex, key, directives, validation)), plan);
+    return answer(ctx, ex, await ctx.coalescer.lead(key, () => fetchForCache(ctx, ex, key, directives, validation, plan.userKey)), plan);
   }
-  return answer(ctx, ex, await fetchForCache(ctx, ex, key, directives, validation), plan);
+  return answer(ctx, ex, await fetchForCache(ctx, ex, key, directives, validation, plan.userKey), plan);
 }
 
 /** A waiter's use of the leader's outcome; undefined when it cannot be shared with this request. */
@@ -204,11 +224,11 @@ function serveStaleOnError(ctx: ProxyContext, ex: Exchange, entry: StoredEntry, 
 }
 
 /** RFC 5861 §3: one background revalidation per stored response; the client already has its stale answer. */
-function revalidateInBackground(ctx: ProxyContext, ex: Exchange, key: string, selected: StoredEntry, variants: readonly StoredEntry[]): void {
+function revalidateInBackground(ctx: ProxyContext, ex: Exchange, key: string, selected: StoredEntry, variants: readonly StoredEntry[], userKey: string | undefined): void {
   const token = `${key}\0${selected.meta.variantKey}`;
   if (ctx.revalidating.has(token)) return;
   ctx.revalidating.add(token);
-  fetchForCache(ctx, ex, key, NO_REQUEST_DIRECTIVES, { selected, variants })
+  fetchForCache(ctx, ex, key, NO_REQUEST_DIRECTIVES, { selected, variants }, userKey)
     .then((outcome) => {
       if (outcome.kind === 'pass') discardUpstreamBody(outcome.upstream);
       else if (outcome.kind === 'failure') ctx.logger.debug({ key, kind: outcome.failure.kind }, 'background revalidation failed');

@@ -74,3 +74,20 @@ function readParamName(param: string): string {
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * Per-user keys (route `cache: { perUser: true }`): a `private` response is stored under the primary key
+ * plus the verified subject, so only that subject's requests can ever select it. NUL cannot occur in a
+ * request target or a header value, so no URL can spell another user's key.
+ */
+const USER_KEY_SEPARATOR = '\0u:';
+
+export function buildUserKey(key: string, subject: string): string {
+  return `${key}${USER_KEY_SEPARATOR}${subject}`;
+}
+
+/** The shared primary key a (possibly per-user) key belongs to. */
+export function sharedKeyOf(key: string): string {
+  const at = key.indexOf(USER_KEY_SEPARATOR);
+  return at < 0 ? key : key.slice(0, at);
+}

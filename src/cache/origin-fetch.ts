@@ -33,8 +33,8 @@ export interface Validation {
  * With `validation`, the request carries the stored validators (RFC 9111 §4.3.1) and a 304 freshens
  * the stored responses instead (§4.3.4).
  */
-export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string, request: RequestDirectives, validation?: Validation): Promise<FetchOutcome> {
-  const headers = ctx.buildUpstreamHeaders(ex.req, ex.requestId);
+export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string, request: RequestDirectives, validation?: Validation, userKey?: string): Promise<FetchOutcome> {
+  const headers = ctx.buildUpstreamHeaders(ex.req, ex.requestId, ex.identity);
   removeClientConditionals(headers);
   if (validation !== undefined) {
     Object.assign(headers, buildValidationHeaders(validation.selected.meta, validation.variants.map((v) => v.meta)));
@@ -48,18 +48,29 @@ export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string
     const entry = await freshen(ctx, upstream, validation, requestAt, responseAt);
     if (entry !== undefined) return { kind: 'freshened', entry };
     // The 304 matched none of our validators for this variant: ask again for a full response.
-    return fetchForCache(ctx, ex, key, request);
+    return fetchForCache(ctx, ex, key, request, undefined, userKey);
   }
 
   const { directives } = selectResponseDirectives(upstream.headers, ctx.config.cache.targetedField);
-  const decision = decideStorability({
+  const input = {
     method: 'GET',
     status: upstream.status,
     requestDirectives: request,
-    hasAuthorization: ex.req.headers.authorization !== undefined,
+    hasAuthorization: ex.req.headers.authorization !== undefined || ex.identity !== undefined,
     directives,
     headers: upstream.headers,
-  });
+  };
+  let decision = decideStorability(input);
+  let storeKey = key;
+  if (!decision.storable && userKey !== undefined && directives.private && (directives.maxAge !== undefined || directives.sMaxAge !== undefined)) {
+    // Per-user caching: a `private` response with a freshness lifetime is stored for this subject alone,
+    // as the user's own private cache would (RFC 9111 §5.2.2.7).
+    const forSubject = decideStorability({ ...input, hasAuthorization: false, directives: { ...directives, private: false } });
+    if (forSubject.storable) {
+      decision = forSubject;
+      storeKey = userKey;
+    }
+  }
   if (!decision.storable) return passOn(ctx, key, upstream, responseAt, decision.reason);
   const declaredLength = parseContentLength(upstream.headers['content-length']);
   const maxObjectBytes = ctx.config.store.maxObjectBytes;
@@ -69,7 +80,7 @@ export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string
   const vary = parseVary(upstream.headers);
   const varyFields = vary === '*' ? [] : vary;
   const meta = buildEntryMeta({
-    key,
+    key: storeKey,
     variantKey: buildVariantKey(varyFields, ex.req.headers),
     varyFields,
     status: upstream.status,

@@ -43,12 +43,14 @@ export function serveFromCache(ctx: ProxyContext, ex: Exchange, meta: EntryMeta,
   if (hasConditional && evaluateClientConditional(ex.method, ex.req.headers, meta) === 'not-modified') {
     const head = flattenHeaders(selectNotModifiedHeaders(meta.headers));
     head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId, 'via', `1.1 ${ctx.config.proxy.via}`);
+    if (ex.cors !== undefined) pushFields(head, ex.cors);
     res.writeHead(304, head);
     res.end();
     return true;
   }
   const head = storedHead(ctx, meta).slice();
   head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId);
+  if (ex.cors !== undefined) pushFields(head, ex.cors);
   res.writeHead(meta.status, head);
   if (ex.method === 'HEAD') {
     res.end();
@@ -61,6 +63,11 @@ export function serveFromCache(ctx: ProxyContext, ex: Exchange, meta: EntryMeta,
     return true;
   }
   return writeChunks(res, chunks);
+}
+
+/** Appends fields to a flat head; a second `Vary` line is fine: list fields combine (RFC 9110 §5.3). */
+function pushFields(head: string[], fields: Readonly<Record<string, string>>): void {
+  for (const name in fields) head.push(name, fields[name] as string);
 }
 
 /** Writes shared chunks with backpressure: a slow client holds a cursor, never a copy. */

@@ -25,8 +25,8 @@ export function computeCurrentAge(meta: EntryMeta, now: number): number {
 /**
  * Decides whether a stored response answers a request (RFC 9111 §4, §4.2.4, §5.2.1; RFC 5861; RFC 8246):
  * 1. request no-cache or stored no-cache: revalidate;
- * 2. request max-age below the current age: revalidate (a fresh `immutable` response ignores it, as a
- *    reload's max-age=0 is what RFC 8246 §1 exempts);
+ * 2. request max-age below the current age, or max-age=0 at any age: revalidate (a fresh `immutable`
+ *    response ignores it, as a reload's max-age=0 is what RFC 8246 §1 exempts);
  * 3. fresh: serve, unless the request's min-fresh exceeds the remaining lifetime;
  * 4. stale and must-revalidate (incl. proxy-revalidate, s-maxage): revalidate, nothing stale may be served;
  * 5. stale within the request's max-stale: serve; within stale-while-revalidate: serve and revalidate;
@@ -39,7 +39,7 @@ export function evaluateUsability(meta: EntryMeta, request: RequestDirectives, n
   if (request.noCache) return revalidate(meta, request, now, ageSec, ttlSec, 'request-no-cache');
   if (policy.noCache) return revalidate(meta, request, now, ageSec, ttlSec, 'no-cache');
   const isFresh = ttlSec > 0;
-  if (request.maxAge !== undefined && ageSec > request.maxAge && !(isFresh && policy.immutable)) {
+  if (request.maxAge !== undefined && isTooOldFor(request.maxAge, ageSec) && !(isFresh && policy.immutable)) {
     return revalidate(meta, request, now, ageSec, ttlSec, 'request-max-age');
   }
   if (isFresh) {
@@ -79,6 +79,15 @@ export function buildStoredPolicy(directives: ResponseDirectives, heuristic: boo
     immutable: directives.immutable,
     heuristic,
   });
+}
+
+/**
+ * RFC 9111 §5.2.1.1: the client accepts an age up to `maxAgeSec`. A stored response is never age 0 once
+ * reused (time passed since it arrived, even within the same millisecond), so max-age=0 always means
+ * "validate first": the reload semantics clients send it for.
+ */
+function isTooOldFor(maxAgeSec: number, ageSec: number): boolean {
+  return maxAgeSec === 0 || ageSec > maxAgeSec;
 }
 
 function revalidate(meta: EntryMeta, request: RequestDirectives, now: number, ageSec: number, ttlSec: number, reason: RevalidateReason): Usability {

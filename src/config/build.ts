@@ -1,5 +1,6 @@
-import type { BalancerKind, Config, RouteAuth, StoreConfig, UpstreamConfig } from './types.ts';
+import type { BalancerKind, Config, StoreConfig, UpstreamConfig } from './types.ts';
 import { CONFIG_DEFAULTS as D } from './schema.ts';
+import { buildAuth, buildRouteAuth, type CheckedAuth, type CheckedRouteAuth } from './build-auth.ts';
 
 /** A config that passed the schema and the semantic checks, with sizes and durations already numbers. */
 interface CheckedConfig {
@@ -8,6 +9,7 @@ interface CheckedConfig {
   store?: { type?: 'memory' | 'redis'; maxBytes?: number; maxObjectBytes?: number; url?: string };
   upstreams: Record<string, CheckedUpstream>;
   routes: CheckedRoute[];
+  auth?: CheckedAuth;
   cache?: {
     enabled?: boolean;
     targetedField?: string;
@@ -35,13 +37,9 @@ interface CheckedUpstream {
   connectionsPerTarget?: number;
 }
 
-interface CheckedRoute {
+interface CheckedRoute extends CheckedRouteAuth {
   path: string;
-  methods?: string[];
   upstream: string;
-  auth?: RouteAuth;
-  scopes?: string[];
-  cache?: boolean;
 }
 
 /** Fills every default into a checked config and freezes the result, so nothing downstream can change it. */
@@ -58,15 +56,9 @@ export function buildConfig(raw: unknown): Config {
       path: route.path,
       methods: route.methods === undefined ? undefined : [...route.methods],
       upstream: route.upstream,
-      auth: route.auth ?? D.route.auth,
-      scopes: [...(route.scopes ?? [])],
-      cache: route.cache ?? D.route.cache,
-      perUserCache: false,
-      claims: {},
-      tokenCookie: undefined,
-      cors: undefined,
+      ...buildRouteAuth(route),
     })),
-    auth: undefined,
+    auth: buildAuth(c.auth),
     cache: {
       enabled: cache.enabled ?? D.cache.enabled,
       // RFC 9110 §5.1: field names are case-insensitive; code compares lower-case names.

@@ -12,7 +12,7 @@ export interface ConfigIssue {
 }
 
 /** Keys whose values are never echoed back in messages. */
-const SECRET_KEYS = new Set(['token', 'secret', 'publicKey']);
+const SECRET_KEYS = new Set(['token', 'secret', 'publicKey', 'clientSecret']);
 
 /** Renders a path the way users read it: `upstreams.api.targets[1]`, `upstreams["a b"].retries`. */
 export function formatPath(path: ConfigPath): string {
@@ -91,7 +91,10 @@ function toIssue(error: ErrorObject, data: unknown): ConfigIssue | undefined {
     }
     case 'enum': {
       const allowed = (params['allowedValues'] as unknown[]).map(String).join(', ');
-      if (error.propertyName !== undefined) return at([...path, error.propertyName], `unknown key for this ${path.join('.')} type, expected one of ${allowed}`);
+      if (error.propertyName !== undefined) {
+        const kind = description ?? `this ${path.join('.')} type`;
+        return at([...path, error.propertyName], `unknown key for ${kind}, expected one of ${allowed}`);
+      }
       return at(path, `must be one of ${allowed} (got ${got})`);
     }
     case 'required': {

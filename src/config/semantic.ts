@@ -1,15 +1,12 @@
 import { isIP } from 'node:net';
-import { createPublicKey } from 'node:crypto';
 import { CONFIG_DEFAULTS } from './schema.ts';
 import { describeValue, type ConfigIssue, type ConfigPath } from './issues.ts';
+import { checkMethodList, isRecord, NAME, TOKEN, type Data, type Report } from './rules.ts';
+import { checkAuthSection, hasProviders } from './semantic-auth.ts';
+import { checkRouteAuth } from './semantic-route-auth.ts';
 
-type Data = Record<string, unknown>;
-
-/** RFC 9110 §5.6.2 `token`. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** RFC 8941 §3.3.4 sf-token, which RFC 9211 §2 uses for the cache name. */
 const SF_TOKEN = /^[A-Za-z*][!#$%&'*+.^_`|~0-9A-Za-z:/-]*$/;
-const UPSTREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 /**
@@ -27,13 +24,11 @@ export function checkSemantics(config: unknown): ConfigIssue[] {
   checkListeners(config, report);
   checkStore(config['store'], report);
   const upstreamNames = checkUpstreams(config['upstreams'], report);
-  checkRoutes(config['routes'], upstreamNames, report);
-  checkAuth(config['auth'], report);
+  checkRoutes(config['routes'], upstreamNames, hasProviders(config['auth']), report);
+  checkAuthSection(config['auth'], report);
   checkNames(config, report);
   return issues;
 }
-
-type Report = (path: ConfigPath, message: string) => void;
 
 function checkListeners(config: Data, report: Report): void {
   const listen = isRecord(config['listen']) ? config['listen'] : {};
@@ -72,7 +67,7 @@ function checkUpstreams(upstreams: unknown, report: Report): Set<string> {
   if (!isRecord(upstreams)) return names;
   for (const [name, upstream] of Object.entries(upstreams)) {
     names.add(name);
-    if (!UPSTREAM_NAME.test(name)) report(['upstreams', name], 'is not a valid upstream name, expected letters, digits, ".", "_" and "-", starting with a letter or digit');
+    if (!NAME.test(name)) report(['upstreams', name], 'is not a valid upstream name, expected letters, digits, ".", "_" and "-", starting with a letter or digit');
     if (!isRecord(upstream)) continue;
     const targets = upstream['targets'];
     if (Array.isArray(targets)) {
@@ -105,30 +100,21 @@ export function findOriginProblem(text: string): string | undefined {
   return undefined;
 }
 
-function checkRoutes(routes: unknown, upstreamNames: ReadonlySet<string>, report: Report): void {
+function checkRoutes(routes: unknown, upstreamNames: ReadonlySet<string>, providersExist: boolean, report: Report): void {
   if (!Array.isArray(routes)) return;
   routes.forEach((route: unknown, index) => {
     if (!isRecord(route)) return;
     const at = (key: string): ConfigPath => ['routes', index, key];
-    const { path, methods, upstream, auth, scopes } = route;
+    const { path, methods, upstream } = route;
     if (typeof path === 'string') {
       const problem = findRoutePathProblem(path);
       if (problem !== undefined) report(at('path'), `${problem}, expected an exact path such as /v1/health or a prefix such as /v1/* (got ${describeValue(path)})`);
     }
-    if (Array.isArray(methods)) {
-      methods.forEach((method: unknown, i) => {
-        if (typeof method !== 'string') return;
-        // RFC 9110 §9.1: methods are case-sensitive; `get` is not GET, and is almost always a typo for it.
-        if (!TOKEN.test(method)) report(['routes', index, 'methods', i], `must be an HTTP method token (RFC 9110 §9.1), such as GET (got ${describeValue(method)})`);
-        else if (method !== method.toUpperCase()) report(['routes', index, 'methods', i], `must be upper-case, methods are case-sensitive (RFC 9110 §9.1), expected ${method.toUpperCase()}`);
-      });
-    }
+    checkMethodList(methods, at('methods'), report, describeValue);
     if (typeof upstream === 'string' && upstreamNames.size > 0 && !upstreamNames.has(upstream)) {
       report(at('upstream'), `names no upstream, expected one of ${[...upstreamNames].join(', ')} (got ${describeValue(upstream)})`);
     }
-    // JWT enforcement is not built: refusing these keeps anyone from believing a route is protected.
-    if (auth === 'jwt' || auth === 'optional') report(at('auth'), `'${auth}' is not supported by this version yet`);
-    if (Array.isArray(scopes) && scopes.length > 0) report(at('scopes'), 'scopes are not supported by this version yet');
+    checkRouteAuth(route, index, providersExist, report);
   });
 }
 
@@ -141,59 +127,6 @@ export function findRoutePathProblem(path: string): string | undefined {
   if (/[\s?#;]/.test(path)) return 'must not contain spaces, ?, # or ;';
   const star = path.indexOf('*');
   if (star !== -1 && (star !== path.length - 1 || !path.endsWith('/*'))) return 'may contain * only as a final /* segment';
-  return undefined;
-}
-
-const SECRET_ALGORITHMS = /^HS/;
-
-function checkAuth(auth: unknown, report: Report): void {
-  if (!isRecord(auth) || !isRecord(auth['jwt'])) return;
-  const jwt = auth['jwt'];
-  const at = (key: string): ConfigPath => ['auth', 'jwt', key];
-  const sources = (['jwksUri', 'secret', 'publicKey'] as const).filter((key) => jwt[key] !== undefined);
-  if (sources.length !== 1) {
-    report(['auth', 'jwt'], `needs exactly one key source, expected one of jwksUri, secret, publicKey (got ${sources.length === 0 ? 'none' : sources.join(' and ')})`);
-  }
-  const jwksUri = jwt['jwksUri'];
-  if (typeof jwksUri === 'string' && URL.canParse(jwksUri) && !/^https?:$/.test(new URL(jwksUri).protocol)) {
-    report(at('jwksUri'), `must be an http(s) URL (got ${describeValue(jwksUri)})`);
-  }
-  const algorithms = Array.isArray(jwt['algorithms']) ? jwt['algorithms'].filter((a): a is string => typeof a === 'string') : [];
-  // RFC 8725 §3.1: one key, one kind of algorithm, or an attacker can make a public key verify as an HMAC secret.
-  if (sources.length === 1 && algorithms.length > 0) {
-    const wantsSecret = sources[0] === 'secret';
-    const mismatched = algorithms.filter((alg) => SECRET_ALGORITHMS.test(alg) !== wantsSecret);
-    if (mismatched.length > 0) {
-      report(at('algorithms'), wantsSecret
-        ? `must all be HS256, HS384 or HS512 with a secret (got ${mismatched.join(', ')})`
-        : `must not include HMAC algorithms with ${sources[0]} (got ${mismatched.join(', ')}), expected RS*, PS*, ES* or EdDSA`);
-    }
-  }
-  const publicKey = jwt['publicKey'];
-  if (typeof publicKey === 'string' && publicKey !== '') {
-    const problem = findPublicKeyProblem(publicKey, algorithms);
-    if (problem !== undefined) report(at('publicKey'), problem);
-  }
-}
-
-const KEY_TYPES_BY_ALGORITHM: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
-  [/^RS/, ['rsa']],
-  [/^PS/, ['rsa', 'rsa-pss']],
-  [/^ES/, ['ec']],
-  [/^EdDSA$/, ['ed25519', 'ed448']],
-];
-
-function findPublicKeyProblem(pem: string, algorithms: readonly string[]): string | undefined {
-  let keyType: string | undefined;
-  try {
-    keyType = createPublicKey(pem).asymmetricKeyType;
-  } catch {
-    return 'must be a PEM public key, expected text starting with -----BEGIN PUBLIC KEY-----';
-  }
-  for (const alg of algorithms) {
-    const allowed = KEY_TYPES_BY_ALGORITHM.find(([pattern]) => pattern.test(alg))?.[1];
-    if (allowed !== undefined && !allowed.includes(keyType ?? '')) return `is a ${keyType ?? 'unknown'} key, which cannot verify ${alg}`;
-  }
   return undefined;
 }
 
@@ -230,8 +163,4 @@ export function isIpOrCidr(text: string): boolean {
   if (prefix === undefined) return true;
   if (!/^\d{1,3}$/.test(prefix)) return false;
   return Number(prefix) <= (family === 4 ? 32 : 128);
-}
-
-function isRecord(value: unknown): value is Data {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -103,9 +103,11 @@ function coerceScalar(schema: SchemaObject, value: unknown): unknown {
   }
   const { format, type } = schema;
   if (typeof format === 'string' && format in UNIT_FORMATS) return parseUnitValue(format as UnitFormat, value) ?? value;
-  if (type === 'integer' && /^-?\d+$/.test(value)) return Number(value);
-  if (type === 'number' && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
-  if (type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
+  const types: unknown[] = Array.isArray(type) ? type : [type];
+  if (types.includes('string')) return value;
+  if (types.includes('integer') && /^-?\d+$/.test(value)) return Number(value);
+  if (types.includes('number') && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (types.includes('boolean') && (value === 'true' || value === 'false')) return value === 'true';
   return value;
 }
 

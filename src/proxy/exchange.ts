@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RouteConfig } from '../config/types.ts';
 import type { UpstreamPool } from '../upstream/pool.ts';
+import type { Identity } from '../auth/types.ts';
 
 /** One client request as the proxy sees it once it is framed, normalised and routed. */
 export interface Exchange {
@@ -16,6 +17,10 @@ export interface Exchange {
   readonly requestId: string;
   /** `performance.now()` at arrival, for the latency histogram. */
   readonly startedAt: number;
+  /** The verified identity, when the route authenticates and a token was presented. */
+  readonly identity: Identity | undefined;
+  /** CORS fields for the response (RFC-less: Fetch standard), when the route has CORS. */
+  readonly cors: Readonly<Record<string, string>> | undefined;
   /** The request body stream, or null when the request has none. */
   readonly body: import('node:stream').Readable | null;
 }

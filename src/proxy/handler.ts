@@ -1,6 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { RouteConfig } from '../config/types.ts';
+import type { CorsConfig, RouteConfig } from '../config/types.ts';
+import type { AuthRefusal, AuthResult, Identity } from '../auth/types.ts';
+import type { Authenticator } from '../auth/authenticate.ts';
+import { formatBearerChallenge } from '../auth/www-authenticate.ts';
+import { answerPreflight, corsResponseHeaders, isPreflight } from '../auth/cors.ts';
 import type { ProxyContext } from '../cache/context.ts';
 import type { UpstreamPool } from '../upstream/pool.ts';
 import type { Exchange } from './exchange.ts';
@@ -25,8 +29,9 @@ interface RoutedUpstream {
  * The gateway's request entry point: framing checks (RFC 9112 §6), path normalisation, routing, size limits,
  * then the cache (GET/HEAD on caching routes) or a plain forward.
  */
-export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<string, UpstreamPool>): RequestHandler {
+export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<string, UpstreamPool>, authenticator?: Authenticator): RequestHandler {
   const { config } = ctx;
+  const realm = config.auth?.realm ?? 'cachet';
   const table = createRouteTable(config.routes);
   const upstreamOf = new Map<RouteConfig, RoutedUpstream>();
   for (const route of config.routes) {
@@ -59,27 +64,50 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
     if (declared !== undefined && (parseContentLength(declared) ?? 0) > maxBodyBytes) {
       return reject(res, requestId, 413, 'CACHET_ERR_REQUEST_BODY_TOO_LARGE', 'Content Too Large', `The request body exceeds ${maxBodyBytes} bytes.`, true);
     }
-    let body = null;
-    if (hasRequestBody(req)) {
-      // 100-continue is answered here, once the request passed every check (RFC 9110 §10.1.1).
-      if (req.headers.expect !== undefined && req.headers.expect.toLowerCase() === '100-continue') res.writeContinue();
-      body = declared === undefined ? limitRequestBody(req, maxBodyBytes) : req;
-    }
 
     const route = match.route;
+    let cors: Readonly<Record<string, string>> | undefined;
+    if (route.cors !== undefined) {
+      // Preflights carry no credentials (Fetch §3.2.2): answered at the edge before authentication.
+      if (isPreflight(method, req.headers)) return answerPreflightRequest(res, route.cors, req, requestId);
+      cors = corsResponseHeaders(route.cors, req.headers.origin);
+    }
+    const path = target.path === '*' ? '*' : target.path + target.query;
+    if (route.auth === 'none' || authenticator === undefined) {
+      return dispatch(req, res, method, path, route, requestId, startedAt, undefined, cors);
+    }
+    const auth = authenticator.authenticate(req, route);
+    if (!(auth instanceof Promise)) return proceed(auth);
+    auth.then(proceed, (err: unknown) => {
+      ctx.logger.error({ err, requestId }, 'authentication failed unexpectedly');
+      if (!res.headersSent) sendProblem(res, 500, 'CACHET_ERR_AUTH_UNAVAILABLE', 'Internal Server Error', 'Authentication failed.', { 'x-request-id': requestId });
+    });
+
+    function proceed(result: AuthResult): void {
+      if (!result.ok) return refuse(res, result, requestId, cors, hasRequestBody(req));
+      dispatch(req, res, method, path, route, requestId, startedAt, result.identity, cors);
+    }
+  };
+
+  function dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    path: string,
+    route: RouteConfig,
+    requestId: string,
+    startedAt: number,
+    identity: Identity | undefined,
+    cors: Readonly<Record<string, string>> | undefined,
+  ): void {
+    let body = null;
+    if (hasRequestBody(req)) {
+      // 100-continue is answered only once the request passed every check (RFC 9110 §10.1.1).
+      if (req.headers.expect !== undefined && req.headers.expect.toLowerCase() === '100-continue') res.writeContinue();
+      body = req.headers['content-length'] === undefined ? limitRequestBody(req, maxBodyBytes) : req;
+    }
     const routed = upstreamOf.get(route) as RoutedUpstream;
-    const ex: Exchange = {
-      req,
-      res,
-      method,
-      path: target.path === '*' ? '*' : target.path + target.query,
-      route,
-      pool: routed.pool,
-      retries: routed.retries,
-      requestId,
-      startedAt,
-      body,
-    };
+    const ex: Exchange = { req, res, method, path, route, pool: routed.pool, retries: routed.retries, requestId, startedAt, body, identity, cors };
 
     let label: CacheLabel | Promise<CacheLabel>;
     if (method === 'GET' || method === 'HEAD') {
@@ -99,7 +127,30 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
         },
       );
     }
-  };
+  }
+
+  function refuse(res: ServerResponse, refusal: AuthRefusal, requestId: string, cors: Readonly<Record<string, string>> | undefined, unreadBody: boolean): void {
+    const headers: Record<string, string> = { 'x-request-id': requestId, ...cors };
+    const challenge = formatBearerChallenge(realm, refusal);
+    if (challenge !== undefined) headers['www-authenticate'] = challenge;
+    if (unreadBody) {
+      headers['connection'] = 'close';
+      res.shouldKeepAlive = false;
+    }
+    sendProblem(res, refusal.status, refusal.code, AUTH_TITLES[refusal.status], refusal.description, headers);
+  }
+}
+
+const AUTH_TITLES = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' } as const;
+
+function answerPreflightRequest(res: ServerResponse, cors: CorsConfig, req: IncomingMessage, requestId: string): void {
+  const headers = answerPreflight(cors, req.headers);
+  if (headers === undefined) {
+    sendProblem(res, 403, 'CACHET_ERR_CORS_FORBIDDEN', 'Forbidden', 'This cross-origin request is not allowed.', { 'x-request-id': requestId, vary: 'Origin' });
+    return;
+  }
+  res.writeHead(204, { ...headers, 'x-request-id': requestId, 'content-length': '0' });
+  res.end();
 }
 
 function reject(res: ServerResponse, requestId: string, status: number, code: Parameters<typeof sendProblem>[2], title: string, detail: string, close: boolean): void {

@@ -4,6 +4,7 @@ import type { CacheLabel } from '../cache/cache-handler.ts';
 import type { CacheStatusInfo } from '../cache/cache-status.ts';
 import { formatCacheStatus } from '../cache/cache-status.ts';
 import { computeInvalidationKeys } from '../cache/invalidation.ts';
+import { buildUserKey } from '../cache/key.ts';
 import { sendUpstream, type UpstreamResponse } from './upstream-request.ts';
 import { sendUpstreamFailure, sendUpstreamResponse } from './respond.ts';
 import { BodyLimiter } from './request-body.ts';
@@ -23,7 +24,7 @@ export async function forwardUncached(
   detail?: string,
   onResponse?: (upstream: UpstreamResponse) => unknown,
 ): Promise<CacheLabel> {
-  const headers = ctx.buildUpstreamHeaders(ex.req, ex.requestId);
+  const headers = ctx.buildUpstreamHeaders(ex.req, ex.requestId, ex.identity);
   const upstream = await sendUpstream(ex.pool, { method: ex.method, path: ex.path, headers, body: ex.body, retries: ex.retries }, ctx.metrics);
   const name = ctx.config.cache.name;
   if (!upstream.ok) {
@@ -51,6 +52,9 @@ async function invalidate(ctx: ProxyContext, ex: Exchange, upstream: UpstreamRes
     responseHeaders: upstream.headers,
     keyOptions: ctx.config.cache.key,
   });
+  const subject = ex.identity?.subject;
+  // The writer's own per-user copies of these URLs go too.
+  if (subject !== undefined && ex.route.perUserCache) keys.push(...keys.map((key) => buildUserKey(key, subject)));
   for (const key of keys) {
     ctx.fills.forget(key);
     try {

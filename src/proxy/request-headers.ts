@@ -5,26 +5,46 @@ import { createForwardedHeaders } from './forwarded.ts';
 import { appendVia } from './response-headers.ts';
 import { propagateTraceparent } from '../observability/trace-context.ts';
 import type { HeaderRecord } from './upstream-request.ts';
+import type { Identity } from '../auth/types.ts';
 
 /** Request fields the cache removes when it asks the origin for a full response it may store. */
 const CLIENT_CONDITIONALS = ['if-none-match', 'if-modified-since', 'if-range'] as const;
 
 /** Fields the gateway sets itself on the way upstream; client-sent copies are never forwarded as they are. */
-const GATEWAY_FIELDS: ReadonlySet<string> = new Set([
+const GATEWAY_FIELDS = [
   'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'traceparent', 'tracestate',
-]);
+] as const;
 
-export type UpstreamHeaderBuilder = (req: IncomingMessage, requestId: string) => HeaderRecord;
+/** Identity fields when no auth section names others; stripped from client requests in every case. */
+export const DEFAULT_IDENTITY_HEADERS: IdentityHeaderNames = { subject: 'x-auth-subject', scopes: 'x-auth-scopes', claims: {} };
+
+export interface IdentityHeaderNames {
+  readonly subject: string;
+  readonly scopes: string;
+  readonly claims: Readonly<Record<string, string>>;
+}
+
+export type UpstreamHeaderBuilder = (req: IncomingMessage, requestId: string, identity?: Identity) => HeaderRecord;
 
 /**
  * Builds the fields sent upstream: hop-by-hop fields removed (RFC 9110 §7.6.1), `Expect` handled here
  * (100-continue is answered by the gateway), X-Forwarded-* set from the connection, `Via` appended,
  * X-Request-ID and W3C trace context propagated.
  */
-export function createUpstreamHeaderBuilder(config: ProxyConfig): UpstreamHeaderBuilder {
+export function createUpstreamHeaderBuilder(config: ProxyConfig, identityHeaders: IdentityHeaderNames = DEFAULT_IDENTITY_HEADERS): UpstreamHeaderBuilder {
   const forwardedFor = createForwardedHeaders(config.trustedProxies);
-  return (req, requestId) => {
-    const headers = stripHopByHop(req.headers as HeaderRecord, GATEWAY_FIELDS);
+  const claimHeaders = Object.entries(identityHeaders.claims);
+  // Identity fields are the gateway's to set: a client-sent X-Auth-Subject never reaches the upstream, on any route.
+  const skip: ReadonlySet<string> = new Set([
+    ...GATEWAY_FIELDS,
+    ...DEFAULT_IDENTITY_HEADERS.subject === identityHeaders.subject ? [] : [DEFAULT_IDENTITY_HEADERS.subject],
+    ...DEFAULT_IDENTITY_HEADERS.scopes === identityHeaders.scopes ? [] : [DEFAULT_IDENTITY_HEADERS.scopes],
+    identityHeaders.subject,
+    identityHeaders.scopes,
+    ...claimHeaders.map(([, header]) => header),
+  ]);
+  return (req, requestId, identity) => {
+    const headers = stripHopByHop(req.headers as HeaderRecord, skip);
     const socket = req.socket;
     const forwarded = forwardedFor({
       remoteAddress: socket.remoteAddress,
@@ -41,6 +61,14 @@ export function createUpstreamHeaderBuilder(config: ProxyConfig): UpstreamHeader
     headers['traceparent'] = trace.traceparent;
     if (trace.tracestate !== undefined) headers['tracestate'] = trace.tracestate;
     appendVia(headers, config.via);
+    if (identity !== undefined) {
+      if (identity.subject !== undefined) headers[identityHeaders.subject] = identity.subject;
+      headers[identityHeaders.scopes] = identity.scopes.join(' ');
+      for (const [claim, header] of claimHeaders) {
+        const value = identity.claims[claim];
+        if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') headers[header] = String(value);
+      }
+    }
     return headers;
   };
 }

@@ -1,6 +1,6 @@
 import type { Exchange } from './exchange.ts';
 import type { ProxyContext } from '../cache/context.ts';
-import type { UpstreamFailure, UpstreamResponse } from './upstream-request.ts';
+import type { HeaderRecord, UpstreamFailure, UpstreamResponse } from './upstream-request.ts';
 import { buildClientHeaders } from './response-headers.ts';
 import { sendProblem } from '../server/problem.ts';
 
@@ -9,6 +9,7 @@ export function sendUpstreamResponse(ctx: ProxyContext, ex: Exchange, upstream: 
   const headers = buildClientHeaders(upstream.headers, { via: ctx.config.proxy.via, forwardTagHeaders: ctx.config.cache.forwardTagHeaders });
   headers['cache-status'] = cacheStatus;
   headers['x-request-id'] = ex.requestId;
+  if (ex.cors !== undefined) mergeFields(headers, ex.cors);
   const { res } = ex;
   res.writeHead(upstream.status, headers as Record<string, string | string[]>);
   if (ex.method === 'HEAD' || upstream.status === 204 || upstream.status === 304) {
@@ -38,7 +39,7 @@ export function sendUpstreamFailure(ex: Exchange, failure: UpstreamFailure, cach
     res.destroy();
     return;
   }
-  const extra = { 'cache-status': cacheStatus, 'x-request-id': ex.requestId };
+  const extra = { ...ex.cors, 'cache-status': cacheStatus, 'x-request-id': ex.requestId };
   switch (failure.kind) {
     case 'aborted':
       res.destroy();
@@ -55,5 +56,15 @@ export function sendUpstreamFailure(ex: Exchange, failure: UpstreamFailure, cach
     case 'other':
       sendProblem(res, 502, 'CACHET_ERR_UPSTREAM_RESPONSE', 'Bad Gateway', 'The upstream failed to answer.', extra);
       return;
+  }
+}
+
+/** Adds edge-made fields (CORS) to a response's fields; `Vary` is a list, so it is extended rather than replaced. */
+export function mergeFields(headers: HeaderRecord, extra: Readonly<Record<string, string>>): void {
+  for (const name in extra) {
+    const value = extra[name] as string;
+    const existing = headers[name];
+    if (name === 'vary' && existing !== undefined) headers[name] = `${Array.isArray(existing) ? existing.join(', ') : existing}, ${value}`;
+    else headers[name] = value;
   }
 }

@@ -7,11 +7,16 @@ import type { UpstreamHeaderBuilder } from './request-headers.ts';
 import { normalizeRequestTarget } from './normalize-path.ts';
 import { checkRequestFraming } from './framing.ts';
 import { resolveRequestId } from '../observability/request-id.ts';
+import type { AuthResult, Identity } from '../auth/types.ts';
+import { formatBearerChallenge } from '../auth/www-authenticate.ts';
 
 export interface UpgradeDeps {
   match(path: string, method: string): { pool: UpstreamPool; route: RouteConfig } | undefined;
   buildUpstreamHeaders: UpstreamHeaderBuilder;
   connectTimeoutMs: number;
+  /** Authentication for routes that require it: an upgrade is a request like any other. */
+  authenticate: ((req: IncomingMessage, route: RouteConfig) => AuthResult | Promise<AuthResult>) | undefined;
+  realm: string;
 }
 
 /**
@@ -33,15 +38,29 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     if (!framing.ok || !target.ok) return refuse(socket, 400, 'Bad Request');
     const routed = deps.match(target.path, req.method ?? 'GET');
     if (routed === undefined) return refuse(socket, 404, 'Not Found');
+    if (routed.route.auth !== 'none' && deps.authenticate !== undefined) {
+      Promise.resolve(deps.authenticate(req, routed.route)).then(
+        (result) => {
+          if (result.ok) tunnel(req, socket, head, routed, target.path + target.query, result.identity);
+          else refuse(socket, result.status, REFUSAL_TITLES[result.status], formatBearerChallenge(deps.realm, result));
+        },
+        () => refuse(socket, 500, 'Internal Server Error'),
+      );
+      return;
+    }
+    tunnel(req, socket, head, routed, target.path + target.query, undefined);
+  };
+
+  const tunnel = (req: IncomingMessage, socket: Duplex, head: Buffer, routed: { pool: UpstreamPool; route: RouteConfig }, path: string, identity: Identity | undefined): void => {
     const upstream = routed.pool.pick();
     if (upstream === undefined) return refuse(socket, 503, 'Service Unavailable');
 
-    const headers = deps.buildUpstreamHeaders(req, resolveRequestId(req.headers['x-request-id']));
+    const headers = deps.buildUpstreamHeaders(req, resolveRequestId(req.headers['x-request-id']), identity);
     // The upgrade fields are hop-by-hop, so they were stripped; restore the ones this hop asks for.
     headers['connection'] = 'upgrade';
     headers['upgrade'] = req.headers.upgrade;
     const url = new URL(upstream.origin);
-    const lines = [`${req.method} ${target.path}${target.query} HTTP/1.1`];
+    const lines = [`${req.method} ${path} HTTP/1.1`];
     for (const [name, value] of Object.entries(headers)) {
       if (value === undefined) continue;
       for (const item of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${item}`);
@@ -82,6 +101,9 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
   };
 }
 
-function refuse(socket: Duplex, status: number, title: string): void {
-  socket.end(`HTTP/1.1 ${status} ${title}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+const REFUSAL_TITLES = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' } as const;
+
+function refuse(socket: Duplex, status: number, title: string, challenge?: string): void {
+  const auth = challenge === undefined ? '' : `www-authenticate: ${challenge}\r\n`;
+  socket.end(`HTTP/1.1 ${status} ${title}\r\n${auth}content-length: 0\r\nconnection: close\r\n\r\n`);
 }

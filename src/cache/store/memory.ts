@@ -1,3 +1,4 @@
+import { sharedKeyOf } from '../key.ts';
 import { LRUCache } from 'lru-cache';
 import { CachetError } from '../../errors.ts';
 import { estimateEntryBytes, measureBodyBytes } from './entry-size.ts';
@@ -55,6 +56,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
   assertPositiveInteger('maxObjectBytes', maxObjectBytes);
 
   const tagIndex = createTagIndex();
+  let hasUserKeys = false;
   let entryCount = 0;
   let evictionCount = 0;
 
@@ -171,6 +173,8 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     },
 
     put(meta, body) {
+      // Once per-user keys exist, a full-URL purge must scan for them too (see `sharedKeyOf`).
+      if (!hasUserKeys && sharedKeyOf(meta.key) !== meta.key) hasUserKeys = true;
       const bodyBytes = measureBodyBytes(body);
       if (bodyBytes > maxObjectBytes) return;
       const size = estimateEntryBytes(meta, bodyBytes, body.length);
@@ -211,7 +215,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
 
     purge(selector, { soft, now }) {
       if ('tag' in selector) return purgeTag(selector.tag, soft, now);
-      if ('url' in selector && !isPathSelector(selector.url)) return purgeKey(selector.url, isAnyEntry, soft, now);
+      if ('url' in selector && !isPathSelector(selector.url) && !hasUserKeys) return purgeKey(selector.url, isAnyEntry, soft, now);
       return purgeMatchingKeys(createKeyPredicate(selector), soft, now);
     },
 

@@ -4,7 +4,7 @@
  * names a path and query on every host.
  */
 
-import { pathOfKey } from '../key.ts';
+import { pathOfKey, sharedKeyOf } from '../key.ts';
 
 export { pathOfKey };
 
@@ -20,7 +20,8 @@ export function isPathSelector(value: string): boolean {
 export function createKeyPredicate(selector: { readonly url: string } | { readonly prefix: string }): (key: string) => boolean {
   if ('url' in selector) {
     const url = selector.url;
-    return isPathSelector(url) ? (key) => pathOfKey(key) === url : (key) => key === url;
+    // Per-user entries of a URL go with it.
+    return isPathSelector(url) ? (key) => pathOfKey(sharedKeyOf(key)) === url : (key) => sharedKeyOf(key) === url;
   }
   const prefix = selector.prefix;
   return isPathSelector(prefix) ? (key) => pathOfKey(key).startsWith(prefix) : (key) => key.startsWith(prefix);

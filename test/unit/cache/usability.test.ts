@@ -24,6 +24,7 @@ const cases: UsabilityCase[] = [
   { name: 'RFC 9111 §5.2.1.1: request max-age below the current age revalidates', elapsedSec: 11, request: 'max-age=10', expected: { kind: 'revalidate', reason: 'request-max-age' } },
   { name: 'RFC 9111 §5.2.1.1: request max-age equal to the current age is served', elapsedSec: 10, request: 'max-age=10', expected: { kind: 'fresh' } },
   { name: 'RFC 9111 §5.2.1.1: request max-age=0 revalidates an aged response', elapsedSec: 1, request: 'max-age=0', expected: { kind: 'revalidate', reason: 'request-max-age' } },
+  { name: 'RFC 9111 §5.2.1.1: request max-age=0 revalidates even a response received this very millisecond', elapsedSec: 0, request: 'max-age=0', expected: { kind: 'revalidate', reason: 'request-max-age' } },
   { name: 'RFC 8246 §1: a fresh immutable response ignores request max-age (reload)', elapsedSec: 1, request: 'max-age=0', policy: { immutable: true }, expected: { kind: 'fresh' } },
   { name: 'RFC 8246 §1: immutable does not ignore request no-cache', elapsedSec: 1, request: 'no-cache', policy: { immutable: true }, expected: { kind: 'revalidate', reason: 'request-no-cache' } },
   { name: 'RFC 9111 §5.2.1.1: request max-age still bounds max-stale', elapsedSec: 150, request: 'max-age=120, max-stale=100', expected: { kind: 'revalidate', reason: 'request-max-age' } },

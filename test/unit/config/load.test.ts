@@ -71,18 +71,32 @@ function tempDir(t: TestContext): string {
   return dir;
 }
 
-test('the contract example parses (${ENV} inside flow mappings) and refuses only its jwt route', () => {
-  const error = configError(() => parseConfig(CONTRACT_EXAMPLE, { CACHET_ADMIN_TOKEN: TOKEN }), 'CACHET_ERR_CONFIG_INVALID');
-  assert.deepEqual(error.issues, ["routes[1].auth: 'jwt' is not supported by this version yet", 'routes[1].scopes: scopes are not supported by this version yet']);
-
-  const allowed = CONTRACT_EXAMPLE.replace('    auth: jwt\n    scopes: [threats:read]\n', '    auth: none\n');
-  const config = parseConfig(allowed, { CACHET_ADMIN_TOKEN: TOKEN });
+test('the contract example validates fully (${ENV} inside flow mappings), its auth.jwt becomes the provider "default"', () => {
+  const config = parseConfig(CONTRACT_EXAMPLE, { CACHET_ADMIN_TOKEN: TOKEN });
   assert.deepEqual(config.admin, { host: '127.0.0.1', port: 9901, token: TOKEN });
   assert.equal(config.store.type === 'memory' && config.store.maxBytes, 256 * 1024 * 1024);
   assert.deepEqual(config.upstreams['api']?.targets, ['http://127.0.0.1:3001', 'http://127.0.0.1:3002']);
   assert.equal(config.upstreams['api']?.healthCheck?.intervalMs, 2000);
   assert.deepEqual(config.routes[1]?.methods, ['GET', 'HEAD', 'POST', 'PUT', 'DELETE']);
-  assert.equal(config.auth, undefined, 'the auth section stays out of Config until JWT is enforced');
+  assert.equal(config.routes[0]?.auth, 'none');
+  assert.equal(config.routes[1]?.auth, 'jwt');
+  assert.deepEqual(config.routes[1]?.scopes, ['threats:read']);
+  assert.deepEqual(config.auth?.providers, [{
+    kind: 'jwt',
+    name: 'default',
+    issuer: 'https://auth.example.test',
+    audience: ['cachet-demo'],
+    algorithms: ['RS256'],
+    clockToleranceSec: 30,
+    keys: { type: 'jwks', uri: 'http://127.0.0.1:3000/.well-known/jwks.json', cooldownMs: 30_000, maxAgeMs: 600_000, timeoutMs: 2000 },
+  }]);
+  assert.equal(config.auth?.realm, 'cachet');
+  assert.deepEqual(config.auth?.identityHeaders, { subject: 'x-auth-subject', scopes: 'x-auth-scopes', claims: {} });
+
+  const withoutAuth = CONTRACT_EXAMPLE.replace(/^auth:\n(?: {2}.*\n)+/m, '');
+  assert.notEqual(withoutAuth, CONTRACT_EXAMPLE);
+  const error = configError(() => parseConfig(withoutAuth, { CACHET_ADMIN_TOKEN: TOKEN }), 'CACHET_ERR_CONFIG_INVALID');
+  assert.deepEqual(error.issues, ["routes[1].auth: 'jwt' needs a token provider, expected an auth section with jwt or providers"]);
 });
 
 test('${NAME} and ${NAME:-default} expand inside string values', () => {

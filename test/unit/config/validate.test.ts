@@ -146,7 +146,7 @@ test('accepted values: route paths, methods, trusted proxies, names', () => {
 // Each row: a config, and the issue it must produce (exactly, as users read it).
 const rejected: Array<[string, Record<string, unknown>, string]> = [
   ['unknown top-level key', { ...minimal, listenn: {} }, 'listenn: unknown key, expected one of listen, admin, store, upstreams, routes, auth, cache, limits, proxy, shutdown, log'],
-  ['unknown nested key', withMinimal({ routes: [{ path: '/*', upstream: 'api', foo: 1 }] }), 'routes[0].foo: unknown key, expected one of path, methods, upstream, auth, scopes, cache'],
+  ['unknown nested key', withMinimal({ routes: [{ path: '/*', upstream: 'api', foo: 1 }] }), 'routes[0].foo: unknown key, expected one of path, methods, upstream, auth, scopes, claims, tokenCookie, cors, cache'],
   ['unknown key in an upstream', withMinimal({ upstreams: { api: { targets: ['http://a:1'], weight: 2 } } }), 'upstreams.api.weight: unknown key, expected one of targets, balancer, healthCheck, passiveHealth, timeouts, retries, connectionsPerTarget'],
   ['unknown key for the store type', withMinimal({ store: { type: 'redis', url: 'redis://h:6379', maxBytes: 5 } }), 'store.maxBytes: unknown key for this store type, expected one of type, url, maxObjectBytes'],
   ['bad enum', withMinimal({ upstreams: { api: { targets: ['http://a:1'], balancer: 'random' } } }), 'upstreams.api.balancer: must be one of round-robin, least-connections (got "random")'],
@@ -179,9 +179,9 @@ const rejected: Array<[string, Record<string, unknown>, string]> = [
   ['lower-case method (RFC 9110 §9.1: methods are case-sensitive)', withMinimal({ routes: [{ path: '/*', upstream: 'api', methods: ['get'] }] }), 'routes[0].methods[0]: must be upper-case, methods are case-sensitive (RFC 9110 §9.1), expected GET'],
   ['method not a token (RFC 9110 §9.1)', withMinimal({ routes: [{ path: '/*', upstream: 'api', methods: ['GE T'] }] }), 'routes[0].methods[0]: must be an HTTP method token (RFC 9110 §9.1), such as GET (got "GE T")'],
   ['repeated method', withMinimal({ routes: [{ path: '/*', upstream: 'api', methods: ['GET', 'GET'] }] }), 'routes[0].methods: must not repeat items (items 0 and 1 are equal)'],
-  ['route auth jwt is not built', withMinimal({ routes: [{ path: '/a', upstream: 'api' }, { path: '/*', upstream: 'api', auth: 'jwt' }] }), "routes[1].auth: 'jwt' is not supported by this version yet"],
-  ['route auth optional is not built', withMinimal({ routes: [{ path: '/*', upstream: 'api', auth: 'optional' }] }), "routes[0].auth: 'optional' is not supported by this version yet"],
-  ['route scopes are not built', withMinimal({ routes: [{ path: '/*', upstream: 'api', scopes: ['read'] }] }), 'routes[0].scopes: scopes are not supported by this version yet'],
+  ['route auth jwt without a provider', withMinimal({ routes: [{ path: '/a', upstream: 'api' }, { path: '/*', upstream: 'api', auth: 'jwt' }] }), "routes[1].auth: 'jwt' needs a token provider, expected an auth section with jwt or providers"],
+  ['route auth optional without a provider', withMinimal({ routes: [{ path: '/*', upstream: 'api', auth: 'optional' }] }), "routes[0].auth: 'optional' needs a token provider, expected an auth section with jwt or providers"],
+  ['route scopes on auth: none (never checked)', withMinimal({ routes: [{ path: '/*', upstream: 'api', scopes: ['read'] }] }), 'routes[0].scopes: are never checked on a route with auth: none, expected auth: jwt (or optional)'],
   ['admin without token', withMinimal({ admin: { port: 9901 } }), 'admin.token: is required, expected a bearer token of at least 16 characters'],
   ['short admin token (value never echoed)', withMinimal({ admin: { token: 'hunter2' } }), 'admin.token: must be at least 16 characters long (got 7)'],
   ['admin port equal to listen port', withMinimal({ listen: { port: 8080 }, admin: { port: 8080, token: TOKEN } }), 'admin.port: must differ from listen.port (both are 8080), expected another port or 0 for any free port'],
@@ -240,7 +240,7 @@ test('every problem is reported at once, in file order, and the message lists th
   for (const issue of error.issues) assert.ok(error.message.includes(issue));
 });
 
-test('the contract example validates once routes are auth: none, and jwt routes are refused', () => {
+test('auth.jwt: key sources, algorithms and key material are checked (RFC 8725 §3.1, RFC 7518 §3.2)', () => {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const auth = (jwt: Record<string, unknown>) => withMinimal({ auth: { jwt: { issuer: 'https://auth.example.test', audience: 'cachet-demo', algorithms: ['RS256'], ...jwt } } });
@@ -259,7 +259,7 @@ test('the contract example validates once routes are auth: none, and jwt routes 
     [{ jwksUri: 'not a url' }, 'auth.jwt.jwksUri: must be an absolute URL (got "not a url")'],
     // RFC 7518 §3.2: an HMAC key at least as long as the hash output.
     [{ secret: 'short', algorithms: ['HS256'] }, 'auth.jwt.secret: must be at least 32 characters long (got 5)'],
-    [{ publicKey: 'not a key' }, 'auth.jwt.publicKey: must be a PEM public key, expected text starting with -----BEGIN PUBLIC KEY-----'],
+    [{ publicKey: 'not a key' }, 'auth.jwt.publicKey: must be a PEM public key or a JWK as JSON, expected text starting with -----BEGIN PUBLIC KEY----- or {'],
     [{ publicKey: pem, algorithms: ['RS256'] }, 'auth.jwt.publicKey: is a ec key, which cannot verify RS256'],
     [{ jwksUri: 'http://a/jwks', audience: [] }, 'auth.jwt.audience: must not be empty, expected a string or a list of strings'],
     [{ jwksUri: 'http://a/jwks', clockToleranceSec: -1 }, 'auth.jwt.clockToleranceSec: must be at least 0 (got -1)'],
