@@ -131,3 +131,21 @@ test('per-user caching: a private response is stored for its subject and never s
   assert.equal(origin.count('/v1/me/scans'), 2);
   assert.equal((await send(`${url}/v1/me/scans`)).status, 401);
 });
+
+test('an Upgrade request on an authenticated route is refused without a valid token', async (t) => {
+  const { url, origin } = await startAuthGateway(t);
+  let upgrades = 0;
+  origin.server.on('upgrade', (_req, socket) => { upgrades++; socket.destroy(); });
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = net.connect(Number(new URL(url).port), '127.0.0.1', () => {
+      socket.write('GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    });
+    let data = '';
+    socket.on('data', (d) => { data += d.toString(); });
+    socket.on('close', () => resolve(data));
+    socket.on('error', reject);
+  });
+  assert.match(answer, /^HTTP\/1\.1 401 /);
+  assert.match(answer, /www-authenticate: Bearer realm="cachet"/i);
+  assert.equal(upgrades, 0);
+});
