@@ -180,7 +180,7 @@ function answer(ctx: ProxyContext, ex: Exchange, outcome: FetchOutcome, plan: Fe
     case 'fill': {
       const meta = outcome.fill.meta;
       const ttlSec = Math.floor((meta.staleAt - ctx.clock.now()) / 1000);
-      void serveFromCache(ctx, ex, meta, outcome.fill.body, ctx.clock.now(), formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: meta.status, stored: true, ttlSec }));
+      void serveFromCache(ctx, ex, meta, outcome.fill.body, ctx.clock.now(), formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: meta.status, stored: true, ttlSec }), outcome.upstream.headers);
       return plan.selected === undefined ? 'miss' : 'revalidated';
     }
     case 'freshened': {

@@ -1,6 +1,6 @@
 import type { ProxyContext } from './context.ts';
-import type { StoredEntry } from './store/types.ts';
-import type { UpstreamResponse } from '../proxy/upstream-request.ts';
+import type { EntryMeta, StoredEntry } from './store/types.ts';
+import type { HeaderRecord, UpstreamResponse } from '../proxy/upstream-request.ts';
 import { canHeadFreshen } from './conditional.ts';
 import { freshenEntry } from './origin-fetch.ts';
 
@@ -8,12 +8,32 @@ import { freshenEntry } from './origin-fetch.ts';
 export async function freshenFromHead(ctx: ProxyContext, upstream: UpstreamResponse, variants: readonly StoredEntry[]): Promise<void> {
   const now = ctx.clock.now();
   for (const entry of variants) {
-    if (!canHeadFreshen(upstream.headers, entry.meta)) continue;
-    const refreshed = freshenEntry(ctx, entry, upstream, now, now);
-    try {
-      await ctx.store.put(refreshed.meta, refreshed.body);
-    } catch (err) {
-      ctx.logger.warn({ err, key: entry.meta.key }, 'cache store put failed');
+    if (!canHeadFreshen(upstream.headers, entry.meta)) {
+      // §4.3.5: different validators or length mean the stored body is no longer current.
+      if (contradicts(upstream.headers, entry.meta)) await putQuietly(ctx, { ...entry.meta, staleAt: Math.min(entry.meta.staleAt, now) }, entry.body);
+      continue;
     }
+    const refreshed = freshenEntry(ctx, entry, upstream, now, now);
+    await putQuietly(ctx, refreshed.meta, refreshed.body);
+  }
+}
+
+function contradicts(head: HeaderRecord, meta: EntryMeta): boolean {
+  const headTag = firstValue(head['etag']);
+  const storedTag = firstValue(meta.headers['etag']);
+  if (headTag !== undefined && storedTag !== undefined && headTag !== storedTag) return true;
+  const headLength = firstValue(head['content-length']);
+  return headLength !== undefined && headLength !== (firstValue(meta.headers['content-length']) ?? String(meta.size));
+}
+
+function firstValue(value: string | readonly string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value.trim() : value?.[0]?.trim();
+}
+
+async function putQuietly(ctx: ProxyContext, meta: EntryMeta, body: readonly Buffer[]): Promise<void> {
+  try {
+    await ctx.store.put(Object.freeze(meta), body);
+  } catch (err) {
+    ctx.logger.warn({ err, key: meta.key }, 'cache store put failed');
   }
 }

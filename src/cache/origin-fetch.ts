@@ -35,8 +35,10 @@ export interface Validation {
  */
 export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string, request: RequestDirectives, validation?: Validation, userKey?: string): Promise<FetchOutcome> {
   const headers = ctx.buildUpstreamHeaders(ex.req, ex.requestId, ex.identity);
-  removeClientConditionals(headers);
+  // With nothing stored the client's own validators go to the origin (RFC 9111 §4.3.2), and a 304 passes
+  // through unstored; when revalidating, ours replace them and the cache answers the client itself.
   if (validation !== undefined) {
+    removeClientConditionals(headers);
     Object.assign(headers, buildValidationHeaders(validation.selected.meta, validation.variants.map((v) => v.meta)));
   }
   const requestAt = ctx.clock.now();
@@ -97,8 +99,8 @@ export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string
 }
 
 function passOn(ctx: ProxyContext, key: string, upstream: UpstreamResponse, now: number, detail: string): FetchOutcome {
-  // A server error says nothing about whether the next answer is storable.
-  if (upstream.status < 500) ctx.passMemo.remember(key, now);
+  // A server error or a 304 to the client's own validators says nothing about whether the next answer is storable.
+  if (upstream.status < 500 && upstream.status !== 304) ctx.passMemo.remember(key, now);
   return { kind: 'pass', upstream, detail };
 }
 

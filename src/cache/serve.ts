@@ -5,7 +5,8 @@ import type { EntryMeta } from './store/types.ts';
 import type { GrowingBody } from './growing-body.ts';
 import { computeCurrentAge } from './usability.ts';
 import { evaluateClientConditional, selectNotModifiedHeaders } from './conditional.ts';
-import { flattenHeaders, appendVia } from '../proxy/response-headers.ts';
+import { flattenHeaders, appendVia, buildClientHeaders } from '../proxy/response-headers.ts';
+import type { HeaderRecord } from '../proxy/upstream-request.ts';
 
 const TAG_FIELDS: ReadonlySet<string> = new Set(['surrogate-key', 'cache-tag']);
 
@@ -34,10 +35,19 @@ function ageHeaderValue(meta: EntryMeta, now: number): string {
 
 /**
  * Answers from a stored (or still filling) response: 304 when the client's own validators match
- * (RFC 9110 §13.1.1–13.1.3, §15.4.5), otherwise the stored status, fields and body.
+ * (RFC 9110 §13.1.1–13.1.3, §15.4.5), otherwise the stored status, fields and body. `fetchedFields` are
+ * the origin's fields when the response was fetched for this request.
  * Resolves once the body is handed to the socket.
  */
-export function serveFromCache(ctx: ProxyContext, ex: Exchange, meta: EntryMeta, body: readonly Buffer[] | GrowingBody, now: number, cacheStatus: string): Promise<boolean> | boolean {
+export function serveFromCache(
+  ctx: ProxyContext,
+  ex: Exchange,
+  meta: EntryMeta,
+  body: readonly Buffer[] | GrowingBody,
+  now: number,
+  cacheStatus: string,
+  fetchedFields?: HeaderRecord,
+): Promise<boolean> | boolean {
   const { res } = ex;
   const hasConditional = ex.req.headers['if-none-match'] !== undefined || ex.req.headers['if-modified-since'] !== undefined;
   if (hasConditional && evaluateClientConditional(ex.method, ex.req.headers, meta) === 'not-modified') {
@@ -48,8 +58,17 @@ export function serveFromCache(ctx: ProxyContext, ex: Exchange, meta: EntryMeta,
     res.end();
     return true;
   }
-  const head = storedHead(ctx, meta).slice();
-  head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId);
+  let head: string[];
+  if (fetchedFields === undefined) {
+    head = storedHead(ctx, meta).slice();
+    head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId);
+  } else {
+    // The response fetched for this very request: the origin's fields as sent (including any named by
+    // no-cache="…" / private="…", which only later requests must not see), and no Age of our own.
+    const fields = buildClientHeaders(fetchedFields, { via: ctx.config.proxy.via, forwardTagHeaders: ctx.config.cache.forwardTagHeaders });
+    head = flattenHeaders(fields);
+    head.push('cache-status', cacheStatus, 'x-request-id', ex.requestId);
+  }
   if (ex.cors !== undefined) pushFields(head, ex.cors);
   res.writeHead(meta.status, head);
   if (ex.method === 'HEAD') {

@@ -7,7 +7,9 @@ import { sendProblem } from '../server/problem.ts';
 /** Streams an upstream response to the client: hop-by-hop fields removed, Via, Cache-Status and X-Request-ID added. */
 export function sendUpstreamResponse(ctx: ProxyContext, ex: Exchange, upstream: UpstreamResponse, cacheStatus: string): void {
   const headers = buildClientHeaders(upstream.headers, { via: ctx.config.proxy.via, forwardTagHeaders: ctx.config.cache.forwardTagHeaders });
-  headers['cache-status'] = cacheStatus;
+  // RFC 9211 §2: caches nearer the origin come first; ours is appended.
+  const upstreamStatus = headers['cache-status'];
+  headers['cache-status'] = upstreamStatus === undefined ? cacheStatus : `${Array.isArray(upstreamStatus) ? upstreamStatus.join(', ') : upstreamStatus}, ${cacheStatus}`;
   headers['x-request-id'] = ex.requestId;
   if (ex.cors !== undefined) mergeFields(headers, ex.cors);
   const { res } = ex;

@@ -7,7 +7,6 @@ import { defineCases, reuseCase, type Field } from './harness.ts';
 const ETAG: Field = ['ETag', '"abcdef"'];
 const LAST_MODIFIED: Field = ['Last-Modified', -100_000];
 const AUTH: Field = ['Authorization', 'Basic dXNlcjpwYXNz'];
-const FIRST_ANSWER_TODO = 'cache-handler answer(): a stored miss is served from the stored field subset, so the requesting client loses fields named by no-cache=/private= (fix: answer the leader with the upstream fields minus hop-by-hop)';
 
 defineCases([
   // no-store (§5.2.2.5)
@@ -35,7 +34,6 @@ defineCases([
   {
     id: 'cc-resp-no-cache-field-first-answer',
     name: 'the answer that stores a no-cache="Test-Header" response still carries the field; hits do not (RFC 9111 §5.2.2.4)',
-    todo: FIRST_ANSWER_TODO,
     steps: [
       { response: { headers: [['Cache-Control', 'no-cache="Test-Header", max-age=3600'], ['Test-Header', 'secret']] }, responseHeaders: [['Test-Header', 'secret']] },
       { expect: 'cached', absentHeaders: ['test-header'] },
@@ -52,7 +50,6 @@ defineCases([
   {
     id: 'cc-resp-private-field-set-cookie-first-answer',
     name: 'private="Set-Cookie": the user whose request stored the response gets its Set-Cookie; hits do not (RFC 9111 §5.2.2.7)',
-    todo: FIRST_ANSWER_TODO,
     steps: [
       { response: { headers: [['Cache-Control', 'private="Set-Cookie", max-age=3600'], ['Set-Cookie', 'session=1']] }, responseHeaders: [['Set-Cookie', 'session=1']] },
       { expect: 'cached', absentHeaders: ['set-cookie'] },
