@@ -28,7 +28,10 @@ export type CachetErrorCode =
   | 'CACHET_ERR_ADMIN_MEDIA_TYPE'
   | 'CACHET_ERR_ADMIN_BODY_TOO_LARGE'
   | 'CACHET_ERR_ADMIN_INTERNAL'
-  | 'CACHET_ERR_STORE';
+  | 'CACHET_ERR_STORE'
+  | 'CACHET_ERR_ORIGIN_PURGE'
+  | 'CACHET_ERR_DEMO_PORT'
+  | 'CACHET_ERR_DEMO_START';
 
 /** Every error cachet raises on purpose carries a stable code and, when it maps to a response, a status. */
 export class CachetError extends Error {
