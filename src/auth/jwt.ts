@@ -99,6 +99,10 @@ export function screenJwtHeader(token: string): { readonly alg: string } | AuthR
   for (const name of keyCarryingHeaders) {
     if (Object.hasOwn(header, name)) return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'embedded keys are not accepted');
   }
+  // RFC 7515 §4.1.9, §4.1.10: typ and cty are strings when present.
+  if ((header['typ'] !== undefined && typeof header['typ'] !== 'string') || (header['cty'] !== undefined && typeof header['cty'] !== 'string')) {
+    return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'malformed token header');
+  }
   return { alg };
 }
 

@@ -86,6 +86,10 @@ export function serveFromCache(
 
 /** Appends fields to a flat head; a second `Vary` line is fine: list fields combine (RFC 9110 §5.3). */
 function pushFields(head: string[], fields: Readonly<Record<string, string>>): void {
+  // The edge owns CORS on this route: stored upstream CORS fields are dropped first.
+  for (let i = head.length - 2; i >= 0; i -= 2) {
+    if ((head[i] as string).startsWith('access-control-')) head.splice(i, 2);
+  }
   for (const name in fields) head.push(name, fields[name] as string);
 }
 

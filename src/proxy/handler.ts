@@ -44,6 +44,11 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
   const maxBodyBytes = config.limits.maxBodyBytes;
 
   return function handleRequest(req, res) {
+    // A refused request closed its connection; requests pipelined behind it are never acted on.
+    if (closingSockets.has(req.socket)) {
+      req.socket.destroy();
+      return;
+    }
     const startedAt = performance.now();
     const requestId = resolveRequestId(req.headers['x-request-id']);
     const method = req.method ?? 'GET';
@@ -136,6 +141,7 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
     if (unreadBody) {
       headers['connection'] = 'close';
       res.shouldKeepAlive = false;
+      if (res.socket !== null) closingSockets.add(res.socket);
     }
     sendProblem(res, refusal.status, refusal.code, AUTH_TITLES[refusal.status], refusal.description, headers);
   }
@@ -153,11 +159,15 @@ function answerPreflightRequest(res: ServerResponse, cors: CorsConfig, req: Inco
   res.end();
 }
 
+/** Sockets answered with `Connection: close`: Node may already have parsed requests pipelined behind. */
+const closingSockets = new WeakSet<object>();
+
 function reject(res: ServerResponse, requestId: string, status: number, code: Parameters<typeof sendProblem>[2], title: string, detail: string, close: boolean): void {
   const headers: Record<string, string> = { 'x-request-id': requestId };
   if (close) {
     headers['connection'] = 'close';
     res.shouldKeepAlive = false;
+    if (res.socket !== null) closingSockets.add(res.socket);
   }
   sendProblem(res, status, code, title, detail, headers);
 }

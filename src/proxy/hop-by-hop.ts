@@ -30,17 +30,20 @@ export function isHopByHopName(name: string): boolean {
  * (case-insensitive, comma lists, several field lines; RFC 9110 §7.6.1), and HTTP/2 pseudo-fields (names
  * starting with `:`, connection-specific by RFC 9113 §8.3). Names must be lower-case, as Node and undici
  * give them. Undefined values are dropped. Returns a new object; the input is not modified. Names in
- * `alsoSkip` are left out too (fields the caller sets itself), so the copy is built in one pass.
+ * `alsoSkip` are left out too (fields the caller sets itself), so the copy is built in one pass. With
+ * `dropUnderscored`, names with `_` go too: CGI-style origins read `X_Auth_Subject` as `X-Auth-Subject`
+ * (nginx drops them by default for the same reason).
  *
  * Run it before the gateway adds its own fields (X-Forwarded-*, Via, X-Request-ID): a sender's `Connection`
  * can then only remove fields that sender sent itself.
  */
-export function stripHopByHop(headers: HeaderRecord, alsoSkip?: ReadonlySet<string>) {
+export function stripHopByHop(headers: HeaderRecord, alsoSkip?: ReadonlySet<string>, dropUnderscored = false) {
   const nominated = parseConnectionOptions(headers['connection']);
   const out: HeaderRecord = {};
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || isHopByHopName(name) || nominated?.has(name) === true || alsoSkip?.has(name) === true) continue;
+    if (dropUnderscored && name.includes('_')) continue;
     // A '__proto__' key would set the copy's prototype instead of a field; no real field has that name.
     if (name === '__proto__') continue;
     out[name] = value;

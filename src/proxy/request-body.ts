@@ -43,6 +43,9 @@ export function prepareRequestBody(req: IncomingMessage): Readable | null {
 
 export function limitRequestBody(req: IncomingMessage, maxBytes: number): BodyLimiter {
   const limiter = new BodyLimiter(maxBytes);
+  // The upstream request reports a broken body; a listener here keeps a body cut off before undici
+  // subscribes from becoming an uncaught error.
+  limiter.on('error', () => {});
   req.pipe(limiter);
   req.once('error', (err) => limiter.destroy(err));
   return limiter;

@@ -13,6 +13,10 @@ const CLIENT_CONDITIONALS = ['if-none-match', 'if-modified-since', 'if-range'] a
 /** Fields the gateway sets itself on the way upstream; client-sent copies are never forwarded as they are. */
 const GATEWAY_FIELDS = [
   'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'traceparent', 'tracestate',
+  // Fields frameworks read as the client address, host, URL or method: unkeyed by the cache and set by no one
+  // the origin can trust, they are how cache poisoning and route-past-auth tricks work.
+  'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-scheme', 'x-forwarded-server', 'x-host', 'x-original-url', 'x-rewrite-url',
+  'x-original-host', 'x-http-method-override', 'x-http-method', 'x-method-override', 'x-real-ip', 'true-client-ip', 'x-client-ip',
 ] as const;
 
 /** Identity fields when no auth section names others; stripped from client requests in every case. */
@@ -44,7 +48,7 @@ export function createUpstreamHeaderBuilder(config: ProxyConfig, identityHeaders
     ...claimHeaders.map(([, header]) => header),
   ]);
   return (req, requestId, identity) => {
-    const headers = stripHopByHop(req.headers as HeaderRecord, skip);
+    const headers = stripHopByHop(req.headers as HeaderRecord, skip, true);
     const socket = req.socket;
     const forwarded = forwardedFor({
       remoteAddress: socket.remoteAddress,

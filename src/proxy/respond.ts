@@ -11,7 +11,11 @@ export function sendUpstreamResponse(ctx: ProxyContext, ex: Exchange, upstream: 
   const upstreamStatus = headers['cache-status'];
   headers['cache-status'] = upstreamStatus === undefined ? cacheStatus : `${Array.isArray(upstreamStatus) ? upstreamStatus.join(', ') : upstreamStatus}, ${cacheStatus}`;
   headers['x-request-id'] = ex.requestId;
-  if (ex.cors !== undefined) mergeFields(headers, ex.cors);
+  if (ex.cors !== undefined) {
+    // The edge owns CORS on this route: an upstream's own answer could contradict it (e.g. `*` with credentials).
+    for (const name in headers) if (name.startsWith('access-control-')) delete headers[name];
+    mergeFields(headers, ex.cors);
+  }
   const { res } = ex;
   res.writeHead(upstream.status, headers as Record<string, string | string[]>);
   if (ex.method === 'HEAD' || upstream.status === 204 || upstream.status === 304) {

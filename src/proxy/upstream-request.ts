@@ -66,6 +66,11 @@ export async function sendUpstream(pool: UpstreamPool, request: UpstreamRequest,
       releaseWhenDone(pool, target, response.body);
       return { ok: true, status: response.statusCode, headers: response.headers as HeaderRecord, body: response.body, target };
     } catch (error) {
+      if (request.body !== null && hasFailed(request.body)) {
+        // The client's body broke (cut off, malformed, over the limit): not the target's fault.
+        pool.end(target, 'error');
+        return { ok: false, kind: 'aborted', error };
+      }
       const kind = classifyUpstreamError(error);
       const outcome = kind === 'connect' ? 'connect-error' : kind === 'timeout' ? 'timeout' : 'error';
       pool.end(target, outcome);
@@ -76,6 +81,10 @@ export async function sendUpstream(pool: UpstreamPool, request: UpstreamRequest,
     }
   }
   return lastFailure;
+}
+
+function hasFailed(body: Readable): boolean {
+  return body.errored !== null || (body.destroyed && !body.readableEnded);
 }
 
 /**
