@@ -1,0 +1,79 @@
+import { formatBytes } from './load/report.ts';
+
+/** What the tour needs to know about a running stack. */
+export interface TourStack {
+  readonly gatewayUrl: string;
+  readonly adminUrl: string;
+  readonly adminToken: string;
+  readonly issuerUrl: string;
+  readonly originUrls: readonly string[];
+  readonly dbPath: string;
+  readonly definitionsBytes: number;
+}
+
+/** The "what runs where" block printed once the stack is up. */
+export function formatStackSummary(stack: TourStack): string[] {
+  return [
+    'cachet demo stack is up (Ctrl-C stops everything):',
+    `  cachet (gateway)   ${stack.gatewayUrl}     memory store, one-hour cache on the definitions`,
+    `  cachet admin API   ${stack.adminUrl}     token ${stack.adminToken}`,
+    `  token issuer       ${stack.issuerUrl}     RS256 JWTs, JWKS at /.well-known/jwks.json`,
+    ...stack.originUrls.map((url, index) => `  origin-${index + 1}           ${url}     threat-intel API instance (stateless)`),
+    `  database           ${stack.dbPath}`,
+    `  definitions        ${formatBytes(stack.definitionsBytes)}`,
+  ];
+}
+
+/**
+ * A guided tour of copy-pasteable shell commands (bash or zsh, with curl) against the running stack:
+ * a token, a cache hit, a 304 instead of a download, a write and the purge it triggers, private data.
+ */
+export function formatTour(stack: TourStack): string[] {
+  const gw = stack.gatewayUrl;
+  const show = `-s -o /dev/null -D - -w 'body: %{size_download} bytes\\n'`;
+  const keep = `grep -iE '^(HTTP|cache-status|age|etag|x-origin-instance|surrogate-key|idempotent-replayed|location)|^body'`;
+  return [
+    'Guided tour: paste these into another terminal (bash or zsh, with curl).',
+    '',
+    '# 1. Get tokens from the issuer, through cachet (alice reads; analyst may also write threats)',
+    `token() { curl -s -X POST ${gw}/auth/token -d client_id=$1 -d client_secret=$1-secret | sed -E 's/.*"access_token":"([^"]+)".*/\\1/'; }`,
+    'ALICE=$(token alice); BOB=$(token bob); ANALYST=$(token analyst); echo "$ALICE" | cut -c1-40',
+    '',
+    '# 2. Read the threat list twice: the first goes to an origin (fwd=uri-miss; stored), the second is a hit',
+    `curl ${show} ${gw}/v1/threats -H "Authorization: Bearer $ALICE" | ${keep}`,
+    `curl ${show} ${gw}/v1/threats -H "Authorization: Bearer $ALICE" | ${keep}`,
+    '#    No token at all: refused at the edge, the origins never see it (401 + WWW-Authenticate)',
+    `curl -s -o /dev/null -w '%{http_code}\\n' ${gw}/v1/threats`,
+    '',
+    `# 3. Download the definitions (${formatBytes(stack.definitionsBytes)}, public, max-age=3600), keep the ETag, then ask again with If-None-Match`,
+    `ETAG=$(curl ${show} ${gw}/v1/virus-definitions -H "Authorization: Bearer $ALICE" | tee /dev/stderr | grep -i '^etag:' | cut -d' ' -f2 | tr -d '\\r')`,
+    `curl ${show} ${gw}/v1/virus-definitions -H "Authorization: Bearer $ALICE" -H "If-None-Match: $ETAG" | ${keep}`,
+    '#    -> 304 Not Modified from cachet\'s copy, 0 body bytes: a few hundred bytes replace the whole download',
+    '',
+    '# 4. Write: create a threat (Idempotency-Key: sending it again replays the first answer, one row)',
+    `NEW='{"name":"Win32/Trojan.Tourist.A","family":"Trojan","severity":"high","description":"Created during the tour."}'`,
+    `curl -s -D - ${gw}/v1/threats -H "Authorization: Bearer $ANALYST" -H 'Content-Type: application/json' -H 'Idempotency-Key: tour-1' -d "$NEW"; echo`,
+    `curl -s -D - ${gw}/v1/threats -H "Authorization: Bearer $ANALYST" -H 'Content-Type: application/json' -H 'Idempotency-Key: tour-1' -d "$NEW" | ${keep}`,
+    '#    Update threat 7 with optimistic locking: without If-Match 428, with its current ETag 200, with that ETag again 412',
+    `UPD='{"name":"Win32/Trojan.Tourist.B","family":"Trojan","severity":"critical","description":"Updated during the tour."}'`,
+    `T7=$(curl -s -o /dev/null -D - ${gw}/v1/threats/7 -H "Authorization: Bearer $ALICE" | grep -i '^etag:' | cut -d' ' -f2 | tr -d '\\r')`,
+    `curl -s -o /dev/null -w '%{http_code}\\n' -X PUT ${gw}/v1/threats/7 -H "Authorization: Bearer $ANALYST" -H 'Content-Type: application/json' -d "$UPD"`,
+    `curl -s -o /dev/null -w '%{http_code}\\n' -X PUT ${gw}/v1/threats/7 -H "Authorization: Bearer $ANALYST" -H 'Content-Type: application/json' -H "If-Match: $T7" -d "$UPD"`,
+    `curl -s -o /dev/null -w '%{http_code}\\n' -X PUT ${gw}/v1/threats/7 -H "Authorization: Bearer $ANALYST" -H 'Content-Type: application/json' -H "If-Match: $T7" -d "$UPD"`,
+    '#    The origin purged the tags "threats threat-7" through the admin API: the list is a miss again, then a hit',
+    `curl ${show} ${gw}/v1/threats -H "Authorization: Bearer $ALICE" | ${keep}`,
+    `curl ${show} ${gw}/v1/threats -H "Authorization: Bearer $ALICE" | ${keep}`,
+    '',
+    '# 5. Private data: alice records a scan; her list is never stored, and bob sees only his own',
+    `curl -s ${gw}/v1/users/me/scans -H "Authorization: Bearer $ALICE" -H 'Content-Type: application/json' -d '{"target":"invoice.pdf"}'; echo`,
+    `curl -s -D - ${gw}/v1/users/me/scans -H "Authorization: Bearer $ALICE"; echo`,
+    `curl -s ${gw}/v1/users/me/scans -H "Authorization: Bearer $BOB"; echo`,
+    '',
+    '# 6. What the gateway counted, and a purge by hand',
+    `curl -s ${stack.adminUrl}/metrics -H 'Authorization: Bearer ${stack.adminToken}' | grep -E '^cachet_(cache_hit_ratio|cache_hits_total|cache_misses_total|purges_total)'`,
+    `curl -s -X POST ${stack.adminUrl}/purge -H 'Authorization: Bearer ${stack.adminToken}' -H 'Content-Type: application/json' -d '{"tag":"threats"}'; echo`,
+    '',
+    '# 7. A thousand devices against this stack (hit ratio, origin requests, bytes saved, p50/p99):',
+    `npm run demo:load -- --gateway ${gw} --admin-url ${stack.adminUrl} --admin-token ${stack.adminToken}`,
+  ];
+}

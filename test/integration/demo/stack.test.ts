@@ -1,0 +1,202 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { startDemoStack, type DemoStack } from '../../../examples/demo/stack.ts';
+import { createClient, FREE_PORTS } from './helpers.ts';
+
+// One stack for the whole tour: starting three origins, an issuer and cachet takes a couple of seconds.
+// The tests run in file order and build on each other the way the printed tour does.
+const DEFINITIONS_BYTES = 512 * 1024;
+let stack: DemoStack;
+const client = createClient();
+const tokens: Record<string, string> = {};
+
+before(async () => {
+  stack = await startDemoStack({ ports: FREE_PORTS, definitionsBytes: DEFINITIONS_BYTES, logLevel: 'silent' });
+});
+after(async () => {
+  await client.close();
+  await stack?.stop();
+});
+
+async function getToken(clientId: string, secret = `${clientId}-secret`): Promise<{ status: number; token: string | undefined }> {
+  const res = await client.send(`${stack.gatewayUrl}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }).toString(),
+  });
+  return { status: res.status, token: res.status === 200 ? res.json<{ access_token: string }>().access_token : undefined };
+}
+
+function bearer(user: string, extra: Record<string, string> = {}): Record<string, string> {
+  const token = tokens[user];
+  assert.ok(token, `no token for ${user}`);
+  return { authorization: `Bearer ${token}`, ...extra };
+}
+
+async function readThreatList(user = 'alice'): Promise<{ cacheStatus: string; etag: string | undefined; names: string[] }> {
+  const res = await client.send(`${stack.gatewayUrl}/v1/threats`, { headers: bearer(user) });
+  assert.equal(res.status, 200);
+  return { cacheStatus: res.header('cache-status') ?? '', etag: res.header('etag'), names: res.json<{ threats: { name: string }[] }>().threats.map((t) => t.name) };
+}
+
+async function readPurgeCount(): Promise<number> {
+  const res = await client.send(`${stack.adminUrl}/metrics`, { headers: { authorization: `Bearer ${stack.adminToken}` } });
+  assert.equal(res.status, 200);
+  let total = 0;
+  for (const match of res.text.matchAll(/^cachet_purges_total\{[^}]*kind="tag"[^}]*\} (\d+)/gm)) total += Number(match[1]);
+  return total;
+}
+
+const THREAT = { name: 'Win32/Trojan.Demo.A', family: 'Trojan', severity: 'high', description: 'Created by the demo stack test.' };
+
+test('tour 1: the issuer behind cachet grants tokens to demo users (RFC 6749 §4.4) and refuses a wrong secret with 401', async () => {
+  for (const user of ['alice', 'bob', 'analyst', 'device-001']) {
+    const granted = await getToken(user, user === 'device-001' ? 'device-secret' : undefined);
+    assert.equal(granted.status, 200, user);
+    tokens[user] = granted.token ?? '';
+  }
+  assert.equal((await getToken('alice', 'wrong-secret')).status, 401);
+});
+
+test('tour 2: the second read of the threat list is a cache hit (RFC 9211 §2.1) served without the origin', async () => {
+  const first = await client.send(`${stack.gatewayUrl}/v1/threats`, { headers: bearer('alice') });
+  assert.equal(first.status, 200);
+  assert.match(first.header('cache-status') ?? '', /fwd=uri-miss; fwd-status=200.*stored/);
+  const second = await client.send(`${stack.gatewayUrl}/v1/threats`, { headers: bearer('bob') });
+  assert.match(second.header('cache-status') ?? '', /^cachet; hit/);
+  assert.equal(second.text, first.text);
+  // The stored response still names the instance that produced it.
+  assert.equal(second.header('x-origin-instance'), first.header('x-origin-instance'));
+});
+
+test('tour 2: requests without a token or without the scope are refused at the edge (RFC 6750 §3.1)', async () => {
+  const anonymous = await client.send(`${stack.gatewayUrl}/v1/threats`);
+  assert.equal(anonymous.status, 401);
+  assert.match(anonymous.header('www-authenticate') ?? '', /^Bearer /);
+  const device = await client.send(`${stack.gatewayUrl}/v1/threats`, {
+    method: 'POST', headers: bearer('device-001', { 'content-type': 'application/json' }), body: JSON.stringify(THREAT),
+  });
+  assert.equal(device.status, 403);
+  assert.match(device.header('www-authenticate') ?? '', /insufficient_scope/);
+});
+
+test('tour 3: a conditional GET of the definitions answers 304 from the cache instead of the download (RFC 9110 §13.1.2, §15.4.5)', async () => {
+  const full = await client.send(`${stack.gatewayUrl}/v1/virus-definitions`, { headers: bearer('alice') });
+  assert.equal(full.status, 200);
+  assert.equal(full.bytes, DEFINITIONS_BYTES);
+  assert.equal(full.header('cache-control'), 'public, max-age=3600');
+  const etag = full.header('etag');
+  assert.match(etag ?? '', /^"[^"]+"$/, 'a strong ETag');
+  const revalidated = await client.send(`${stack.gatewayUrl}/v1/virus-definitions`, { headers: bearer('bob', { 'if-none-match': etag ?? '' }) });
+  assert.equal(revalidated.status, 304);
+  assert.equal(revalidated.bytes, 0);
+  assert.equal(revalidated.header('etag'), etag);
+  assert.match(revalidated.header('cache-status') ?? '', /^cachet; hit/);
+  const changed = await client.send(`${stack.gatewayUrl}/v1/virus-definitions`, { headers: bearer('bob', { 'if-none-match': '"an-older-version"' }) });
+  assert.equal(changed.status, 200);
+  assert.equal(changed.bytes, DEFINITIONS_BYTES);
+});
+
+test('tour 4: a POST retried with the same Idempotency-Key creates one threat; the same key with another body is 422', async () => {
+  const send = (body: object): ReturnType<typeof client.send> => client.send(`${stack.gatewayUrl}/v1/threats`, {
+    method: 'POST', headers: bearer('analyst', { 'content-type': 'application/json', 'idempotency-key': 'demo-test-1' }), body: JSON.stringify(body),
+  });
+  const created = await send(THREAT);
+  assert.equal(created.status, 201);
+  const replayed = await send(THREAT);
+  assert.equal(replayed.status, 201);
+  assert.equal(replayed.header('idempotent-replayed'), 'true');
+  assert.equal(replayed.json<{ id: number }>().id, created.json<{ id: number }>().id);
+  // A POST is never answered from the cache and never retried by the gateway (RFC 9110 §9.2.2).
+  assert.match(replayed.header('cache-status') ?? '', /fwd=method/);
+  assert.equal((await send({ ...THREAT, severity: 'low' })).status, 422);
+  const list = await readThreatList();
+  assert.equal(list.names.filter((name) => name === THREAT.name).length, 1);
+});
+
+test('tour 4: PUT needs If-Match: 428 without it (RFC 6585 §3), 200 with the current ETag, 412 with a stale one (RFC 9110 §13.1.1)', async () => {
+  const url = `${stack.gatewayUrl}/v1/threats/7`;
+  const current = await client.send(url, { headers: bearer('alice') });
+  assert.equal(current.status, 200);
+  const etag = current.header('etag') ?? '';
+  const body = JSON.stringify({ ...THREAT, name: 'Win32/Trojan.Demo.B' });
+  const put = (headers: Record<string, string>): ReturnType<typeof client.send> => client.send(url, {
+    method: 'PUT', headers: bearer('analyst', { 'content-type': 'application/json', ...headers }), body,
+  });
+  assert.equal((await put({})).status, 428);
+  const updated = await put({ 'if-match': etag });
+  assert.equal(updated.status, 200);
+  assert.notEqual(updated.header('etag'), etag);
+  assert.equal((await put({ 'if-match': etag })).status, 412);
+  const reread = await client.send(url, { headers: bearer('alice') });
+  assert.equal(reread.json<{ name: string }>().name, 'Win32/Trojan.Demo.B');
+});
+
+test('tour 4: a write purges the list by Surrogate-Key through the admin API, so the next read misses and the one after hits', async () => {
+  await readThreatList();
+  assert.match((await readThreatList()).cacheStatus, /^cachet; hit/);
+  const purgesBefore = await readPurgeCount();
+  const url = `${stack.gatewayUrl}/v1/threats/8`;
+  const etag = (await client.send(url, { headers: bearer('alice') })).header('etag') ?? '';
+  // PUT on /v1/threats/8: the gateway's own invalidation (RFC 9111 §4.4) covers that URI only; the list
+  // can only become a miss through the origin's tag purge.
+  const put = await client.send(url, {
+    method: 'PUT', headers: bearer('analyst', { 'content-type': 'application/json', 'if-match': etag }), body: JSON.stringify({ ...THREAT, name: 'Win32/Trojan.Demo.C' }),
+  });
+  assert.equal(put.status, 200);
+  assert.ok(await readPurgeCount() > purgesBefore, 'the origin called POST /purge');
+  const afterWrite = await readThreatList();
+  assert.match(afterWrite.cacheStatus, /fwd=uri-miss/);
+  assert.ok(afterWrite.names.includes('Win32/Trojan.Demo.C'));
+  assert.match((await readThreatList()).cacheStatus, /^cachet; hit/);
+});
+
+test('tour 5: private scans are per user and never stored (RFC 9111 §5.2.2.5, §5.2.2.7)', async () => {
+  const created = await client.send(`${stack.gatewayUrl}/v1/users/me/scans`, {
+    method: 'POST', headers: bearer('alice', { 'content-type': 'application/json' }), body: JSON.stringify({ target: 'alice-invoice.pdf' }),
+  });
+  assert.equal(created.status, 201);
+  for (let i = 0; i < 2; i++) {
+    const mine = await client.send(`${stack.gatewayUrl}/v1/users/me/scans`, { headers: bearer('alice') });
+    assert.equal(mine.status, 200);
+    assert.match(mine.text, /alice-invoice\.pdf/);
+    assert.doesNotMatch(mine.header('cache-status') ?? '', /hit|stored/);
+    const theirs = await client.send(`${stack.gatewayUrl}/v1/users/me/scans`, { headers: bearer('bob') });
+    assert.equal(theirs.status, 200);
+    assert.equal(theirs.json<{ subject: string }>().subject, 'bob');
+    assert.doesNotMatch(theirs.text, /alice/);
+    assert.doesNotMatch(theirs.header('cache-status') ?? '', /hit/);
+  }
+});
+
+test('an origin instance killed mid-run: requests keep being served by the other two (retries, health checks)', async () => {
+  const victim = stack.origins[1];
+  assert.ok(victim);
+  const served = new Set<string>();
+  const statuses: number[] = [];
+  // Uncached reads, so every one reaches an origin; the kill lands while some are in flight.
+  const burst = async (from: number): Promise<void> => {
+    await Promise.all(Array.from({ length: 12 }, async (_, i) => {
+      const res = await client.send(`${stack.gatewayUrl}/v1/threats/${from + i}`, { headers: bearer('alice', { 'cache-control': 'no-cache' }) });
+      statuses.push(res.status);
+      served.add(res.header('x-origin-instance') ?? '');
+    }));
+  };
+  const inFlight = burst(10);
+  victim.kill('SIGKILL');
+  await inFlight;
+  await victim.exited;
+  served.clear();
+  await burst(22);
+  await burst(34);
+  assert.deepEqual([...new Set(statuses)], [200]);
+  assert.equal(served.has(victim.name), false, `${victim.name} answered after it was killed`);
+  assert.equal(served.size, 2);
+});
+
+test('stop() ends every process and removes the temporary directory', async () => {
+  await stack.stop();
+  for (const child of stack.processes) assert.equal(child.isRunning(), false, child.name);
+  assert.equal(existsSync(stack.dataDir), false);
+});
