@@ -28,7 +28,7 @@ const MAX_SF_INTEGER = 999_999_999_999_999;
  * @example formatCacheStatus('cachet', { hit: false, fwd: 'uri-miss', fwdStatus: 200, stored: true }) // 'cachet; fwd=uri-miss; fwd-status=200; stored'
  */
 export function formatCacheStatus(cacheName: string, info: CacheStatusInfo): string {
-  let out = isSfToken(cacheName) ? cacheName : formatSfString(cacheName);
+  let out = serializeName(cacheName);
   if (info.hit) out += '; hit';
   if (info.fwd !== undefined) out += `; fwd=${info.fwd}`;
   if (info.fwdStatus !== undefined) out += `; fwd-status=${formatSfInteger(info.fwdStatus)}`;
@@ -37,6 +37,18 @@ export function formatCacheStatus(cacheName: string, info: CacheStatusInfo): str
   if (info.collapsed === true) out += '; collapsed';
   if (info.detail !== undefined) out += `; detail=${isSfToken(info.detail) ? info.detail : formatSfString(info.detail)}`;
   return out;
+}
+
+let lastName = '';
+let lastSerialized = '';
+
+/** The cache name as an sf-token or sf-string; one gateway has one name, so the last one is remembered. */
+function serializeName(name: string): string {
+  if (name !== lastName) {
+    lastSerialized = isSfToken(name) ? name : formatSfString(name);
+    lastName = name;
+  }
+  return lastSerialized;
 }
 
 /** RFC 9651 §3.3.4 sf-token: `( ALPHA / "*" ) *( tchar / ":" / "/" )`. */

@@ -125,7 +125,9 @@ function histogramFor(map: Map<string, BucketCounts>, key: string, labels: Recor
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const requests = new Map<string, Series>();
+  const requestSeries = new Map<string, Map<string, Map<number, Map<string, Series>>>>();
   const upstreamRequests = new Map<string, Series>();
+  const upstreamSeries = new Map<string, Map<string, Map<string, Series>>>();
   const staleServed: Record<StaleReason, number> = { 'stale-while-revalidate': 0, 'stale-if-error': 0, 'max-stale': 0 };
   let coalesced = 0;
   let storeStats: (() => StoreStatsSnapshot) | undefined;
@@ -238,13 +240,23 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   return {
     registry,
     recordRequest(route, method, status, cache, durationSec) {
-      const key = `${route}\0${method}\0${status}\0${cache}`;
-      let series = requests.get(key);
+      // Nested maps keyed by the label values themselves: no key string built per request.
+      let byCache = requestSeries.get(route);
+      if (byCache === undefined) requestSeries.set(route, byCache = new Map());
+      let byStatus = byCache.get(cache);
+      if (byStatus === undefined) byCache.set(cache, byStatus = new Map());
+      let byMethod = byStatus.get(status);
+      if (byMethod === undefined) byStatus.set(status, byMethod = new Map());
+      let series = byMethod.get(method);
       if (series === undefined) {
         // Methods outside the standard set share one label value, so odd methods cannot grow the series count.
         const methodLabel = KNOWN_METHODS.has(method) ? method : 'OTHER';
-        series = { labels: { route, method: methodLabel, status: String(status), cache }, count: 0, duration: histogramFor(requestDurations, `${route}\0${cache}`, { route, cache }) };
-        requests.set(key, series);
+        series = requests.get(`${route}\0${methodLabel}\0${status}\0${cache}`);
+        if (series === undefined) {
+          series = { labels: { route, method: methodLabel, status: String(status), cache }, count: 0, duration: histogramFor(requestDurations, `${route}\0${cache}`, { route, cache }) };
+          requests.set(`${route}\0${methodLabel}\0${status}\0${cache}`, series);
+        }
+        byMethod.set(method, series);
       }
       series.count++;
       series.duration.observe(durationSec);
@@ -256,11 +268,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       staleServed[reason]++;
     },
     recordUpstream(upstream, target, outcome, durationSec) {
-      const key = `${upstream}\0${target}\0${outcome}`;
-      let series = upstreamRequests.get(key);
+      let byTarget = upstreamSeries.get(upstream);
+      if (byTarget === undefined) upstreamSeries.set(upstream, byTarget = new Map());
+      let byOutcome = byTarget.get(target);
+      if (byOutcome === undefined) byTarget.set(target, byOutcome = new Map());
+      let series = byOutcome.get(outcome);
       if (series === undefined) {
         series = { labels: { upstream, target, outcome }, count: 0, duration: histogramFor(upstreamDurations, upstream, { upstream }) };
-        upstreamRequests.set(key, series);
+        upstreamRequests.set(`${upstream}\0${target}\0${outcome}`, series);
+        byOutcome.set(outcome, series);
       }
       series.count++;
       series.duration.observe(durationSec);

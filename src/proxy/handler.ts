@@ -53,7 +53,8 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
     const requestId = resolveRequestId(req.headers['x-request-id']);
     const method = req.method ?? 'GET';
 
-    const framing = checkRequestFraming(req.httpVersion, req.rawHeaders);
+    // Node's strict parser already refused CR/LF/NUL in field lines (see `createListener`).
+    const framing = checkRequestFraming(req.httpVersion, req.rawHeaders, false);
     if (!framing.ok) return reject(res, requestId, 400, 'CACHET_ERR_REQUEST_MALFORMED', 'Bad Request', framing.reason, true);
     const target = normalizeRequestTarget(req.url ?? '', method);
     if (!target.ok) return reject(res, requestId, 400, 'CACHET_ERR_REQUEST_PATH', 'Bad Request', target.reason, false);
