@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { closeGracefully } from '../../src/server/shutdown.ts';
 
 /** Largest request body the example services read (JSON documents and token requests are small). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -110,17 +111,8 @@ export function listen(server: http.Server, host: string, port: number): Promise
 
 /**
  * Stops accepting, lets in-flight responses finish and drops idle keep-alive connections; after
- * `drainTimeoutMs` the connections still open are cut.
+ * `drainTimeoutMs` the connections still open are cut (the gateway's own graceful close).
  */
 export function closeServer(server: http.Server, drainTimeoutMs = 5000): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    const timer = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
-    timer.unref();
-    server.close(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
+  return closeGracefully(server, drainTimeoutMs);
 }

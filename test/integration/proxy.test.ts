@@ -3,23 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startOrigin } from '../helpers/origin.ts';
 import { startGateway, send } from '../helpers/gateway.ts';
-
-/** Writes raw bytes to the gateway and returns everything it answers until it closes or goes quiet. */
-function rawExchange(url: string, payload: string, quietMs = 300): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname, () => socket.write(payload));
-    let data = '';
-    let timer = setTimeout(() => socket.end(), quietMs);
-    socket.on('data', (chunk) => {
-      data += chunk.toString('latin1');
-      clearTimeout(timer);
-      timer = setTimeout(() => socket.end(), quietMs);
-    });
-    socket.on('close', () => { clearTimeout(timer); resolve(data); });
-    socket.on('error', reject);
-  });
-}
+import { rawExchange } from '../helpers/raw.ts';
 
 test('round-robin spreads requests across targets', async (t) => {
   const origins = await Promise.all([0, 1, 2].map(() => startOrigin(t, (_req, res) => { res.setHeader('cache-control', 'no-store'); res.end('x'); })));

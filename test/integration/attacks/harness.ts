@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createHmac, createPublicKey, generateKeyPairSync, sign as signBytes, type KeyObject } from 'node:crypto';
 import type { TestContext } from 'node:test';
@@ -45,22 +44,7 @@ export async function exchange(url: string, options: { method?: string; fields?:
   };
 }
 
-/** Writes raw bytes to `url`'s port and answers everything received until the peer closes or goes quiet. */
-export function rawExchange(url: string, payload: string | Buffer, quietMs = 250): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname, () => socket.write(payload));
-    let data = '';
-    let timer = setTimeout(() => socket.end(), quietMs);
-    socket.on('data', (chunk) => {
-      data += chunk.toString('latin1');
-      clearTimeout(timer);
-      timer = setTimeout(() => socket.end(), quietMs);
-    });
-    socket.on('close', () => { clearTimeout(timer); resolve(data); });
-    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
-  });
-}
+export { rawExchange } from '../../helpers/raw.ts';
 
 /**
  * Status codes of every response in a raw answer, in order (`100` included), read by framing each
