@@ -6,6 +6,7 @@ import type { GrowingBody } from './growing-body.ts';
 import { computeCurrentAge } from './usability.ts';
 import { evaluateClientConditional, selectNotModifiedHeaders } from './conditional.ts';
 import { flattenHeaders, appendVia, buildClientHeaders } from '../proxy/response-headers.ts';
+import { canWriteRawHead, serializeStoredHead, writeRawHead } from './raw-head.ts';
 import type { HeaderRecord } from '../proxy/upstream-request.ts';
 
 const TAG_FIELDS: ReadonlySet<string> = new Set(['surrogate-key', 'cache-tag']);
@@ -59,6 +60,14 @@ export function serveFromCache(
     return true;
   }
   let head: string[];
+  if (fetchedFields === undefined && ex.cors === undefined && Array.isArray(body)) {
+    const fields = storedHead(ctx, meta);
+    if (canWriteRawHead(res, ex.req.httpVersion, fields)) {
+      const tail = `age: ${ageHeaderValue(meta, now)}\r\ncache-status: ${cacheStatus}\r\nx-request-id: ${ex.requestId}\r\n`;
+      writeRawHead(res, meta.status, serializeStoredHead(meta, fields), tail);
+      return writeStoredBody(ex, res, body as readonly Buffer[]);
+    }
+  }
   if (fetchedFields === undefined) {
     head = storedHead(ctx, meta).slice();
     head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId);
@@ -76,7 +85,14 @@ export function serveFromCache(
     return true;
   }
   if (!Array.isArray(body)) return (body as GrowingBody).pipeTo(res);
-  const chunks = body as readonly Buffer[];
+  return writeStoredBody(ex, res, body as readonly Buffer[]);
+}
+
+function writeStoredBody(ex: Exchange, res: ServerResponse, chunks: readonly Buffer[]): Promise<boolean> | boolean {
+  if (ex.method === 'HEAD' || chunks.length === 0) {
+    res.end();
+    return true;
+  }
   if (chunks.length === 1) {
     res.end(chunks[0]);
     return true;

@@ -1,0 +1,56 @@
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { EntryMeta } from './store/types.ts';
+
+/**
+ * The hit fast path: a stored response's head serialised once per entry (status line and stored
+ * fields), so a hit only appends Age, Cache-Status, X-Request-ID and the keep-alive fields, instead
+ * of `writeHead` validating and joining every field again.
+ *
+ * It sets the head the way `ServerResponse#_storeHeader` does and leaves the rest to Node: `end(body)`
+ * sends the head with the body and the server's keep-alive handling is untouched. It runs only on a
+ * kept-alive HTTP/1.1 connection whose response has a Content-Length (every stored response has one
+ * or a known size); anything else takes `writeHead`. Node is pinned to 24 (package.json), and every
+ * cache test runs through this path, so a change of these internals fails the suite, not production.
+ */
+interface RawHeadResponse {
+  _header: string | null;
+  _headerSent: boolean;
+  _last: boolean;
+  shouldKeepAlive: boolean;
+  maxRequestsOnConnectionReached?: boolean;
+  _keepAliveTimeout?: number;
+}
+
+const heads = new WeakMap<EntryMeta, string>();
+
+/** The status line and the stored fields (already hop-by-hop free, Via appended) of an entry, CRLF-terminated. */
+export function serializeStoredHead(meta: EntryMeta, flatFields: readonly string[]): string {
+  let head = heads.get(meta);
+  if (head === undefined) {
+    head = `HTTP/1.1 ${meta.status} ${STATUS_CODES[meta.status] ?? 'Unknown'}\r\n`;
+    for (let i = 0; i < flatFields.length; i += 2) head += `${flatFields[i] as string}: ${flatFields[i + 1] as string}\r\n`;
+    heads.set(meta, head);
+  }
+  return head;
+}
+
+/** Whether the fast path may write this response's head (see the module note). */
+export function canWriteRawHead(res: ServerResponse, httpVersion: string, flatFields: readonly string[]): boolean {
+  const raw = res as unknown as RawHeadResponse;
+  return httpVersion === '1.1' && raw.shouldKeepAlive && raw.maxRequestsOnConnectionReached !== true && raw._header === null && hasContentLength(flatFields);
+}
+
+/** Installs the head; the next `end(body)` sends it with the body. */
+export function writeRawHead(res: ServerResponse, status: number, storedHead: string, tail: string): void {
+  const raw = res as unknown as RawHeadResponse;
+  res.statusCode = status;
+  const keepAliveSec = raw._keepAliveTimeout === undefined ? 0 : Math.floor(raw._keepAliveTimeout / 1000);
+  raw._header = `${storedHead}${tail}connection: keep-alive\r\n${keepAliveSec > 0 ? `keep-alive: timeout=${keepAliveSec}\r\n` : ''}\r\n`;
+  raw._headerSent = false;
+  raw._last = false;
+}
+
+function hasContentLength(flatFields: readonly string[]): boolean {
+  for (let i = 0; i < flatFields.length; i += 2) if (flatFields[i] === 'content-length') return true;
+  return false;
+}
