@@ -35,7 +35,7 @@ export function formatCacheStatus(cacheName: string, info: CacheStatusInfo): str
   if (info.ttlSec !== undefined) out += `; ttl=${formatSfInteger(info.ttlSec)}`;
   if (info.stored === true) out += '; stored';
   if (info.collapsed === true) out += '; collapsed';
-  if (info.detail !== undefined) out += `; detail=${isSfToken(info.detail) ? info.detail : formatSfString(info.detail)}`;
+  if (info.detail !== undefined) out += `; detail=${serializeDetail(info.detail)}`;
   return out;
 }
 
@@ -49,6 +49,18 @@ function serializeName(name: string): string {
     lastName = name;
   }
   return lastSerialized;
+}
+
+/** Details are a handful of fixed words (reasons, failure kinds): serialised once each. */
+const details = new Map<string, string>();
+
+function serializeDetail(detail: string): string {
+  let serialized = details.get(detail);
+  if (serialized === undefined) {
+    serialized = isSfToken(detail) ? detail : formatSfString(detail);
+    if (details.size < 256) details.set(detail, serialized);
+  }
+  return serialized;
 }
 
 /** RFC 9651 §3.3.4 sf-token: `( ALPHA / "*" ) *( tchar / ":" / "/" )`. */

@@ -22,6 +22,9 @@ export class PassMemo {
   }
 
   remember(key: string, now: number): void {
+    const until = this.#until.get(key);
+    // Still remembered for most of its time: a hot uncacheable URL does not rewrite the map on every request.
+    if (until !== undefined && until - now > this.#ttlMs / 2) return;
     this.#until.delete(key);
     if (this.#until.size >= this.#maxKeys) {
       // Maps iterate in insertion order: the first key is the oldest remembered.
