@@ -6,7 +6,7 @@ import { buildProxyConfig } from '../../../src/config/proxy-config.ts';
 import { serveGateway, type ServedGateway, type SignalTarget } from '../../../src/cli/serve.ts';
 import { runCli } from '../../../src/cli/cli.ts';
 
-// The real gateway is exercised end to end by the lead's tests; here it is a fake so the CLI's
+// The real gateway is exercised end to end by test/integration/cli.test.ts; here it is a fake so the CLI's
 // start, signal and drain sequence is checked without sockets.
 
 class FakeProcess extends EventEmitter implements SignalTarget {
