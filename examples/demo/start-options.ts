@@ -1,3 +1,4 @@
+import { createOptionReader } from './option-source.ts';
 import { parseArgs } from 'node:util';
 import { parseByteSize } from '../../src/config/units.ts';
 import { DEFAULT_PORTS, parsePort, type PortPlan, type PortRole } from './ports.ts';
@@ -48,12 +49,7 @@ export function parseStartOptions(argv: readonly string[], env: Readonly<Record<
     return { kind: 'error', problems: [(err as Error).message] };
   }
   if (values['help'] === true) return { kind: 'help' };
-  const pick = (flag: string, envName: string): { text: string; source: string } | undefined => {
-    const fromFlag = values[flag];
-    if (typeof fromFlag === 'string') return { text: fromFlag, source: `--${flag}` };
-    const fromEnv = env[envName];
-    return fromEnv === undefined || fromEnv === '' ? undefined : { text: fromEnv, source: envName };
-  };
+  const pick = createOptionReader(values, env);
 
   const problems: string[] = [];
   const ports: Record<PortRole, number> = { ...DEFAULT_PORTS };

@@ -1,3 +1,4 @@
+import { createOptionReader } from '../option-source.ts';
 import { parseArgs } from 'node:util';
 import { parseByteSize, parseDuration } from '../../../src/config/units.ts';
 import { SEED_THREAT_COUNT } from '../../threat-intel/seed.ts';
@@ -66,12 +67,7 @@ export function parseLoadOptions(argv: readonly string[], env: Readonly<Record<s
   }
   if (values['help'] === true) return { kind: 'help' };
   const problems: string[] = [];
-  const pick = (flag: string, envName: string | undefined): { text: string; source: string } | undefined => {
-    const fromFlag = values[flag];
-    if (typeof fromFlag === 'string') return { text: fromFlag, source: `--${flag}` };
-    const fromEnv = envName === undefined ? undefined : env[envName];
-    return fromEnv === undefined || fromEnv === '' ? undefined : { text: fromEnv, source: envName ?? flag };
-  };
+  const pick = createOptionReader(values, env);
   const readInteger = (flag: string, envName: string | undefined, fallback: number, max: number): number => {
     const given = pick(flag, envName);
     if (given === undefined) return fallback;
