@@ -22,8 +22,4 @@ export class Coalescer<T> {
     this.#pending.set(key, promise);
     return promise;
   }
-
-  get size(): number {
-    return this.#pending.size;
-  }
 }

@@ -51,17 +51,6 @@ export function stripHopByHop(headers: HeaderRecord, alsoSkip?: ReadonlySet<stri
   return out;
 }
 
-/**
- * True when `headers` has nothing `stripHopByHop` would remove, so a caller may skip the copy. Without a
- * `Connection` field no other name can be nominated, so checking names alone is enough.
- */
-export function isHopByHopFree(headers: Readonly<HeaderRecord>): boolean {
-  for (const name in headers) {
-    if (headers[name] !== undefined && isHopByHopName(name)) return false;
-  }
-  return true;
-}
-
 /** Lower-case field names listed in `Connection` (RFC 9110 §7.6.1: `#connection-option`), or undefined. */
 function parseConnectionOptions(value: string | string[] | undefined): Set<string> | undefined {
   if (value === undefined) return undefined;

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import { CachetError } from '../errors.ts';
 
 /** Whether the request carries a body (RFC 9112 §6.3): a Transfer-Encoding or a non-zero Content-Length. */
@@ -32,15 +32,7 @@ export class BodyLimiter extends Transform {
   }
 }
 
-/**
- * The stream to send upstream: the request itself when its declared length is within the limit (undici checks
- * the length), or a limiter for chunked bodies. Null without a body.
- */
-export function prepareRequestBody(req: IncomingMessage): Readable | null {
-  if (!hasRequestBody(req)) return null;
-  return req;
-}
-
+/** The stream sent upstream for a body of unknown length (chunked): counted, failing past `maxBytes`. */
 export function limitRequestBody(req: IncomingMessage, maxBytes: number): BodyLimiter {
   const limiter = new BodyLimiter(maxBytes);
   // The upstream request reports a broken body; a listener here keeps a body cut off before undici
