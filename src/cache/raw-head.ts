@@ -1,5 +1,4 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
-import type { EntryMeta } from './store/types.ts';
 
 /**
  * The hit fast path: a stored response's head serialised once per entry (status line and stored
@@ -21,23 +20,25 @@ interface RawHeadResponse {
   _keepAliveTimeout?: number;
 }
 
-const heads = new WeakMap<EntryMeta, string>();
-
-/** The status line and the stored fields (already hop-by-hop free, Via appended) of an entry, CRLF-terminated. */
-export function serializeStoredHead(meta: EntryMeta, flatFields: readonly string[]): string {
-  let head = heads.get(meta);
-  if (head === undefined) {
-    head = `HTTP/1.1 ${meta.status} ${STATUS_CODES[meta.status] ?? 'Unknown'}\r\n`;
-    for (let i = 0; i < flatFields.length; i += 2) head += `${flatFields[i] as string}: ${flatFields[i + 1] as string}\r\n`;
-    heads.set(meta, head);
+/**
+ * The status line and stored fields (already hop-by-hop free, Via appended) of an entry, CRLF-terminated;
+ * undefined without a Content-Length, which the fast path needs for framing. Callers cache it per entry.
+ */
+export function serializeStoredHead(status: number, flatFields: readonly string[]): string | undefined {
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  let hasLength = false;
+  for (let i = 0; i < flatFields.length; i += 2) {
+    const name = flatFields[i] as string;
+    if (name === 'content-length') hasLength = true;
+    head += `${name}: ${flatFields[i + 1] as string}\r\n`;
   }
-  return head;
+  return hasLength ? head : undefined;
 }
 
-/** Whether the fast path may write this response's head (see the module note). */
-export function canWriteRawHead(res: ServerResponse, httpVersion: string, flatFields: readonly string[]): boolean {
+/** Whether the fast path may write this response's head: a kept-alive HTTP/1.1 exchange, head not yet set. */
+export function canWriteRawHead(res: ServerResponse, httpVersion: string): boolean {
   const raw = res as unknown as RawHeadResponse;
-  return httpVersion === '1.1' && raw.shouldKeepAlive && raw.maxRequestsOnConnectionReached !== true && raw._header === null && hasContentLength(flatFields);
+  return httpVersion === '1.1' && raw.shouldKeepAlive && raw.maxRequestsOnConnectionReached !== true && raw._header === null;
 }
 
 /** Installs the head; the next `end(body)` sends it with the body. */
@@ -48,9 +49,4 @@ export function writeRawHead(res: ServerResponse, status: number, storedHead: st
   raw._header = `${storedHead}${tail}connection: keep-alive\r\n${keepAliveSec > 0 ? `keep-alive: timeout=${keepAliveSec}\r\n` : ''}\r\n`;
   raw._headerSent = false;
   raw._last = false;
-}
-
-function hasContentLength(flatFields: readonly string[]): boolean {
-  for (let i = 0; i < flatFields.length; i += 2) if (flatFields[i] === 'content-length') return true;
-  return false;
 }

@@ -11,18 +11,23 @@ import type { HeaderRecord } from '../proxy/upstream-request.ts';
 
 const TAG_FIELDS: ReadonlySet<string> = new Set(['surrogate-key', 'cache-tag']);
 
-/**
- * The response head of a stored entry, flattened once per entry and reused by every hit: only Age,
- * Cache-Status and X-Request-ID are added per request.
- */
-const headCache = new WeakMap<EntryMeta, string[]>();
+/** The response head of a stored entry, prepared once per entry and reused by every hit. */
+interface StoredHead {
+  /** Stored fields with our Via, tags removed unless forwarded: `[name, value, …]` for `writeHead`. */
+  readonly fields: string[];
+  /** Status line plus the same fields, serialised for the fast path; undefined without a Content-Length. */
+  readonly serialized: string | undefined;
+}
 
-function storedHead(ctx: ProxyContext, meta: EntryMeta): string[] {
+const headCache = new WeakMap<EntryMeta, StoredHead>();
+
+function storedHead(ctx: ProxyContext, meta: EntryMeta): StoredHead {
   let head = headCache.get(meta);
   if (head === undefined) {
     const headers: Record<string, string | readonly string[] | undefined> = { ...meta.headers };
     appendVia(headers as Record<string, string | string[] | undefined>, ctx.config.proxy.via);
-    head = flattenHeaders(headers, ctx.config.cache.forwardTagHeaders ? undefined : TAG_FIELDS);
+    const fields = flattenHeaders(headers, ctx.config.cache.forwardTagHeaders ? undefined : TAG_FIELDS);
+    head = { fields, serialized: serializeStoredHead(meta.status, fields) };
     headCache.set(meta, head);
   }
   return head;
@@ -61,15 +66,15 @@ export function serveFromCache(
   }
   let head: string[];
   if (fetchedFields === undefined && ex.cors === undefined && Array.isArray(body)) {
-    const fields = storedHead(ctx, meta);
-    if (canWriteRawHead(res, ex.req.httpVersion, fields)) {
+    const { serialized } = storedHead(ctx, meta);
+    if (serialized !== undefined && canWriteRawHead(res, ex.req.httpVersion)) {
       const tail = `age: ${ageHeaderValue(meta, now)}\r\ncache-status: ${cacheStatus}\r\nx-request-id: ${ex.requestId}\r\n`;
-      writeRawHead(res, meta.status, serializeStoredHead(meta, fields), tail);
+      writeRawHead(res, meta.status, serialized, tail);
       return writeStoredBody(ex, res, body as readonly Buffer[]);
     }
   }
   if (fetchedFields === undefined) {
-    head = storedHead(ctx, meta).slice();
+    head = storedHead(ctx, meta).fields.slice();
     head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId);
   } else {
     // The response fetched for this very request: the origin's fields as sent (including any named by

@@ -36,6 +36,8 @@ test('a hit on a kept-alive connection carries each field once, the body, and ke
   const raw = await rawExchange(url, `GET /fast HTTP/1.1\r\nHost: ${host}\r\n\r\nGET /fast HTTP/1.1\r\nHost: ${host}\r\nX-Request-ID: second\r\n\r\n`);
   const responses = parseResponses(raw);
   assert.equal(responses.length, 2, raw);
+  // The serialised head writes its own lower-case keep-alive fields; Node's writeHead would write `Connection:`.
+  assert.equal(raw.split('\r\nconnection: keep-alive\r\n').length - 1, 2, 'both hits took the serialised-head path');
   for (const response of responses) {
     assert.equal(response.statusLine, 'HTTP/1.1 200 OK');
     assert.equal(response.rest, 'cached body');
@@ -52,6 +54,7 @@ test('a hit on a kept-alive connection carries each field once, the body, and ke
 
 test('a hit for a request that asks to close, or on HTTP/1.0, closes as Node would', async (t) => {
   const { url, host } = await startCachedOrigin(t);
+  assert.doesNotMatch(await rawExchange(url, `GET /fast HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`), /\r\nconnection: keep-alive\r\n/, 'a closing exchange takes writeHead');
   const closing = parseResponses(await rawExchange(url, `GET /fast HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
   assert.equal(closing[0]?.fields.find(([name]) => name === 'connection')?.[1], 'close');
   assert.equal(closing[0]?.rest, 'cached body');
