@@ -99,7 +99,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const purge = async (selector: PurgeSelector, soft = false): Promise<number> => {
     const count = await store.purge(selector, { soft, now: clock.now() });
-    if ('url' in selector || 'prefix' in selector || 'tag' in selector) ctx.fills.clear();
+    // Bodies still streaming in are not in the store yet: none of them may be served after a purge.
+    ctx.fills.clear();
     const kind = 'url' in selector ? 'url' : 'prefix' in selector ? 'prefix' : 'tag';
     metrics.recordPurge(kind, soft, count);
     logger.info({ selector, soft, count }, 'purge');
