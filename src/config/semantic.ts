@@ -55,6 +55,8 @@ function checkStore(store: unknown, report: Report): void {
   if (store['type'] === 'redis' && typeof url === 'string' && URL.canParse(url)) {
     const protocol = new URL(url).protocol;
     if (protocol !== 'redis:' && protocol !== 'rediss:') report(['store', 'url'], `must be a redis:// or rediss:// URL (got ${describeValue(url)})`);
+    // The shape is checked so configs are ready for it, but `check` must not call a config OK that `run` refuses.
+    else report(['store', 'type'], `'redis' is not available in this version yet, expected memory`);
   }
   const { maxBytes, maxObjectBytes } = store;
   if (typeof maxBytes === 'number' && typeof maxObjectBytes === 'number' && maxObjectBytes > maxBytes) {
