@@ -149,3 +149,49 @@ test('an Upgrade request on an authenticated route is refused without a valid to
   assert.match(answer, /www-authenticate: Bearer realm="cachet"/i);
   assert.equal(upgrades, 0);
 });
+
+test('claim → header map, claim matches, per-user invalidation on write, and CORS on cached answers', async (t) => {
+  const issuer = await startIssuer(t);
+  let version = 0;
+  const origin = await startOrigin(t, (req, res) => {
+    if (req.method === 'POST') {
+      version++;
+      res.statusCode = 201;
+      res.end();
+      return;
+    }
+    res.setHeader('cache-control', req.url?.startsWith('/v1/me') ? 'private, max-age=60' : 'public, max-age=60');
+    res.setHeader('access-control-allow-origin', '*');
+    res.end(`${req.headers['x-auth-subject']} tenant=${req.headers['x-auth-tenant']} v${version}`);
+  });
+  const { url } = await startGateway(t, [origin.url], {
+    auth: {
+      jwt: { issuer: issuer.issuer, audience: 'cachet-test', jwksUri: issuer.jwksUri, algorithms: ['RS256'] },
+      identityHeaders: { claims: { tenant: 'X-Auth-Tenant' } },
+    },
+    routes: [
+      { path: '/v1/me/*', upstream: 'api', auth: 'jwt', claims: { tenant: 'acme' }, cache: { perUser: true } },
+      { path: '/v1/*', upstream: 'api', auth: 'jwt', cors: { origins: ['https://app.example.test'], methods: ['GET'], credentials: true } },
+    ],
+  });
+  const alice = await issuer.sign({ sub: 'alice', tenant: 'acme' });
+  const mallory = await issuer.sign({ sub: 'mallory', tenant: 'evil' });
+
+  assert.equal((await send(`${url}/v1/me/scans`, { headers: bearer(alice) })).text, 'alice tenant=acme v0');
+  assert.match((await send(`${url}/v1/me/scans`, { headers: bearer(alice) })).header('cache-status') ?? '', /hit/);
+  const wrongTenant = await send(`${url}/v1/me/scans`, { headers: bearer(mallory) });
+  assert.equal(wrongTenant.status, 403);
+  assert.match(wrongTenant.header('www-authenticate') ?? '', /error="insufficient_scope"/);
+
+  assert.equal((await send(`${url}/v1/me/scans`, { method: 'POST', headers: bearer(alice), body: '{}' })).status, 201);
+  const afterWrite = await send(`${url}/v1/me/scans`, { headers: bearer(alice) });
+  assert.equal(afterWrite.text, 'alice tenant=acme v1', 'the writer\'s own per-user copy was invalidated');
+
+  const fromApp = { ...bearer(alice), origin: 'https://app.example.test' };
+  await send(`${url}/v1/list`, { headers: fromApp });
+  const cached = await send(`${url}/v1/list`, { headers: fromApp });
+  assert.match(cached.header('cache-status') ?? '', /hit/);
+  assert.equal(cached.header('access-control-allow-origin'), 'https://app.example.test', 'the edge owns CORS, the upstream * is gone');
+  assert.equal(cached.header('access-control-allow-credentials'), 'true');
+  assert.match(cached.header('vary') ?? '', /Origin/);
+});
