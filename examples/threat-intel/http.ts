@@ -1,4 +1,4 @@
-import type http from 'node:http';
+import http from 'node:http';
 import { closeGracefully } from '../../src/server/shutdown.ts';
 
 /** Largest request body the example services read (JSON documents and token requests are small). */
@@ -115,4 +115,43 @@ export function listen(server: http.Server, host: string, port: number): Promise
  */
 export function closeServer(server: http.Server, drainTimeoutMs = 5000): Promise<void> {
   return closeGracefully(server, drainTimeoutMs);
+}
+
+export interface HttpService {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens with `handle`; a handler that throws answers 500 through `fail` (or cuts a started response).
+ * `release` runs once after the server closed (or when listening failed), e.g. to close the database.
+ */
+export async function startHttpService(options: {
+  readonly host: string | undefined;
+  readonly port: number | undefined;
+  handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
+  fail(req: http.IncomingMessage, res: http.ServerResponse, err: unknown): void;
+  release(): void;
+}): Promise<HttpService> {
+  const server = http.createServer((req, res) => {
+    options.handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) options.fail(req, res, err);
+      else res.destroy();
+    });
+  });
+  let url: string;
+  try {
+    url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
+  } catch (err) {
+    options.release();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close() {
+      closing ??= closeServer(server).then(() => options.release());
+      return closing;
+    },
+  };
 }

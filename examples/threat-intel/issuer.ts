@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 import { evaluatePreconditions, strongETag } from '../../src/origin/index.ts';
 import { systemClock, type Clock } from '../../src/clock.ts';
 import { hashSecret, openDatabase } from './db.ts';
-import { closeServer, getMediaType, listen, readBody, sendBody, sendJson } from './http.ts';
+import { getMediaType, readBody, sendBody, sendJson, startHttpService } from './http.ts';
 import { createSigningKeyStore, type CurrentKey } from './signing-keys.ts';
 import { grantScopes, parseTokenRequest, type TokenError } from './token-request.ts';
 import { parsePortFlag, parsePositiveIntegerFlag, readStringFlag, runCli } from './cli.ts';
@@ -155,33 +155,20 @@ export async function startIssuer(options: IssuerOptions): Promise<Issuer> {
     sendJson(res, known ? 405 : 404, { error: known ? 'method_not_allowed' : 'not_found' });
   }
 
-  const server = http.createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
+  const service = await startHttpService({
+    host: options.host,
+    port: options.port,
+    handle: route,
+    fail(_req, res, err) {
       process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'issuer request failed', err: String(err) })}\n`);
-      if (!res.headersSent) sendJson(res, 500, { error: 'server_error' });
-      else res.destroy();
-    });
+      sendJson(res, 500, { error: 'server_error' });
+    },
+    release: () => db.close(),
   });
-  let url: string;
-  try {
-    url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+  const url = service.url;
   if (issuer === '') issuer = `http://127.0.0.1:${new URL(url).port}`;
   jwksUri = `${url}/.well-known/jwks.json`;
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    issuer,
-    jwksUri,
-    rotateKeys,
-    close() {
-      closing ??= closeServer(server).then(() => db.close());
-      return closing;
-    },
-  };
+  return { url, issuer, jwksUri, rotateKeys, close: () => service.close() };
 }
 
 function sendTokenError(res: http.ServerResponse, error: TokenError): void {

@@ -5,7 +5,7 @@ import { cacheControl, evaluatePreconditions, purgeTags } from '../../src/origin
 import { systemClock, type Clock } from '../../src/clock.ts';
 import { openDatabase } from './db.ts';
 import { DEFAULT_DEFINITIONS_BYTES, generateDefinitions, type Definitions } from './definitions.ts';
-import { closeServer, getMediaType, listen, parseJsonObject, readBody, sendBody, sendEmpty, sendJson, sendProblem } from './http.ts';
+import { getMediaType, parseJsonObject, startHttpService, readBody, sendBody, sendEmpty, sendJson, sendProblem } from './http.ts';
 import { readSubject } from './identity.ts';
 import { createScanStore, type ScanStore } from './scan-store.ts';
 import { createThreatStore } from './threat-store.ts';
@@ -82,30 +82,20 @@ export async function startOrigin(options: OriginOptions): Promise<Origin> {
     purge: createPurger(options, log),
   };
 
-  const server = http.createServer((req, res) => {
-    res.setHeader('x-origin-instance', options.instance);
-    route(deps, req, res).catch((err: unknown) => {
-      log({ level: 'error', msg: 'request failed', method: req.method, url: req.url, err: String(err) });
-      if (!res.headersSent) sendProblem(res, { status: 500, title: 'Internal Server Error' });
-      else res.destroy();
-    });
-  });
-  let url: string;
-  try {
-    url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
-  } catch (err) {
-    db.close();
-    throw err;
-  }
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    instance: options.instance,
-    close() {
-      closing ??= closeServer(server).then(() => db.close());
-      return closing;
+  const service = await startHttpService({
+    host: options.host,
+    port: options.port,
+    handle(req, res) {
+      res.setHeader('x-origin-instance', options.instance);
+      return route(deps, req, res);
     },
-  };
+    fail(req, res, err) {
+      log({ level: 'error', msg: 'request failed', method: req.method, url: req.url, err: String(err) });
+      sendProblem(res, { status: 500, title: 'Internal Server Error' });
+    },
+    release: () => db.close(),
+  });
+  return { url: service.url, instance: options.instance, close: () => service.close() };
 }
 
 async function route(deps: OriginDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
