@@ -1,7 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, validateConfig } from '../../../src/config/validate.ts';
+import { validateConfig } from '../../../src/config/validate.ts';
+import { issuesOf } from '../../helpers/config.ts';
 
 const upstreams = { api: { targets: ['http://127.0.0.1:3001'] } };
 const JWKS = 'http://127.0.0.1:3000/.well-known/jwks.json';
@@ -11,17 +12,6 @@ const SECRET = 's'.repeat(32);
 /** A config with `auth` and `routes` (default: one jwt route). */
 function configWith(auth: unknown, routes: unknown[] = [{ path: '/v1/*', upstream: 'api', auth: 'jwt' }]): Record<string, unknown> {
   return { upstreams, routes, ...(auth === undefined ? {} : { auth }) };
-}
-
-function issuesOf(raw: unknown): readonly string[] {
-  try {
-    validateConfig(raw);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    assert.equal(err.code, 'CACHET_ERR_CONFIG_INVALID');
-    return err.issues;
-  }
-  assert.fail('expected the config to be refused');
 }
 
 test('auth: defaults, several providers in order, identity headers lower-cased (RFC 9110 §5.1)', () => {

@@ -2,6 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, validateConfig } from '../../../src/config/validate.ts';
+import { issuesOf } from '../../helpers/config.ts';
 import type { Config } from '../../../src/config/types.ts';
 
 const MiB = 1024 * 1024;
@@ -11,18 +12,6 @@ const minimal = { upstreams: { api: { targets: ['http://127.0.0.1:3001'] } }, ro
 /** `minimal` with `patch` merged in at the top level. */
 function withMinimal(patch: Record<string, unknown>): Record<string, unknown> {
   return { ...minimal, ...patch };
-}
-
-/** The issues validateConfig reports, asserting it reports them as CACHET_ERR_CONFIG_INVALID. */
-function issuesOf(raw: unknown): readonly string[] {
-  try {
-    validateConfig(raw);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    assert.equal(err.code, 'CACHET_ERR_CONFIG_INVALID');
-    return err.issues;
-  }
-  assert.fail('expected the config to be refused');
 }
 
 test('a minimal config gets every documented default', () => {
