@@ -8,6 +8,9 @@
  */
 export { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 export { loadConfigFile, parseConfig, validateConfig, buildProxyConfig } from './config/load.ts';
+export { ConfigError } from './config/validate.ts';
 export type { Config } from './config/types.ts';
 export { CachetError, isCachetError, type CachetErrorCode } from './errors.ts';
 export type { CacheStore, EntryMeta, StoredEntry, PurgeSelector } from './cache/store/types.ts';
+export type { Metrics } from './observability/metrics.ts';
+export type { Logger } from './observability/logger.ts';
