@@ -77,7 +77,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     coalescer: new Coalescer<FetchOutcome>(),
     revalidating: new Set(),
     buildUpstreamHeaders,
-    passMemo: new PassMemo(),
+    passMemo: new PassMemo(clock),
     hitStatusPrefix: `${formatCacheStatus(config.cache.name, { hit: true })}; ttl=`,
   };
 

@@ -135,7 +135,7 @@ function hasCredentials(headers: IncomingHttpHeaders): boolean {
 async function fetchAndServe(ctx: ProxyContext, ex: Exchange, key: string, directives: RequestDirectives, plan: FetchPlan): Promise<CacheLabel> {
   if (ex.method === 'HEAD') return forwardHead(ctx, ex, plan);
   const validation = plan.selected === undefined ? undefined : { selected: plan.selected, variants: plan.variants ?? [plan.selected] };
-  const canCoalesce = ctx.config.cache.coalesce && !directives.noStore && !hasCredentials(ex.req.headers) && !ctx.passMemo.has(key, ctx.clock.now());
+  const canCoalesce = ctx.config.cache.coalesce && !directives.noStore && !hasCredentials(ex.req.headers) && !ctx.passMemo.has(key);
   if (canCoalesce) {
     const pending = ctx.coalescer.pending(key);
     if (pending !== undefined) {

@@ -100,7 +100,7 @@ export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string
 
 function passOn(ctx: ProxyContext, key: string, upstream: UpstreamResponse, now: number, detail: string): FetchOutcome {
   // A server error or a 304 to the client's own validators says nothing about whether the next answer is storable.
-  if (upstream.status < 500 && upstream.status !== 304) ctx.passMemo.remember(key, now);
+  if (upstream.status < 500 && upstream.status !== 304) ctx.passMemo.remember(key);
   return { kind: 'pass', upstream, detail };
 }
 

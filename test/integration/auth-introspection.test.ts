@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { createAuthenticator } from '../../src/auth/authenticate.ts';
 import { createRevocationList } from '../../src/auth/revocation.ts';
-import { createManualClock } from '../../src/clock.ts';
+import { createManualClock } from '../helpers/clock.ts';
 import type { IntrospectionProviderConfig } from '../../src/config/types.ts';
 import { startOrigin } from '../helpers/origin.ts';
 import { createAuthConfig, createRoute, realm, startAuthStage } from './auth-helpers.ts';

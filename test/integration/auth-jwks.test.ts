@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { createAuthenticator } from '../../src/auth/authenticate.ts';
 import { createRevocationList } from '../../src/auth/revocation.ts';
-import { createManualClock } from '../../src/clock.ts';
+import { createManualClock } from '../helpers/clock.ts';
 import type { JwtProviderConfig } from '../../src/config/types.ts';
 import { startOrigin, type Origin } from '../helpers/origin.ts';
 import { createAuthConfig, createRoute, createTokenFactory, realm, startAuthStage } from './auth-helpers.ts';

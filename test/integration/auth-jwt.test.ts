@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { base64url, generateKeyPair } from 'jose';
 import { createAuthenticator } from '../../src/auth/authenticate.ts';
 import { createRevocationList } from '../../src/auth/revocation.ts';
-import { createManualClock } from '../../src/clock.ts';
+import { createManualClock } from '../helpers/clock.ts';
 import type { JwtAlgorithm, JwtProviderConfig } from '../../src/config/types.ts';
 import { isCachetError } from '../../src/errors.ts';
 import { craftToken, createAuthConfig, createRoute, createTokenFactory, realm, startAuthStage } from './auth-helpers.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOrigin } from '../helpers/origin.ts';
 import { startGateway, send, ADMIN_TOKEN } from '../helpers/gateway.ts';
-import { createManualClock } from '../../src/clock.ts';
+import { createManualClock } from '../helpers/clock.ts';
 
 const httpDate = (at: number): string => new Date(at).toUTCString();
 

@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createManualClock } from '../../src/clock.ts';
+import { createManualClock } from '../helpers/clock.ts';
 import type { HealthCheckConfig, UpstreamConfig } from '../../src/config/types.ts';
 import { classifyUpstreamError } from '../../src/upstream/errors.ts';
 import { createUpstreamPool, type Target, type UpstreamPool } from '../../src/upstream/pool.ts';

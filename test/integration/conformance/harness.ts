@@ -4,7 +4,7 @@ import type http from 'node:http';
 import { Agent, request, type Dispatcher } from 'undici';
 import { startOrigin, type RecordedRequest } from '../../helpers/origin.ts';
 import { startGateway } from '../../helpers/gateway.ts';
-import { createManualClock } from '../../../src/clock.ts';
+import { createManualClock } from '../../helpers/clock.ts';
 
 /**
  * A declarative HTTP-cache conformance runner shaped like the independent cache-tests suite: each case is a

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { createManualClock } from '../../../src/clock.ts';
+import { createManualClock } from '../../helpers/clock.ts';
 import { createTempDbPath, startTestIssuer } from './helpers.ts';
 
 interface TokenBody {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createManualClock } from '../../../src/clock.ts';
+import { createManualClock } from '../../helpers/clock.ts';
 import type { UpstreamConfig } from '../../../src/config/types.ts';
 import { isCachetError } from '../../../src/errors.ts';
 import { createUpstreamPool, type Target, type UpstreamPool } from '../../../src/upstream/pool.ts';
