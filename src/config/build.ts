@@ -31,7 +31,7 @@ interface CheckedUpstream {
   targets: string[];
   balancer?: BalancerKind;
   healthCheck?: { path: string; intervalMs?: number; timeoutMs?: number; healthyThreshold?: number; unhealthyThreshold?: number };
-  passiveHealth?: { failureThreshold?: number; ejectMs?: number };
+  passiveHealth?: Partial<UpstreamConfig['passiveHealth']>;
   timeouts?: { connectMs?: number; responseMs?: number };
   retries?: number;
   connectionsPerTarget?: number;
@@ -97,6 +97,8 @@ function buildStore(store: NonNullable<CheckedConfig['store']>): StoreConfig {
 function buildUpstream(name: string, u: CheckedUpstream): UpstreamConfig {
   const hc = u.healthCheck;
   const dh = D.upstream.healthCheck;
+  const ph = u.passiveHealth;
+  const dp = D.upstream.passiveHealth;
   return {
     name,
     targets: u.targets.map((target) => new URL(target).origin),
@@ -109,8 +111,10 @@ function buildUpstream(name: string, u: CheckedUpstream): UpstreamConfig {
       unhealthyThreshold: hc.unhealthyThreshold ?? dh.unhealthyThreshold,
     },
     passiveHealth: {
-      failureThreshold: u.passiveHealth?.failureThreshold ?? D.upstream.passiveHealth.failureThreshold,
-      ejectMs: u.passiveHealth?.ejectMs ?? D.upstream.passiveHealth.ejectMs,
+      failureThreshold: ph?.failureThreshold ?? dp.failureThreshold,
+      resetThreshold: ph?.resetThreshold ?? dp.resetThreshold,
+      minHealthyPercent: ph?.minHealthyPercent ?? dp.minHealthyPercent,
+      ejectMs: ph?.ejectMs ?? dp.ejectMs,
     },
     timeouts: {
       connectMs: u.timeouts?.connectMs ?? D.upstream.timeouts.connectMs,

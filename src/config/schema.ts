@@ -14,7 +14,7 @@ export const CONFIG_DEFAULTS = {
   upstream: {
     balancer: 'round-robin',
     healthCheck: { intervalMs: 2000, timeoutMs: 1000, healthyThreshold: 2, unhealthyThreshold: 2 },
-    passiveHealth: { failureThreshold: 1, ejectMs: 10_000 },
+    passiveHealth: { failureThreshold: 3, resetThreshold: 5, minHealthyPercent: 50, ejectMs: 10_000 },
     timeouts: { connectMs: 2000, responseMs: 30_000 },
     retries: 1,
     connectionsPerTarget: 64,
@@ -112,6 +112,8 @@ const upstreamSchema = object(
     ),
     passiveHealth: object({
       failureThreshold: integer(1, undefined, d.upstream.passiveHealth.failureThreshold),
+      resetThreshold: integer(1, undefined, d.upstream.passiveHealth.resetThreshold),
+      minHealthyPercent: integer(0, 100, d.upstream.passiveHealth.minHealthyPercent),
       ejectMs: durationMs(0, d.upstream.passiveHealth.ejectMs),
     }),
     timeouts: object({

@@ -42,8 +42,12 @@ export interface HealthCheckConfig {
 }
 
 export interface PassiveHealthConfig {
-  /** Consecutive connect failures that eject a target. */
+  /** Consecutive connect failures (refused, unreachable, connect timeout) that eject a target. */
   readonly failureThreshold: number;
+  /** Consecutive connections reset or closed after the request was sent, before any response byte, that eject a target. */
+  readonly resetThreshold: number;
+  /** Passive ejection never leaves fewer healthy targets than this share of the pool (rounded up), nor none. */
+  readonly minHealthyPercent: number;
   /** How long an ejected target stays out before it is tried again. */
   readonly ejectMs: number;
 }

@@ -1,7 +1,9 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type StaleReason = 'stale-while-revalidate' | 'stale-if-error' | 'max-stale';
-export type UpstreamOutcome = 'ok' | 'connect-error' | 'timeout' | 'error';
+export type UpstreamOutcome = 'ok' | 'connect-error' | 'reset' | 'timeout' | 'error';
+/** Why a request was sent to the upstream again: its connect failed, or its connection was reset before a response. */
+export type UpstreamRetryReason = 'connect' | 'reset';
 export type PurgeKind = 'url' | 'prefix' | 'tag';
 
 export interface StoreStatsSnapshot {
@@ -27,6 +29,7 @@ export interface Metrics {
   recordCoalesced(): void;
   recordStaleServed(reason: StaleReason): void;
   recordUpstream(upstream: string, target: string, outcome: UpstreamOutcome, durationSec: number): void;
+  recordUpstreamRetry(upstream: string, reason: UpstreamRetryReason): void;
   recordPurge(kind: PurgeKind, soft: boolean, count: number): void;
   /** Read on every scrape for `cachet_store_*`. */
   setStoreStatsSource(fn: () => StoreStatsSnapshot): void;
@@ -193,6 +196,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     collect() { copySeries(this, upstreamRequests); },
   });
   const upstreamDurations = new Map<string, BucketCounts>();
+  const upstreamRetries = new Counter({
+    name: 'cachet_upstream_retries_total',
+    help: 'Requests sent to an upstream again, by reason: connect (on another target) or reset (before any response byte).',
+    labelNames: ['upstream', 'reason'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'cachet_upstream_healthy',
     help: '1 when the target is healthy (active and passive checks), else 0.',
@@ -280,6 +289,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       }
       series.count++;
       series.duration.observe(durationSec);
+    },
+    recordUpstreamRetry(upstream, reason) {
+      upstreamRetries.inc({ upstream, reason });
     },
     recordPurge(kind, soft, count) {
       purges.inc({ kind, soft: soft ? 'true' : 'false' });

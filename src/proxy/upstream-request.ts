@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Target, UpstreamPool } from '../upstream/pool.ts';
 import { performance } from 'node:perf_hooks';
-import { classifyUpstreamError } from '../upstream/errors.ts';
+import { classifyUpstreamError, type UpstreamErrorKind } from '../upstream/errors.ts';
+import type { DispatchOutcome } from '../upstream/passive-health.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
 export type HeaderRecord = Record<string, string | string[] | undefined>;
@@ -14,7 +15,7 @@ export interface UpstreamRequest {
   readonly headers: HeaderRecord;
   /** Null when the request has no body; a stream is sent once and so never retried. */
   readonly body: Readable | null;
-  /** Extra attempts on another target after a connect failure (idempotent methods without a body only). */
+  /** Extra attempts after a connect failure or a reset (idempotent methods without a body only). */
   readonly retries: number;
 }
 
@@ -28,7 +29,7 @@ export interface UpstreamResponse {
 
 export interface UpstreamFailure {
   readonly ok: false;
-  /** unavailable: no healthy target (503); connect: 502; timeout: 504; aborted: the client went away; other: 502. */
+  /** unavailable: no healthy target (503); connect: 502; timeout: 504; aborted: the client went away; other (a reset too): 502. */
   readonly kind: 'unavailable' | 'connect' | 'timeout' | 'aborted' | 'other';
   readonly error: unknown;
 }
@@ -40,19 +41,34 @@ export function isIdempotentMethod(method: string): boolean {
   return IDEMPOTENT_METHODS.has(method);
 }
 
+const UNAVAILABLE: UpstreamFailure = Object.freeze({ ok: false, kind: 'unavailable', error: undefined });
+
+/** The pool outcome each kind of failure reports. */
+const OUTCOME_OF: Readonly<Record<UpstreamErrorKind, DispatchOutcome>> = {
+  connect: 'connect-error',
+  reset: 'reset',
+  timeout: 'timeout',
+  aborted: 'error',
+  other: 'error',
+};
+
 /**
- * Sends a request to a healthy target of the pool; on a connect failure of an idempotent, body-less request,
- * tries another target up to `retries` times. Never throws: failures are values the caller maps to 502/503/504.
+ * Sends a request to a healthy target of the pool. Never throws: failures are values the caller maps to 502/503/504.
  * The pool's in-flight count for the chosen target is released when the response body ends.
+ *
+ * An idempotent, body-less request (RFC 9110 §9.2.2) is sent again, within `retries` extra attempts:
+ * - after a connect failure, on another target (the failed one is not there);
+ * - after a reset before any response byte, once: on another target when there is one, else on the same target,
+ *   whose pool opens or reuses another connection (the reset one is gone). Only once, so a request that makes
+ *   targets drop it is not replayed on every one of them.
  */
 export async function sendUpstream(pool: UpstreamPool, request: UpstreamRequest, metrics?: Metrics): Promise<UpstreamResponse | UpstreamFailure> {
-  const canRetry = request.body === null && isIdempotentMethod(request.method);
-  const maxAttempts = canRetry ? 1 + request.retries : 1;
+  let retriesLeft = request.body === null && isIdempotentMethod(request.method) ? request.retries : 0;
+  let hasRetriedReset = false;
   let tried: Set<Target> | undefined;
-  let lastFailure: UpstreamFailure = { ok: false, kind: 'unavailable', error: undefined };
-  for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const target = pool.pick(tried);
-    if (target === undefined) return lastFailure;
+  let target = pool.pick();
+  if (target === undefined) return UNAVAILABLE;
+  for (;;) {
     pool.begin(target);
     const startedAt = performance.now();
     try {
@@ -72,28 +88,29 @@ export async function sendUpstream(pool: UpstreamPool, request: UpstreamRequest,
         return { ok: false, kind: 'aborted', error };
       }
       const kind = classifyUpstreamError(error);
-      const outcome = kind === 'connect' ? 'connect-error' : kind === 'timeout' ? 'timeout' : 'error';
+      const outcome = OUTCOME_OF[kind];
       pool.end(target, outcome);
       metrics?.recordUpstream(pool.name, target.url, outcome, (performance.now() - startedAt) / 1000);
-      lastFailure = { ok: false, kind, error };
-      if (kind !== 'connect' && !isResetBeforeResponse(error)) return lastFailure;
-      (tried ??= new Set()).add(target);
+      const failure: UpstreamFailure = { ok: false, kind: kind === 'reset' ? 'other' : kind, error };
+      const isRetryable = kind === 'connect' || (kind === 'reset' && !hasRetriedReset);
+      if (retriesLeft === 0 || !isRetryable) return failure;
+      retriesLeft--;
+      const failed = target;
+      (tried ??= new Set()).add(failed);
+      target = pool.pick(tried);
+      if (target === undefined && kind === 'reset') {
+        tried.delete(failed);
+        target = pool.pick(tried);
+      }
+      if (target === undefined) return failure;
+      if (kind === 'reset') hasRetriedReset = true;
+      metrics?.recordUpstreamRetry(pool.name, kind);
     }
   }
-  return lastFailure;
 }
 
 function hasFailed(body: Readable): boolean {
   return body.errored !== null || (body.destroyed && !body.readableEnded);
-}
-
-/**
- * A kept-alive connection the target closed (it restarted or died) fails the request before any response;
- * an idempotent, body-less request is safe to send again elsewhere (RFC 9110 §9.2.2).
- */
-function isResetBeforeResponse(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
 }
 
 function releaseWhenDone(pool: UpstreamPool, target: Target, body: Readable): void {

@@ -1,24 +1,19 @@
 /**
  * What went wrong talking to a target, as the gateway needs to know it:
- * - `connect`: no exchange happened (refused, unreachable, reset before a response head); safe to try another
- *   target for idempotent requests, counts towards passive ejection, 502.
+ * - `connect`: no connection was made (refused, unreachable, connect timeout): the target is not there. Safe to
+ *   try another target for idempotent requests; counts towards `passiveHealth.failureThreshold`; 502.
+ * - `reset`: the connection was reset or closed before a response head, usually after the request was sent: this
+ *   request (or a kept-alive connection the target had just dropped) upset it. Counts towards
+ *   `passiveHealth.resetThreshold`; an idempotent request is tried once more on another connection; 502.
  * - `timeout`: the target accepted the request but was too slow (504).
  * - `aborted`: the caller gave up (the client went away); nobody's fault.
  * - `other`: anything else (502).
  */
-export type UpstreamErrorKind = 'connect' | 'timeout' | 'aborted' | 'other';
+export type UpstreamErrorKind = 'connect' | 'reset' | 'timeout' | 'aborted' | 'other';
 
-/**
- * `ECONNRESET` and `EPIPE` are only ever seen here before a response head, since `request()` resolves with the head;
- * a reset at that point means the target dropped the connection without answering. `UND_ERR_SOCKET` ("other side
- * closed") is deliberately not here: a target that closes on one particular request should not get that request
- * replayed on every other target.
- */
 const CONNECT_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EHOSTDOWN',
@@ -28,6 +23,12 @@ const CONNECT_CODES: ReadonlySet<string> = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ]);
+
+/**
+ * Seen here only before a response head, since `request()` resolves with the head: RST (`ECONNRESET`), a write to a
+ * closed connection (`EPIPE`), or a close without an answer (`UND_ERR_SOCKET`, "other side closed").
+ */
+const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
 const TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
@@ -57,6 +58,7 @@ function classifyAt(err: unknown, depth: number): UpstreamErrorKind {
   const code = readCode(err);
   if (code !== undefined) {
     if (CONNECT_CODES.has(code)) return 'connect';
+    if (RESET_CODES.has(code)) return 'reset';
     if (TIMEOUT_CODES.has(code)) return 'timeout';
     if (ABORT_CODES.has(code)) return 'aborted';
   }

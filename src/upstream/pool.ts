@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import type { HealthCheckConfig, UpstreamConfig } from '../config/types.ts';
 import { applyProbeResult, createActiveHealthChecker, type ActiveHealthChecker, type ProbeResult } from './active-health.ts';
 import { selectBalancer } from './balancers.ts';
-import { applyPassiveOutcome, isEjected, type DispatchOutcome } from './passive-health.ts';
+import { applyPassiveOutcome, hasRoomToEject, isEjected, type DispatchOutcome } from './passive-health.ts';
 import { PoolTarget, type Target } from './target.ts';
 
 export type { Target } from './target.ts';
@@ -12,7 +12,11 @@ export type { DispatchOutcome } from './passive-health.ts';
 export interface UpstreamPool {
   readonly name: string;
   readonly targets: readonly Target[];
-  /** A healthy target not in `exclude`, per the balancer; undefined when none is (the gateway answers 503). */
+  /**
+   * A healthy target not in `exclude`, per the balancer. When no target is healthy only because of passive
+   * ejection (the active checks took the others down meanwhile), one the active checks leave up, ejected or not.
+   * Undefined when there is none (the gateway answers 503).
+   */
   pick(exclude?: ReadonlySet<Target>): Target | undefined;
   /** Call right before dispatching to `target`, so least-connections and half-open trials see the request. */
   begin(target: Target): void;
@@ -36,9 +40,11 @@ export interface TargetHealth {
   readonly url: string;
   readonly healthy: boolean;
   readonly inflight: number;
-  /** Consecutive connect failures seen by passive health. */
-  readonly consecutiveFailures: number;
-  /** `connect-error`, `timeout`, `error`, or `health check: <reason>`. */
+  /** Consecutive connect failures seen by passive health (`passiveHealth.failureThreshold`). */
+  readonly consecutiveConnectFailures: number;
+  /** Consecutive resets before a response seen by passive health (`passiveHealth.resetThreshold`). */
+  readonly consecutiveResets: number;
+  /** `connect-error`, `reset`, `timeout`, `error`, or `health check: <reason>`. */
   readonly lastError?: string;
   readonly lastErrorAt?: number;
   /** Present while the target is passively ejected. */
@@ -83,6 +89,16 @@ export function createUpstreamPool(config: UpstreamConfig, options: UpstreamPool
   let pickExclude: ReadonlySet<Target> | undefined;
   const isEligible = (target: PoolTarget): boolean =>
     syncHealth(target, pickAt) && target.canTakeRequestAt(pickAt) && pickExclude?.has(target) !== true;
+  const isUpByProbes = (target: PoolTarget): boolean => target.probe.healthy && pickExclude?.has(target) !== true;
+
+  // Set per `end` so the ejection guard is created once, and only run when an ejection is due.
+  let ending: PoolTarget | undefined;
+  let endAt = 0;
+  const mayEject = (): boolean => {
+    let healthyOthers = 0;
+    for (const target of targets) if (target !== ending && target.isHealthyAt(endAt)) healthyOthers++;
+    return hasRoomToEject(healthyOthers, targets.length, config.passiveHealth.minHealthyPercent);
+  };
 
   /** Reports a flip of the combined view; ejections run out lazily, so this runs wherever health is read. */
   function syncHealth(target: PoolTarget, nowAt: number): boolean {
@@ -112,7 +128,8 @@ export function createUpstreamPool(config: UpstreamConfig, options: UpstreamPool
     pick(exclude) {
       pickAt = clock.now();
       pickExclude = exclude;
-      const index = balance(targets, cursor, isEligible);
+      let index = balance(targets, cursor, isEligible);
+      if (index === -1 && !targets.some((target) => target.canTakeRequestAt(pickAt))) index = balance(targets, cursor, isUpByProbes);
       pickExclude = undefined;
       if (index === -1) return undefined;
       cursor = index + 1;
@@ -125,7 +142,10 @@ export function createUpstreamPool(config: UpstreamConfig, options: UpstreamPool
       const poolTarget = resolveOwnTarget(target);
       const nowAt = clock.now();
       if (poolTarget.inflight > 0) poolTarget.inflight--;
-      poolTarget.passive = applyPassiveOutcome(poolTarget.passive, outcome, config.passiveHealth, nowAt);
+      ending = poolTarget;
+      endAt = nowAt;
+      poolTarget.passive = applyPassiveOutcome(poolTarget.passive, outcome, config.passiveHealth, nowAt, mayEject);
+      ending = undefined;
       if (outcome !== 'ok') poolTarget.recordError(outcome, nowAt);
       syncHealth(poolTarget, nowAt);
     },
@@ -139,7 +159,8 @@ export function createUpstreamPool(config: UpstreamConfig, options: UpstreamPool
           url: target.url,
           healthy,
           inflight: target.inflight,
-          consecutiveFailures: target.passive.consecutiveFailures,
+          consecutiveConnectFailures: target.passive.consecutiveConnectFailures,
+          consecutiveResets: target.passive.consecutiveResets,
           ...(target.lastError !== undefined && { lastError: target.lastError, lastErrorAt: target.lastErrorAt }),
           ...(isEjected(target.passive, nowAt) && { ejectedUntil: target.passive.ejectedUntil }),
           ...(config.healthCheck !== undefined && { probe: { ...target.probe } }),

@@ -21,7 +21,7 @@ function buildConfig(targets: string[], balancer: BalancerKind): UpstreamConfig 
     targets,
     balancer,
     healthCheck: undefined,
-    passiveHealth: { failureThreshold: 3, ejectMs: 10_000 },
+    passiveHealth: { failureThreshold: 3, resetThreshold: 5, minHealthyPercent: 50, ejectMs: 10_000 },
     timeouts: { connectMs: 1000, responseMs: 2000 },
     retries: 0,
     connectionsPerTarget: 8,

@@ -32,7 +32,7 @@ function buildConfig(targets: string[], healthCheck?: HealthCheckConfig): Upstre
     targets,
     balancer: 'round-robin',
     healthCheck,
-    passiveHealth: { failureThreshold: 2, ejectMs: 10_000 },
+    passiveHealth: { failureThreshold: 2, resetThreshold: 5, minHealthyPercent: 50, ejectMs: 10_000 },
     timeouts: { connectMs: 1000, responseMs: 2000 },
     retries: 0,
     connectionsPerTarget: 4,

@@ -25,7 +25,7 @@ test('a minimal config gets every documented default', () => {
         targets: ['http://127.0.0.1:3001'],
         balancer: 'round-robin',
         healthCheck: undefined,
-        passiveHealth: { failureThreshold: 1, ejectMs: 10_000 },
+        passiveHealth: { failureThreshold: 3, resetThreshold: 5, minHealthyPercent: 50, ejectMs: 10_000 },
         timeouts: { connectMs: 2000, responseMs: 30_000 },
         retries: 1,
         connectionsPerTarget: 64,

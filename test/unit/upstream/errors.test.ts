@@ -7,11 +7,10 @@ function systemError(code: string): Error {
   return Object.assign(new Error(`${code} 127.0.0.1:1`), { code });
 }
 
-test('classifyUpstreamError: connect failures → connect (502, RFC 9110 §15.6.3; retryable per §9.2.2)', async (t) => {
+test('classifyUpstreamError: no connection made → connect (502, RFC 9110 §15.6.3; retryable per §9.2.2)', async (t) => {
   const cases: ReadonlyArray<[string, unknown]> = [
     ['undici connect timeout', new errors.ConnectTimeoutError()],
     ['ECONNREFUSED', systemError('ECONNREFUSED')],
-    ['ECONNRESET before a response head', systemError('ECONNRESET')],
     ['EHOSTUNREACH', systemError('EHOSTUNREACH')],
     ['ENOTFOUND', systemError('ENOTFOUND')],
     ['happy-eyeballs AggregateError', new AggregateError([systemError('ECONNREFUSED'), systemError('ECONNREFUSED')], 'all failed')],
@@ -19,6 +18,18 @@ test('classifyUpstreamError: connect failures → connect (502, RFC 9110 §15.6.
   ];
   for (const [name, err] of cases) {
     await t.test(name, () => assert.equal(classifyUpstreamError(err), 'connect'));
+  }
+});
+
+test('classifyUpstreamError: connection dropped before a response head → reset (502; counted apart, retried once)', async (t) => {
+  const cases: ReadonlyArray<[string, unknown]> = [
+    ['ECONNRESET (RST after the request was sent)', systemError('ECONNRESET')],
+    ['EPIPE (written to a closed connection)', systemError('EPIPE')],
+    ['other side closed (FIN without an answer)', new errors.SocketError('other side closed')],
+    ['wrapped in cause', new Error('request failed', { cause: systemError('ECONNRESET') })],
+  ];
+  for (const [name, err] of cases) {
+    await t.test(name, () => assert.equal(classifyUpstreamError(err), 'reset'));
   }
 });
 
@@ -45,7 +56,6 @@ test('classifyUpstreamError: caller gave up → aborted', async (t) => {
 
 test('classifyUpstreamError: anything else → other (502, RFC 9110 §15.6.3)', async (t) => {
   const cases: ReadonlyArray<[string, unknown]> = [
-    ['other side closed (not replayed elsewhere)', new errors.SocketError('other side closed')],
     ['response content-length mismatch', new errors.ResponseContentLengthMismatchError()],
     ['pool closed', new errors.ClientClosedError()],
     ['plain Error', new Error('boom')],

@@ -4,6 +4,8 @@ import { createManualClock } from '../../helpers/clock.ts';
 import type { UpstreamConfig } from '../../../src/config/types.ts';
 import { isCachetError } from '../../../src/errors.ts';
 import { createUpstreamPool, type Target, type UpstreamPool } from '../../../src/upstream/pool.ts';
+import type { DispatchOutcome } from '../../../src/upstream/passive-health.ts';
+import { PoolTarget } from '../../../src/upstream/target.ts';
 
 // No sockets are opened here: undici pools connect lazily and nothing is dispatched.
 function buildConfig(overrides: Partial<UpstreamConfig> = {}): UpstreamConfig {
@@ -12,7 +14,7 @@ function buildConfig(overrides: Partial<UpstreamConfig> = {}): UpstreamConfig {
     targets: ['http://127.0.0.1:3001', 'http://127.0.0.1:3002', 'http://127.0.0.1:3003'],
     balancer: 'round-robin',
     healthCheck: undefined,
-    passiveHealth: { failureThreshold: 2, ejectMs: 10_000 },
+    passiveHealth: { failureThreshold: 2, resetThreshold: 3, minHealthyPercent: 50, ejectMs: 10_000 },
     timeouts: { connectMs: 1000, responseMs: 1000 },
     retries: 1,
     connectionsPerTarget: 4,
@@ -26,10 +28,10 @@ function pickUrls(pool: UpstreamPool, times: number): Array<string | undefined> 
   return urls;
 }
 
-function failConnect(pool: UpstreamPool, target: Target, times: number): void {
+function fail(pool: UpstreamPool, target: Target, times: number, outcome: DispatchOutcome = 'connect-error'): void {
   for (let i = 0; i < times; i++) {
     pool.begin(target);
-    pool.end(target, 'connect-error');
+    pool.end(target, outcome);
   }
 }
 
@@ -89,14 +91,15 @@ test('passive: failureThreshold connect failures eject until now + ejectMs, then
   t.after(() => pool.close());
   const [a] = pool.targets as [Target, Target, Target];
 
-  failConnect(pool, a, 1);
+  fail(pool, a, 1);
   assert.equal(a.healthy, true, 'one failure is below the threshold');
-  failConnect(pool, a, 1);
+  fail(pool, a, 1);
   assert.equal(a.healthy, false);
   assert.deepEqual(changes, [['http://127.0.0.1:3001', false]]);
   const report = pool.health().targets[0];
   assert.equal(report?.ejectedUntil, clock.now() + 10_000);
-  assert.equal(report?.consecutiveFailures, 2);
+  assert.equal(report?.consecutiveConnectFailures, 2);
+  assert.equal(report?.consecutiveResets, 0);
   assert.equal(report?.lastError, 'connect-error');
   assert.equal(pool.health().healthy, 2);
   assert.deepEqual(pickUrls(pool, 4), ['http://127.0.0.1:3002', 'http://127.0.0.1:3003', 'http://127.0.0.1:3002', 'http://127.0.0.1:3003']);
@@ -109,7 +112,7 @@ test('passive: failureThreshold connect failures eject until now + ejectMs, then
   assert.deepEqual(changes.at(-1), ['http://127.0.0.1:3001', true]);
 
   // Half-open: one more connect failure ejects it again at once.
-  failConnect(pool, a, 1);
+  fail(pool, a, 1);
   assert.equal(a.healthy, false);
   assert.equal(pool.health().targets[0]?.ejectedUntil, clock.now() + 10_000);
 
@@ -118,54 +121,110 @@ test('passive: failureThreshold connect failures eject until now + ejectMs, then
   pool.begin(a);
   pool.end(a, 'ok');
   assert.deepEqual(pool.health().targets[0], {
-    url: 'http://127.0.0.1:3001', healthy: true, inflight: 0, consecutiveFailures: 0, lastError: 'connect-error', lastErrorAt: clock.now() - 10_000,
+    url: 'http://127.0.0.1:3001',
+    healthy: true,
+    inflight: 0,
+    consecutiveConnectFailures: 0,
+    consecutiveResets: 0,
+    lastError: 'connect-error',
+    lastErrorAt: clock.now() - 10_000,
   });
-  failConnect(pool, a, 1);
+  fail(pool, a, 1);
   assert.equal(a.healthy, true, 'a closed target needs the full threshold again');
 });
 
 test('passive: a half-open target takes one trial request at a time', async (t) => {
   const clock = createManualClock();
-  const pool = createUpstreamPool(buildConfig({ targets: ['http://127.0.0.1:3001'] }), { clock });
+  const pool = createUpstreamPool(buildConfig({ targets: ['http://127.0.0.1:3001', 'http://127.0.0.1:3002'] }), { clock });
   t.after(() => pool.close());
-  const [a] = pool.targets as [Target];
-  failConnect(pool, a, 2);
-  assert.equal(pool.pick(), undefined, 'ejected');
+  const [a, b] = pool.targets as [Target, Target];
+  const notB = new Set([b]);
+  fail(pool, a, 2);
+  assert.equal(pool.pick(notB), undefined, 'ejected');
   clock.advance(10_000);
-  const trial = pool.pick();
+  const trial = pool.pick(notB);
   assert.equal(trial, a);
   pool.begin(a);
-  assert.equal(pool.pick(), undefined, 'a second request waits for the trial');
+  assert.equal(pool.pick(notB), undefined, 'a second request waits for the trial');
   pool.end(a, 'ok');
   pool.begin(a);
-  assert.equal(pool.pick(), a, 'closed again after the trial succeeded: no limit');
+  assert.equal(pool.pick(notB), a, 'closed again after the trial succeeded: no limit');
   pool.end(a, 'ok');
 });
 
-test('passive: timeouts and other errors neither eject nor reset the count', async (t) => {
-  const pool = createUpstreamPool(buildConfig({ passiveHealth: { failureThreshold: 2, ejectMs: 1000 } }));
+test('passive: resets count apart from connect failures and eject at resetThreshold', async (t) => {
+  const pool = createUpstreamPool(buildConfig());
   t.after(() => pool.close());
   const [a] = pool.targets as [Target, Target, Target];
-  failConnect(pool, a, 1);
+  fail(pool, a, 1, 'connect-error');
+  fail(pool, a, 2, 'reset');
+  assert.equal(a.healthy, true, 'one connect failure and two resets: neither threshold reached');
+  assert.deepEqual([pool.health().targets[0]?.consecutiveConnectFailures, pool.health().targets[0]?.consecutiveResets, pool.health().targets[0]?.lastError], [1, 2, 'reset']);
+  fail(pool, a, 1, 'reset');
+  assert.equal(a.healthy, false);
+});
+
+test('passive: timeouts and other errors neither eject nor reset the count', async (t) => {
+  const pool = createUpstreamPool(buildConfig({ passiveHealth: { failureThreshold: 2, resetThreshold: 3, minHealthyPercent: 50, ejectMs: 1000 } }));
+  t.after(() => pool.close());
+  const [a] = pool.targets as [Target, Target, Target];
+  fail(pool, a, 1);
   for (const outcome of ['timeout', 'error', 'timeout'] as const) {
     pool.begin(a);
     pool.end(a, outcome);
   }
   assert.equal(a.healthy, true);
   assert.equal(pool.health().targets[0]?.lastError, 'timeout');
-  failConnect(pool, a, 1);
+  fail(pool, a, 1);
   assert.equal(a.healthy, false);
 });
 
-test('pick returns undefined when every target is ejected (the gateway answers 503)', async (t) => {
+test('passive: never ejects the last healthy target, nor below minHealthyPercent of the pool', async (t) => {
+  const cases: ReadonlyArray<{ name: string; targets: number; minHealthyPercent: number; ejected: number }> = [
+    { name: 'one target: never ejected', targets: 1, minHealthyPercent: 0, ejected: 0 },
+    { name: 'two targets at 50%: one', targets: 2, minHealthyPercent: 50, ejected: 1 },
+    { name: 'three targets at 50%: one (two stay)', targets: 3, minHealthyPercent: 50, ejected: 1 },
+    { name: 'three targets at 0%: two (the last stays)', targets: 3, minHealthyPercent: 0, ejected: 2 },
+    { name: 'three targets at 100%: none', targets: 3, minHealthyPercent: 100, ejected: 0 },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async (t) => {
+      const urls = ['http://127.0.0.1:3001', 'http://127.0.0.1:3002', 'http://127.0.0.1:3003'].slice(0, c.targets);
+      const pool = createUpstreamPool(buildConfig({ targets: urls, passiveHealth: { failureThreshold: 2, resetThreshold: 3, minHealthyPercent: c.minHealthyPercent, ejectMs: 10_000 } }));
+      t.after(() => pool.close());
+      for (const target of pool.targets) fail(pool, target, 3);
+      assert.equal(pool.health().healthy, c.targets - c.ejected);
+      assert.notEqual(pool.pick(), undefined, 'something is always left to try (502 per failure, not 503 for all)');
+    });
+  }
+});
+
+test('passive: a refused ejection happens at the next failure once another target is healthy again', async (t) => {
   const clock = createManualClock();
-  const pool = createUpstreamPool(buildConfig(), { clock });
+  const pool = createUpstreamPool(buildConfig({ targets: ['http://127.0.0.1:3001', 'http://127.0.0.1:3002'] }), { clock });
   t.after(() => pool.close());
-  for (const target of pool.targets) failConnect(pool, target, 2);
-  assert.equal(pool.pick(), undefined);
-  assert.equal(pool.health().healthy, 0);
+  const [a, b] = pool.targets as [Target, Target];
+  fail(pool, a, 2);
+  fail(pool, b, 5);
+  assert.deepEqual([a.healthy, b.healthy], [false, true], 'b is the last healthy target');
   clock.advance(10_000);
-  assert.notEqual(pool.pick(), undefined);
+  pool.begin(a);
+  pool.end(a, 'ok');
+  fail(pool, b, 1);
+  assert.deepEqual([a.healthy, b.healthy], [true, false]);
+});
+
+test('pick: when active checks take down every target passive ejection left, the ejected ones take traffic', async (t) => {
+  const pool = createUpstreamPool(buildConfig({ targets: ['http://127.0.0.1:3001', 'http://127.0.0.1:3002'] }));
+  t.after(() => pool.close());
+  const [a, b] = pool.targets as [PoolTarget, PoolTarget];
+  fail(pool, a, 2);
+  assert.equal(pool.pick(), b);
+  b.probe = { healthy: false, consecutiveSuccesses: 0, consecutiveFailures: 2 };
+  assert.equal(pool.pick(), a, 'ejected, but the only one the probes leave up');
+  assert.equal(pool.pick(new Set([a])), undefined, 'still honours exclude');
+  a.probe = { healthy: false, consecutiveSuccesses: 0, consecutiveFailures: 2 };
+  assert.equal(pool.pick(), undefined, 'the probes are authoritative: down is down (503)');
 });
 
 test('health() reports the pool without probe details when active checks are off', async (t) => {
@@ -175,7 +234,7 @@ test('health() reports the pool without probe details when active checks are off
   assert.deepEqual(pool.health(), {
     name: 'api',
     healthy: 1,
-    targets: [{ url: 'http://127.0.0.1:3001', healthy: true, inflight: 0, consecutiveFailures: 0 }],
+    targets: [{ url: 'http://127.0.0.1:3001', healthy: true, inflight: 0, consecutiveConnectFailures: 0, consecutiveResets: 0 }],
   });
 });
 
