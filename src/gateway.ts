@@ -63,6 +63,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const pools = new Map<string, UpstreamPool>();
   for (const [name, upstream] of Object.entries(config.upstreams)) pools.set(name, createUpstreamPool(upstream, { clock }));
   metrics.setUpstreamHealthSource(() => [...pools.values()].map((pool) => pool.health()));
+  reportDesyncs(pools, metrics, logger);
 
   const buildUpstreamHeaders = createUpstreamHeaderBuilder(config.proxy, config.auth?.identityHeaders);
   const revocations = createRevocationList();
@@ -142,6 +143,18 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await store.close();
     },
   };
+}
+
+/** Every upstream connection found out of step with its origin: a metric and a warning (the guard already closed it). */
+function reportDesyncs(pools: ReadonlyMap<string, UpstreamPool>, metrics: Metrics, logger: Logger): void {
+  for (const pool of pools.values()) {
+    for (const target of pool.targets) {
+      target.connections.onDesync(({ error, revoked }) => {
+        metrics.recordUpstreamDesync(pool.name, target.url);
+        logger.warn({ upstream: pool.name, target: target.url, err: error, purged: revoked }, 'upstream connection out of step with the origin: closed, the responses it fed the cache purged');
+      });
+    }
+  }
 }
 
 function summarizeHealth(pools: ReadonlyMap<string, UpstreamPool>): { status: 'ok' | 'degraded' | 'down'; upstreams: Array<{ name: string; healthy: number; total: number }> } {

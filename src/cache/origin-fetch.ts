@@ -11,6 +11,8 @@ import { GrowingBody } from './growing-body.ts';
 import type { Fill } from './fills.ts';
 import { removeClientConditionals } from '../proxy/request-headers.ts';
 import { sendUpstream, type UpstreamFailure, type UpstreamResponse } from '../proxy/upstream-request.ts';
+import { ConnectionTag, type ConnectionTerm } from '../upstream/connection-guard.ts';
+import { storeWhenInSync } from './store-in-sync.ts';
 
 const NO_REQUEST_DIRECTIVES = parseRequestDirectives({});
 
@@ -42,7 +44,8 @@ export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string
     Object.assign(headers, buildValidationHeaders(validation.selected.meta, validation.variants.map((v) => v.meta)));
   }
   const requestAt = ctx.clock.now();
-  const upstream = await sendUpstream(ex.pool, { method: 'GET', path: ex.path, headers, body: null, retries: ex.retries }, ctx.metrics);
+  const connection = new ConnectionTag();
+  const upstream = await sendUpstream(ex.pool, { method: 'GET', path: ex.path, headers, body: null, retries: ex.retries, connection }, ctx.metrics);
   if (!upstream.ok) return { kind: 'failure', failure: upstream };
   const responseAt = ctx.clock.now();
 
@@ -94,7 +97,7 @@ export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string
   }, ctx.config.cache);
   const fill: Fill = { meta, body: new GrowingBody() };
   ctx.fills.add(fill);
-  pumpIntoStore(ctx, fill, upstream, declaredLength, maxObjectBytes);
+  pumpIntoStore(ctx, fill, upstream, declaredLength, maxObjectBytes, connection.term);
   return { kind: 'fill', fill, upstream };
 }
 
@@ -104,8 +107,8 @@ function passOn(ctx: ProxyContext, key: string, upstream: UpstreamResponse, now:
   return { kind: 'pass', upstream, detail };
 }
 
-/** Reads the origin's body into the fill at the origin's pace (it is bounded by maxObjectBytes) and stores it once complete. */
-function pumpIntoStore(ctx: ProxyContext, fill: Fill, upstream: UpstreamResponse, declaredLength: number | undefined, maxObjectBytes: number): void {
+/** Reads the origin's body into the fill at the origin's pace (it is bounded by maxObjectBytes) and stores it once complete, if its connection stayed in sync. */
+function pumpIntoStore(ctx: ProxyContext, fill: Fill, upstream: UpstreamResponse, declaredLength: number | undefined, maxObjectBytes: number, connection: ConnectionTerm | undefined): void {
   const body = fill.body;
   let oversized = false;
   upstream.body.on('data', (chunk: Buffer) => {
@@ -122,10 +125,7 @@ function pumpIntoStore(ctx: ProxyContext, fill: Fill, upstream: UpstreamResponse
     // RFC 9111 §3.3: an incomplete response is never stored as complete.
     const complete = declaredLength === undefined || declaredLength === body.size;
     if (!wasLive || oversized || !complete) return;
-    const stored = { ...fill.meta, size: body.size };
-    Promise.resolve(ctx.store.put(Object.freeze(stored), body.chunks)).catch((err: unknown) => {
-      ctx.logger.warn({ err, key: fill.meta.key }, 'cache store put failed');
-    });
+    storeWhenInSync(ctx, Object.freeze({ ...fill.meta, size: body.size }), body.chunks, connection);
   });
   upstream.body.once('error', (err: Error) => {
     ctx.fills.remove(fill);

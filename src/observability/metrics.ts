@@ -31,6 +31,8 @@ export interface Metrics {
   recordUpstream(upstream: string, target: string, outcome: UpstreamOutcome, durationSec: number): void;
   recordUpstreamRetry(upstream: string, reason: UpstreamRetryReason): void;
   recordPurge(kind: PurgeKind, soft: boolean, count: number): void;
+  /** An upstream connection found out of step with its origin (closed; what it fed the cache purged). */
+  recordUpstreamDesync(upstream: string, target: string): void;
   /** Read on every scrape for `cachet_store_*`. */
   setStoreStatsSource(fn: () => StoreStatsSnapshot): void;
   /** Read on every scrape for `cachet_upstream_healthy`. */
@@ -243,6 +245,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: 'Entries removed or marked stale by purges.',
     registers: [registry],
   });
+  const upstreamDesyncs = new Counter({
+    name: 'cachet_upstream_desyncs_total',
+    help: 'Upstream connections closed out of step with the origin (an extra response or a parse error); the responses they fed the cache were purged.',
+    labelNames: ['upstream', 'target'],
+    registers: [registry],
+  });
 
   if (options.collectDefault === true) collectDefaultMetrics({ register: registry });
 
@@ -296,6 +304,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     recordPurge(kind, soft, count) {
       purges.inc({ kind, soft: soft ? 'true' : 'false' });
       if (count > 0) purgedEntries.inc(count);
+    },
+    recordUpstreamDesync(upstream, target) {
+      upstreamDesyncs.inc({ upstream, target });
     },
     setStoreStatsSource(fn) {
       storeStats = fn;

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { classifyUpstreamError, type UpstreamErrorKind } from '../upstream/errors.ts';
 import type { DispatchOutcome } from '../upstream/passive-health.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { ConnectionTag } from '../upstream/connection-guard.ts';
 
 export type HeaderRecord = Record<string, string | string[] | undefined>;
 
@@ -17,6 +18,8 @@ export interface UpstreamRequest {
   readonly body: Readable | null;
   /** Extra attempts after a connect failure or a reset (idempotent methods without a body only). */
   readonly retries: number;
+  /** Learns which upstream connection answered (the cache stores only what a connection in sync carried). */
+  readonly connection?: ConnectionTag;
 }
 
 export interface UpstreamResponse {
@@ -77,6 +80,7 @@ export async function sendUpstream(pool: UpstreamPool, request: UpstreamRequest,
         path: request.path,
         headers: request.headers as Record<string, string | string[]>,
         body: request.body,
+        opaque: request.connection,
       });
       metrics?.recordUpstream(pool.name, target.url, 'ok', (performance.now() - startedAt) / 1000);
       releaseWhenDone(pool, target, response.body);

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { UpstreamConfig } from '../config/types.ts';
 import { CachetError } from '../errors.ts';
 import { INITIAL_PROBE_STATE, type ProbeState } from './active-health.ts';
+import { ConnectionGuard } from './connection-guard.ts';
 import { INITIAL_PASSIVE_STATE, isEjected, isHalfOpen, type PassiveState } from './passive-health.ts';
 
 /** One origin server of an upstream pool, as the proxy sees it. */
@@ -13,6 +14,8 @@ export interface Target {
   readonly origin: string;
   /** Keep-alive connection pool to this origin; every dispatch goes through it. */
   readonly dispatcher: Pool;
+  /** Watches the pool's connections; tells of any found out of sync with the origin (already closed). */
+  readonly connections: ConnectionGuard;
   /** Up by active checks (or none configured) and not passively ejected. */
   readonly healthy: boolean;
   /** Requests dispatched to it and not yet ended. */
@@ -27,6 +30,7 @@ export class PoolTarget implements Target {
   readonly url: string;
   readonly origin: string;
   readonly dispatcher: Pool;
+  readonly connections = new ConnectionGuard();
   /** The pool that created it, so `begin`/`end` can refuse another pool's target. */
   readonly owner: object;
   inflight = 0;
@@ -49,6 +53,7 @@ export class PoolTarget implements Target {
       headersTimeout: config.timeouts.responseMs,
       bodyTimeout: config.timeouts.responseMs,
       pipelining: 1,
+      factory: this.connections.factory,
     });
   }
 
