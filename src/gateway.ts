@@ -14,7 +14,6 @@ import { closeGracefully } from './server/shutdown.ts';
 import { createRequestHandler } from './proxy/handler.ts';
 import { createUpgradeHandler } from './proxy/upgrade.ts';
 import { createUpstreamHeaderBuilder } from './proxy/request-headers.ts';
-import { createRouteTable } from './router/route-table.ts';
 import { FillRegistry } from './cache/fills.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createRevocationList } from './auth/revocation.ts';
@@ -83,19 +82,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   };
 
   const server = createListener(config.limits, createRequestHandler(ctx, pools, authenticator));
-  const table = createRouteTable(config.routes);
-  const upgrades = createUpgradeHandler({
-    match(path, method) {
-      const match = table.match(path, method);
-      if (match.kind !== 'matched') return undefined;
-      const pool = pools.get(match.route.upstream);
-      return pool === undefined ? undefined : { pool, route: match.route };
-    },
-    authenticate: authenticator === undefined ? undefined : (req, route) => authenticator.authenticate(req, route),
-    realm: config.auth?.realm ?? 'cachet',
-    buildUpstreamHeaders,
-    connectTimeoutMs: Math.max(...Object.values(config.upstreams).map((u) => u.timeouts.connectMs), 1000),
-  });
+  // A refused upgrade hands its connection back to the listener's parser, so what follows is a request like any other.
+  const upgrades = createUpgradeHandler({ ctx, pools, authenticator, resumeHttp: (socket) => server.emit('connection', socket) });
   server.on('upgrade', upgrades.handle);
 
   const purge = async (selector: PurgeSelector, soft = false): Promise<number> => {

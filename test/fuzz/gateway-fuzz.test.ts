@@ -30,7 +30,6 @@ import { explainedBy, PENDING_FINDINGS, type PendingName } from './pending.ts';
  * drawn. Remove a name once its fix lands.
  */
 const FUZZ_PENDING: ReadonlySet<PendingName> = new Set<PendingName>([
-  'upgrade-tunnel',
   'pipeline-order',
   'queued-body-error',
   'queued-continue',
