@@ -29,10 +29,11 @@ export class GrowingBody {
   }
 
   /**
-   * Writes every chunk, present and future, to `out` with backpressure, then ends it.
-   * Resolves true when the whole body was written, false when the body failed or `out` closed early.
+   * Writes every chunk, present and future, to `out` with backpressure, then ends it; when the body
+   * fails, `abort` ends `out` instead. Resolves true when the whole body was written, false when the
+   * body failed or `out` closed early.
    */
-  pipeTo(out: Writable): Promise<boolean> {
+  pipeTo<W extends Writable>(out: W, abort: (out: W) => void): Promise<boolean> {
     return new Promise((resolve) => {
       let index = 0;
       let waitingDrain = false;
@@ -46,7 +47,7 @@ export class GrowingBody {
       const onClose = (): void => { finish(false); };
       const pump = (): void => {
         if (waitingDrain) return;
-        if (this.failed !== undefined) { out.destroy(this.failed); finish(false); return; }
+        if (this.failed !== undefined) { abort(out); finish(false); return; }
         while (index < this.chunks.length) {
           const chunk = this.chunks[index++] as Buffer;
           if (!out.write(chunk)) { waitingDrain = true; return; }

@@ -11,6 +11,7 @@ import { GrowingBody } from './growing-body.ts';
 import type { Fill } from './fills.ts';
 import { removeClientConditionals } from '../proxy/request-headers.ts';
 import { sendUpstream, type UpstreamFailure, type UpstreamResponse } from '../proxy/upstream-request.ts';
+import { isCompleteDespiteError } from '../upstream/body-errors.ts';
 import { ConnectionTag, type ConnectionTerm } from '../upstream/connection-guard.ts';
 import { storeWhenInSync } from './store-in-sync.ts';
 
@@ -129,7 +130,9 @@ function pumpIntoStore(ctx: ProxyContext, fill: Fill, upstream: UpstreamResponse
   });
   upstream.body.once('error', (err: Error) => {
     ctx.fills.remove(fill);
-    body.fail(err);
+    // Only an ignorable trailer field failed it: readers get the complete body; nothing is stored.
+    if (isCompleteDespiteError(upstream.body, err)) body.finish();
+    else body.fail(err);
   });
 }
 

@@ -8,6 +8,7 @@ import { evaluateClientConditional, selectNotModifiedHeaders } from './condition
 import { flattenHeaders, appendVia, buildClientHeaders } from '../proxy/response-headers.ts';
 import { canWriteRawHead, serializeStoredHead, writeRawHead } from './raw-head.ts';
 import type { HeaderRecord } from '../proxy/upstream-request.ts';
+import { abortResponse } from '../server/pipeline.ts';
 
 const TAG_FIELDS: ReadonlySet<string> = new Set(['surrogate-key', 'cache-tag']);
 
@@ -89,7 +90,7 @@ export function serveFromCache(
     res.end();
     return true;
   }
-  if (!Array.isArray(body)) return (body as GrowingBody).pipeTo(res);
+  if (!Array.isArray(body)) return (body as GrowingBody).pipeTo(res, abortResponse);
   return writeStoredBody(ex, res, body as readonly Buffer[]);
 }
 

@@ -17,6 +17,7 @@ import { resolveRequestId } from '../observability/request-id.ts';
 import { hasRequestBody, limitRequestBody } from './request-body.ts';
 import { parseContentLength } from '../cache/origin-fetch.ts';
 import { sendProblem } from '../server/problem.ts';
+import { abortResponse, writeContinueInTurn } from '../server/pipeline.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -44,9 +45,11 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
   const maxBodyBytes = config.limits.maxBodyBytes;
 
   return function handleRequest(req, res) {
-    // A refused request closed its connection; requests pipelined behind it are never acted on.
+    // A refused request closes its connection; requests pipelined behind it are never acted on. Their
+    // responses wait in Node's queue behind the refusal and go with the connection once it is written;
+    // only one already active (the refusal is out) ends the connection now.
     if (closingSockets.has(req.socket)) {
-      req.socket.destroy();
+      if (res.socket !== null) req.socket.destroy();
       return;
     }
     const startedAt = performance.now();
@@ -109,7 +112,7 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
     let body = null;
     if (hasRequestBody(req)) {
       // 100-continue is answered only once the request passed every check (RFC 9110 §10.1.1).
-      if (req.headers.expect !== undefined && req.headers.expect.toLowerCase() === '100-continue') res.writeContinue();
+      if (req.headers.expect !== undefined && req.headers.expect.toLowerCase() === '100-continue') writeContinueInTurn(req, res);
       body = req.headers['content-length'] === undefined ? limitRequestBody(req, maxBodyBytes) : req;
     }
     const routed = upstreamOf.get(route) as RoutedUpstream;
@@ -129,7 +132,7 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
         (err: unknown) => {
           ctx.logger.error({ err, requestId }, 'request failed');
           if (!res.headersSent) sendProblem(res, 500, 'CACHET_ERR_UPSTREAM_RESPONSE', 'Internal Server Error', 'The gateway failed to handle the request.', { 'x-request-id': requestId });
-          else res.destroy();
+          else abortResponse(res);
         },
       );
     }
@@ -141,8 +144,7 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
     if (challenge !== undefined) headers['www-authenticate'] = challenge;
     if (unreadBody) {
       headers['connection'] = 'close';
-      res.shouldKeepAlive = false;
-      if (res.socket !== null) closingSockets.add(res.socket);
+      closeAfter(res);
     }
     sendProblem(res, refusal.status, refusal.code, AUTH_TITLES[refusal.status], refusal.description, headers);
   }
@@ -163,12 +165,20 @@ function answerPreflightRequest(res: ServerResponse, cors: CorsConfig, req: Inco
 /** Sockets answered with `Connection: close`: Node may already have parsed requests pipelined behind. */
 const closingSockets = new WeakSet<object>();
 
+/**
+ * Makes `res` the connection's last response. It may still be queued behind earlier pipelined responses,
+ * which are written first (RFC 9112 §9.3.2); Node closes the connection once it is written.
+ */
+function closeAfter(res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  closingSockets.add(res.req.socket);
+}
+
 function reject(res: ServerResponse, requestId: string, status: number, code: Parameters<typeof sendProblem>[2], title: string, detail: string, close: boolean): void {
   const headers: Record<string, string> = { 'x-request-id': requestId };
   if (close) {
     headers['connection'] = 'close';
-    res.shouldKeepAlive = false;
-    if (res.socket !== null) closingSockets.add(res.socket);
+    closeAfter(res);
   }
   sendProblem(res, status, code, title, detail, headers);
 }

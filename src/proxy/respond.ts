@@ -3,6 +3,8 @@ import type { ProxyContext } from '../cache/context.ts';
 import type { HeaderRecord, UpstreamFailure, UpstreamResponse } from './upstream-request.ts';
 import { buildClientHeaders } from './response-headers.ts';
 import { sendProblem } from '../server/problem.ts';
+import { abortResponse } from '../server/pipeline.ts';
+import { isCompleteDespiteError } from '../upstream/body-errors.ts';
 
 /** Streams an upstream response to the client: hop-by-hop fields removed, Via, Cache-Status and X-Request-ID added. */
 export function sendUpstreamResponse(ctx: ProxyContext, ex: Exchange, upstream: UpstreamResponse, cacheStatus: string): void {
@@ -24,10 +26,13 @@ export function sendUpstreamResponse(ctx: ProxyContext, ex: Exchange, upstream: 
     return;
   }
   // pipe, not stream.pipeline: pipeline allocates an abort controller and a stack-carrying error per
-  // response, measurable on the pass-through path. A broken origin body truncates the client response;
-  // a client that went away stops the origin body.
+  // response, measurable on the pass-through path. A broken origin body ends the client's connection,
+  // unless only an ignorable trailer field broke it; a client that went away stops the origin body.
   const body = upstream.body;
-  body.on('error', () => res.destroy());
+  body.on('error', (err) => {
+    if (isCompleteDespiteError(body, err)) res.end();
+    else abortResponse(res);
+  });
   res.on('close', () => { if (!body.readableEnded) body.destroy(); });
   body.pipe(res);
 }
@@ -42,13 +47,13 @@ export function discardUpstreamBody(upstream: UpstreamResponse): void {
 export function sendUpstreamFailure(ex: Exchange, failure: UpstreamFailure, cacheStatus: string): void {
   const { res } = ex;
   if (res.headersSent || res.destroyed) {
-    res.destroy();
+    abortResponse(res);
     return;
   }
   const extra = { ...ex.cors, 'cache-status': cacheStatus, 'x-request-id': ex.requestId };
   switch (failure.kind) {
     case 'aborted':
-      res.destroy();
+      abortResponse(res);
       return;
     case 'unavailable':
       sendProblem(res, 503, 'CACHET_ERR_UPSTREAM_UNAVAILABLE', 'Service Unavailable', 'No healthy upstream target is available.', { ...extra, 'retry-after': '1' });

@@ -1,11 +1,12 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { LimitsConfig } from '../config/types.ts';
+import { afterEarlierResponses } from './pipeline.ts';
 
 /**
  * The client-facing HTTP/1.1 listener with the configured limits. Node's parser enforces the header size
  * (→ 431) and rejects malformed framing (→ 400); those answers are written here as problem+json,
- * because no request object exists yet.
+ * because no request object exists yet, in their turn behind pipelined requests still being answered.
  */
 export function createListener(limits: LimitsConfig, onRequest: http.RequestListener): http.Server {
   const server = http.createServer({
@@ -24,11 +25,29 @@ export function createListener(limits: LimitsConfig, onRequest: http.RequestList
   return server;
 }
 
+/** Sockets whose parse error is answered (or waits for its turn); Node reports every later byte again. */
+const answering = new WeakSet<Duplex>();
+
+/**
+ * Answers a request Node's parser refused, after the responses to the requests before it (RFC 9112
+ * §9.3.2), then closes: nothing after the refused bytes can be framed.
+ */
 function answerClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Duplex): void {
-  if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage !== undefined && (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+  if (!socket.writable || err.code === 'ECONNRESET' || err.code === 'EPIPE') {
     socket.destroy();
     return;
   }
+  if (answering.has(socket)) return;
+  answering.add(socket);
+  afterEarlierResponses(socket, (canWrite) => {
+    // Not writable: the last response closed the connection already.
+    if (!socket.writable) return;
+    if (canWrite) socket.end(formatParseErrorAnswer(err));
+    else socket.destroy();
+  });
+}
+
+function formatParseErrorAnswer(err: NodeJS.ErrnoException): string {
   let status = 400;
   let title = 'Bad Request';
   let code = 'CACHET_ERR_REQUEST_MALFORMED';
@@ -39,14 +58,9 @@ function answerClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }
   } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     status = 408;
     title = 'Request Timeout';
-  } else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
-    socket.destroy();
-    return;
   }
   const body = JSON.stringify({ type: 'about:blank', title, status, detail: describeParseError(err), code });
-  socket.end(
-    `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
-  );
+  return `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`;
 }
 
 function describeParseError(err: NodeJS.ErrnoException): string {

@@ -30,10 +30,6 @@ import { explainedBy, PENDING_FINDINGS, type PendingName } from './pending.ts';
  * drawn. Remove a name once its fix lands.
  */
 const FUZZ_PENDING: ReadonlySet<PendingName> = new Set<PendingName>([
-  'pipeline-order',
-  'queued-body-error',
-  'queued-continue',
-  'trailer-content-length',
   'stall-timeout',
   'half-close',
   'upstream-desync',
