@@ -230,8 +230,11 @@ function revalidateInBackground(ctx: ProxyContext, ex: Exchange, key: string, se
   ctx.revalidating.add(token);
   fetchForCache(ctx, ex, key, NO_REQUEST_DIRECTIVES, { selected, variants }, userKey)
     .then((outcome) => {
+      // One revalidation per stored response: requests keep getting the stale one until the new one is stored.
+      if (outcome.kind === 'fill') return outcome.settled;
       if (outcome.kind === 'pass') discardUpstreamBody(outcome.upstream);
       else if (outcome.kind === 'failure') ctx.logger.debug({ key, kind: outcome.failure.kind }, 'background revalidation failed');
+      return undefined;
     })
     .catch((err: unknown) => ctx.logger.warn({ err, key }, 'background revalidation failed'))
     .finally(() => ctx.revalidating.delete(token));

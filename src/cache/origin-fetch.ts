@@ -19,7 +19,7 @@ const NO_REQUEST_DIRECTIVES = parseRequestDirectives({});
 
 export type FetchOutcome =
   /** A storable response, streaming into the cache; readers share its chunks. */
-  | { readonly kind: 'fill'; readonly fill: Fill; readonly upstream: UpstreamResponse }
+  | { readonly kind: 'fill'; readonly fill: Fill; readonly upstream: UpstreamResponse; readonly settled: Promise<void> }
   /** The origin confirmed stored responses with 304 (RFC 9111 §4.3.4); `entry` is the freshened selected one. */
   | { readonly kind: 'freshened'; readonly entry: StoredEntry }
   /** Not storable: the body is still unread and belongs to whoever made the fetch. */
@@ -98,8 +98,8 @@ export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string
   }, ctx.config.cache);
   const fill: Fill = { meta, body: new GrowingBody() };
   ctx.fills.add(fill);
-  pumpIntoStore(ctx, fill, upstream, declaredLength, maxObjectBytes, connection.term);
-  return { kind: 'fill', fill, upstream };
+  const settled = pumpIntoStore(ctx, fill, upstream, declaredLength, maxObjectBytes, connection.term);
+  return { kind: 'fill', fill, upstream, settled };
 }
 
 function passOn(ctx: ProxyContext, key: string, upstream: UpstreamResponse, now: number, detail: string): FetchOutcome {
@@ -108,10 +108,15 @@ function passOn(ctx: ProxyContext, key: string, upstream: UpstreamResponse, now:
   return { kind: 'pass', upstream, detail };
 }
 
-/** Reads the origin's body into the fill at the origin's pace (it is bounded by maxObjectBytes) and stores it once complete, if its connection stayed in sync. */
-function pumpIntoStore(ctx: ProxyContext, fill: Fill, upstream: UpstreamResponse, declaredLength: number | undefined, maxObjectBytes: number, connection: ConnectionTerm | undefined): void {
+/**
+ * Reads the origin's body into the fill at the origin's pace (it is bounded by maxObjectBytes) and stores it once
+ * complete, if its connection stayed in sync. The fill keeps answering (and coalescing) requests until the entry
+ * is in the store, so none falls between the two. Resolves when the fill has settled: stored, dropped or failed.
+ */
+function pumpIntoStore(ctx: ProxyContext, fill: Fill, upstream: UpstreamResponse, declaredLength: number | undefined, maxObjectBytes: number, connection: ConnectionTerm | undefined): Promise<void> {
   const body = fill.body;
   let oversized = false;
+  const { promise, resolve } = Promise.withResolvers<void>();
   upstream.body.on('data', (chunk: Buffer) => {
     body.push(chunk);
     if (!oversized && body.size > maxObjectBytes) {
@@ -122,18 +127,25 @@ function pumpIntoStore(ctx: ProxyContext, fill: Fill, upstream: UpstreamResponse
   });
   upstream.body.once('end', () => {
     body.finish();
-    const wasLive = ctx.fills.remove(fill);
     // RFC 9111 §3.3: an incomplete response is never stored as complete.
     const complete = declaredLength === undefined || declaredLength === body.size;
-    if (!wasLive || oversized || !complete) return;
-    storeWhenInSync(ctx, Object.freeze({ ...fill.meta, size: body.size }), body.chunks, connection);
+    if (oversized || !complete) {
+      ctx.fills.remove(fill);
+      resolve();
+      return;
+    }
+    // An invalidation or purge while the entry waited forgets the fill: then nothing is stored.
+    const claim = (): boolean => ctx.fills.remove(fill);
+    storeWhenInSync(ctx, Object.freeze({ ...fill.meta, size: body.size }), body.chunks, connection, claim).then(resolve, resolve);
   });
   upstream.body.once('error', (err: Error) => {
     ctx.fills.remove(fill);
     // Only an ignorable trailer field failed it: readers get the complete body; nothing is stored.
     if (isCompleteDespiteError(upstream.body, err)) body.finish();
     else body.fail(err);
+    resolve();
   });
+  return promise;
 }
 
 async function freshen(ctx: ProxyContext, upstream: UpstreamResponse, validation: Validation, requestAt: number, responseAt: number): Promise<StoredEntry | undefined> {

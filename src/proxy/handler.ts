@@ -14,10 +14,10 @@ import { checkRequestFraming } from './framing.ts';
 import { normalizeRequestTarget } from './normalize-path.ts';
 import { createRouteTable } from '../router/route-table.ts';
 import { resolveRequestId } from '../observability/request-id.ts';
-import { hasRequestBody, limitRequestBody } from './request-body.ts';
+import { hasRequestBody, limitRequestBody, type BodyLimiter } from './request-body.ts';
 import { parseContentLength } from '../cache/origin-fetch.ts';
 import { sendProblem } from '../server/problem.ts';
-import { abortResponse, writeContinueInTurn } from '../server/pipeline.ts';
+import { abortResponse, closeAfter, isClosing, writeContinueInTurn } from '../server/pipeline.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -48,8 +48,15 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
     // A refused request closes its connection; requests pipelined behind it are never acted on. Their
     // responses wait in Node's queue behind the refusal and go with the connection once it is written;
     // only one already active (the refusal is out) ends the connection now.
-    if (closingSockets.has(req.socket)) {
+    if (isClosing(req.socket)) {
       if (res.socket !== null) req.socket.destroy();
+      return;
+    }
+    // A chunked body ahead of this request is still being counted: if it turns out too large, the
+    // connection closes after its 413 and this request must not have been acted on.
+    const counting = countingBodies.get(req.socket);
+    if (counting !== undefined) {
+      counting.then(() => handleRequest(req, res));
       return;
     }
     const startedAt = performance.now();
@@ -113,7 +120,7 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
     if (hasRequestBody(req)) {
       // 100-continue is answered only once the request passed every check (RFC 9110 §10.1.1).
       if (req.headers.expect !== undefined && req.headers.expect.toLowerCase() === '100-continue') writeContinueInTurn(req, res);
-      body = req.headers['content-length'] === undefined ? limitRequestBody(req, maxBodyBytes) : req;
+      body = req.headers['content-length'] === undefined ? countChunkedBody(req, res, maxBodyBytes) : req;
     }
     const routed = upstreamOf.get(route) as RoutedUpstream;
     const ex: Exchange = { req, res, method, path, route, pool: routed.pool, retries: routed.retries, requestId, startedAt, body, identity, cors };
@@ -162,16 +169,19 @@ function answerPreflightRequest(res: ServerResponse, cors: CorsConfig, req: Inco
   res.end();
 }
 
-/** Sockets answered with `Connection: close`: Node may already have parsed requests pipelined behind. */
-const closingSockets = new WeakSet<object>();
+/** Connections with a chunked request body still being counted against `limits.maxBodyBytes`. */
+const countingBodies = new WeakMap<object, Promise<void>>();
 
-/**
- * Makes `res` the connection's last response. It may still be queued behind earlier pipelined responses,
- * which are written first (RFC 9112 §9.3.2); Node closes the connection once it is written.
- */
-function closeAfter(res: ServerResponse): void {
-  res.shouldKeepAlive = false;
-  closingSockets.add(res.req.socket);
+function countChunkedBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): BodyLimiter {
+  const socket = req.socket;
+  const { promise, resolve } = Promise.withResolvers<void>();
+  countingBodies.set(socket, promise);
+  return limitRequestBody(req, maxBytes, (withinLimit) => {
+    countingBodies.delete(socket);
+    // Over the limit (or cut off): this response is the connection's last, so what follows is dropped.
+    if (!withinLimit) closeAfter(res);
+    resolve();
+  });
 }
 
 function reject(res: ServerResponse, requestId: string, status: number, code: Parameters<typeof sendProblem>[2], title: string, detail: string, close: boolean): void {

@@ -9,6 +9,7 @@ import { sendUpstream, type UpstreamResponse } from './upstream-request.ts';
 import { sendUpstreamFailure, sendUpstreamResponse } from './respond.ts';
 import { BodyLimiter } from './request-body.ts';
 import { sendProblem } from '../server/problem.ts';
+import { closeAfter } from '../server/pipeline.ts';
 
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
@@ -29,6 +30,8 @@ export async function forwardUncached(
   const name = ctx.config.cache.name;
   if (!upstream.ok) {
     if (ex.body instanceof BodyLimiter && ex.body.exceeded) {
+      // The rest of the body is unread: nothing after it on this connection can be framed.
+      closeAfter(ex.res);
       sendProblem(ex.res, 413, 'CACHET_ERR_REQUEST_BODY_TOO_LARGE', 'Content Too Large', `The request body exceeds ${ex.body.maxBytes} bytes.`, { 'x-request-id': ex.requestId, connection: 'close' });
       return 'error';
     }

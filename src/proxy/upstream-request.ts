@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Target, UpstreamPool } from '../upstream/pool.ts';
 import { performance } from 'node:perf_hooks';
+import { isTrailerContentLengthError } from '../upstream/body-errors.ts';
 import { classifyUpstreamError, type UpstreamErrorKind } from '../upstream/errors.ts';
 import type { DispatchOutcome } from '../upstream/passive-health.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -121,6 +122,8 @@ function releaseWhenDone(pool: UpstreamPool, target: Target, body: Readable): vo
   // undici's body stream auto-destroys: 'close' follows both 'end' and 'error', so one listener settles it.
   body.once('close', () => {
     const err = body.errored;
-    pool.end(target, err === null ? 'ok' : classifyUpstreamError(err) === 'timeout' ? 'timeout' : 'error');
+    // A Content-Length trailer field is the origin's slip, not a failing target: the data arrived whole.
+    if (err === null || isTrailerContentLengthError(err)) pool.end(target, 'ok');
+    else pool.end(target, classifyUpstreamError(err) === 'timeout' ? 'timeout' : 'error');
   });
 }

@@ -14,6 +14,9 @@ export function createListener(limits: LimitsConfig, onRequest: http.RequestList
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node enforces headersTimeout and requestTimeout only when it sweeps its connections (every 30 s by
+    // default): a client stalled mid-request would hold its socket for up to 30 s past its limit.
+    connectionsCheckingInterval: sweepIntervalMs(limits),
     // Strict parsing: lenient parsers are how smuggling starts (RFC 9112 §11.2).
     insecureHTTPParser: false,
     requireHostHeader: true,
@@ -22,7 +25,15 @@ export function createListener(limits: LimitsConfig, onRequest: http.RequestList
   // 100-continue is answered by the request handler after its checks, so a too-large body is refused before it is sent.
   server.on('checkContinue', (req, res) => server.emit('request', req, res));
   server.on('clientError', answerClientError);
+  // RFC 9112 §9.6: a client may close its sending side and still read the answers. With this off (Node's
+  // default) a FIN aborts every request not yet answered; on, they are answered and then the connection ends.
+  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   return server;
+}
+
+/** How often stalled requests are looked for: a quarter of the shortest limit, within 250 ms to 1 s. */
+function sweepIntervalMs(limits: LimitsConfig): number {
+  return Math.min(1000, Math.max(250, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)));
 }
 
 /** Sockets whose parse error is answered (or waits for its turn); Node reports every later byte again. */
@@ -42,12 +53,23 @@ function answerClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }
   afterEarlierResponses(socket, (canWrite) => {
     // Not writable: the last response closed the connection already.
     if (!socket.writable) return;
-    if (canWrite) socket.end(formatParseErrorAnswer(err));
+    if (canWrite) socket.end(formatParseErrorAnswer(err, mayBeHead(err)));
     else socket.destroy();
   });
 }
 
-function formatParseErrorAnswer(err: NodeJS.ErrnoException): string {
+/**
+ * Whether the refused request may be a HEAD, whose answer a client reads without content (RFC 9110 §9.3.2): a
+ * timeout or a connection ended mid-request leaves the method unknown, and a parse error shows it only when the
+ * refused bytes begin with it.
+ */
+function mayBeHead(err: NodeJS.ErrnoException & { rawPacket?: unknown }): boolean {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'HPE_INVALID_EOF_STATE') return true;
+  const raw = err.rawPacket;
+  return !Buffer.isBuffer(raw) || raw.length < 5 || raw.toString('latin1', 0, 5) === 'HEAD ';
+}
+
+function formatParseErrorAnswer(err: NodeJS.ErrnoException, withoutContent: boolean): string {
   let status = 400;
   let title = 'Bad Request';
   let code = 'CACHET_ERR_REQUEST_MALFORMED';
@@ -59,6 +81,7 @@ function formatParseErrorAnswer(err: NodeJS.ErrnoException): string {
     status = 408;
     title = 'Request Timeout';
   }
+  if (withoutContent) return `HTTP/1.1 ${status} ${title}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n`;
   const body = JSON.stringify({ type: 'about:blank', title, status, detail: describeParseError(err), code });
   return `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`;
 }

@@ -90,3 +90,21 @@ export function afterEarlierResponses(socket: Duplex, answer: (canWrite: boolean
   };
   next();
 }
+
+/** Sockets whose last response is decided (`Connection: close`): Node may already have parsed requests behind it. */
+const closingSockets = new WeakSet<object>();
+
+/**
+ * Makes `res` the connection's last response. It may still be queued behind earlier pipelined responses,
+ * which are written first (RFC 9112 §9.3.2); Node closes the connection once it is written. Requests
+ * pipelined behind it must not be acted on: see {@link isClosing}.
+ */
+export function closeAfter(res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  closingSockets.add(res.req.socket);
+}
+
+/** A response on this connection was made its last: later requests on it are dropped unanswered. */
+export function isClosing(socket: object): boolean {
+  return closingSockets.has(socket);
+}

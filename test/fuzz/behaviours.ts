@@ -54,6 +54,7 @@ export const CLEAN_BEHAVIOURS: ReadonlySet<Behaviour> = new Set([
   'drip',
   'cacheable',
   'close-delimited',
+  'trailer-content-length',
 ]);
 
 /**

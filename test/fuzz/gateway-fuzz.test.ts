@@ -10,7 +10,7 @@ import { createCaseGenerator, type FuzzCase } from './client-cases.ts';
 import { startFuzzOrigin } from './origin.ts';
 import { runCase } from './run-case.ts';
 import { checkCase, checkOriginRequests, PROPERTIES, type Property, type Violation } from './check.ts';
-import { CLEAN_BEHAVIOURS, DRIP_CHUNKS, DRIP_GAP_MS, SLOW_MS, type Behaviour } from './behaviours.ts';
+import { CLEAN_BEHAVIOURS, DRIP_CHUNKS, DRIP_GAP_MS, SLOW_MS } from './behaviours.ts';
 import { explainedBy, PENDING_FINDINGS, type PendingName } from './pending.ts';
 
 /**
@@ -30,8 +30,6 @@ import { explainedBy, PENDING_FINDINGS, type PendingName } from './pending.ts';
  * drawn. Remove a name once its fix lands.
  */
 const FUZZ_PENDING: ReadonlySet<PendingName> = new Set<PendingName>([
-  'stall-timeout',
-  'half-close',
   'upstream-desync',
 ]);
 
@@ -90,14 +88,11 @@ test(`fuzz: malformed clients and origins never crash, hang, mix up or leak (see
   for (let i = 0; i < 4; i++) assert.equal((await send(`${url}/fz/warm${i}/ok/10`)).status, 200);
   const before = measure();
 
-  const clean: ReadonlySet<Behaviour> = pending.has('trailer-content-length')
-    ? CLEAN_BEHAVIOURS
-    : new Set([...CLEAN_BEHAVIOURS, 'trailer-content-length']);
   const generate = createCaseGenerator({
-    riskyUpgrades: !pending.has('upgrade-tunnel'),
-    stalls: !pending.has('stall-timeout'),
+    riskyUpgrades: true,
+    stalls: true,
     excludedBehaviours: new Set(pending.has('upstream-desync') ? ['extra-later'] : []),
-    clean,
+    clean: CLEAN_BEHAVIOURS,
     ...LIMITS,
   });
   const prng = createPrng(seed);
@@ -110,7 +105,7 @@ test(`fuzz: malformed clients and origins never crash, hang, mix up or leak (see
   const worker = async (): Promise<void> => {
     while (next < selected.length) {
       const fuzzCase = selected[next++] as FuzzCase;
-      violations.push(...checkCase(fuzzCase, await runCase(url, fuzzCase, deadlineFor(fuzzCase)), clean));
+      violations.push(...checkCase(fuzzCase, await runCase(url, fuzzCase, deadlineFor(fuzzCase)), CLEAN_BEHAVIOURS));
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));

@@ -1,4 +1,3 @@
-import { TRUNCATED_BEHAVIOURS } from './behaviours.ts';
 import type { FuzzCase } from './client-cases.ts';
 import type { Property, Violation } from './check.ts';
 
@@ -14,55 +13,10 @@ export interface PendingFinding {
   covers(fuzzCase: FuzzCase | undefined): boolean;
 }
 
-const hasAfterFirst = (fuzzCase: FuzzCase | undefined, test: (r: FuzzCase['requests'][number]) => boolean): boolean =>
-  fuzzCase?.requests.some((r, index) => index > 0 && test(r)) === true;
-
 export const PENDING_FINDINGS = {
-  'upgrade-tunnel': {
-    summary:
-      'an Upgrade the origin refuses, one with a body, or one pipelined behind another request splices the client to the origin unchecked and its answer overtakes earlier ones; an upgrade whose origin never answers is never timed out (such upgrades are not drawn)',
-    properties: [],
-    covers: () => false,
-  },
-  'pipeline-order': {
-    summary:
-      'an early answer the gateway writes itself (400 on a parse error, 431, 413) goes out before, or in the middle of, the answers to requests pipelined before it (RFC 9112 §9.3.2)',
-    properties: ['in-order', 'framing', 'own-answer'],
-    covers: (c) => hasAfterFirst(c, (r) => !r.wellFormed && !r.upgrade),
-  },
-  'queued-body-error': {
-    summary:
-      'a pipelined response queued behind another whose upstream body then fails (cut, broken chunk, Content-Length in the trailer, body timeout) is never ended: the connection hangs',
-    properties: ['no-hang'],
-    covers: (c) => hasAfterFirst(c, (r) => TRUNCATED_BEHAVIOURS.has(r.behaviour) || r.behaviour === 'trailer-content-length'),
-  },
-  'queued-continue': {
-    summary: '100 Continue for a queued request is written after its final head, inside the framed body (response splitting)',
-    // The stray 100 shifts the framing of every later answer on the connection, so their order breaks too.
-    properties: ['own-answer', 'framing', 'in-order'],
-    covers: (c) => hasAfterFirst(c, (r) => r.bytes.includes('Expect: 100-continue')),
-  },
-  'trailer-content-length': {
-    summary:
-      'Content-Length in a chunked trailer section cuts the response (RFC 9110 §6.5.1: drop it and finish); while pending the behaviour is not counted as clean',
-    properties: [],
-    covers: () => false,
-  },
-  'stall-timeout': {
-    summary:
-      "a client that stalls mid-request is cut only on Node's 30 s connection check, not after limits.headersTimeoutMs / requestTimeoutMs (stalled requests are not drawn)",
-    properties: [],
-    covers: () => false,
-  },
-  'half-close': {
-    summary:
-      'a client that half-closes its connection after sending its requests gets no answers: the gateway aborts them on the FIN (RFC 9112 §9.6 lets a client stop sending and still read)',
-    properties: ['in-order'],
-    covers: (c) => c?.ending === 'end',
-  },
   'upstream-desync': {
     summary:
-      'bytes an origin writes after its response, in a later read, are taken as the response to the next request on that upstream connection: it gets a stray answer or a broken body (extra-later is not drawn)',
+      'an origin that writes an extra response after its answer, in a later read, once the next request is already on that upstream connection: the next client gets the extra response. An HTTP/1.1 intermediary cannot tell it from the real answer when it arrives; the gateway never stores from such a connection and purges what it stored once the desync shows (see docs/decisions.md), so only the live answers are affected (extra-later is not drawn)',
     properties: [],
     covers: () => false,
   },

@@ -28,7 +28,12 @@ export async function startOrigin(t: TestContext | undefined, handler?: OriginHa
   const requests: RecordedRequest[] = [];
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+    } catch {
+      // The gateway gave up on this request mid-body (its client went away): nothing to answer.
+      return;
+    }
     const body = Buffer.concat(chunks);
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
     try {

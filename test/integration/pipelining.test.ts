@@ -179,6 +179,7 @@ test('a request the gateway refuses itself is answered in turn; requests pipelin
   const cases = [
     ['a body over the limit (413)', `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n${'b'.repeat(2000)}`, 413],
     ['a framing refusal, Host twice (400)', `GET /twice HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n`, 400],
+    ['a chunked body found over the limit while forwarded (413)', `POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n${'b'.repeat(2000)}\r\n0\r\n\r\n`, 413],
   ] as const;
   for (const [what, refused, status] of cases) {
     await t.test(what, async () => {
