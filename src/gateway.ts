@@ -159,7 +159,7 @@ function listenOn(server: Server, host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       const reason = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      reject(new CachetError('CACHET_ERR_LISTEN', `cannot listen on ${host}:${port}: ${reason}`, 500, { cause: err }));
+      reject(new CachetError('CACHET_ERR_LISTEN', `cannot listen on ${host}:${port}: ${reason}`, { cause: err }));
     };
     server.once('error', onError);
     server.listen(port, host, () => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { CachetError } from '../../src/errors.ts';
+import { DemoError } from './errors.ts';
 
 /** What to run: `node <script> ...args`, and the `listening on http://…` line that means it is ready. */
 export interface ChildSpec {
@@ -129,9 +129,9 @@ export async function spawnChild(spec: ChildSpec, hooks: ChildHooks = {}): Promi
   };
 }
 
-function startError(name: string, what: string, recent: readonly string[]): CachetError {
+function startError(name: string, what: string, recent: readonly string[]): DemoError {
   const tail = recent.length === 0 ? '' : `; its last output:\n  ${recent.slice(-8).join('\n  ')}`;
-  return new CachetError('CACHET_ERR_DEMO_START', `${name} ${what}${tail}`);
+  return new DemoError('CACHET_ERR_DEMO_START', `${name} ${what}${tail}`);
 }
 
 function installExitHook(): void {

@@ -3,7 +3,7 @@
  * and threat lists through cachet, then a report of measured hit ratio, origin requests, bytes saved,
  * 304s and latency. Starts its own demo stack on free ports unless `--gateway` names a running one.
  */
-import { isCachetError } from '../../src/errors.ts';
+import { describeStartError } from './errors.ts';
 import { fetchGatewayCounters, subtractCounters, type GatewayCounters } from './load/gateway-metrics.ts';
 import { LOAD_USAGE, parseLoadOptions } from './load/options.ts';
 import { createProgressBar } from './load/progress.ts';
@@ -56,7 +56,7 @@ if (gatewayUrl === undefined) {
     });
     stack = await startup;
   } catch (err) {
-    process.stderr.write(`demo:load: ${isCachetError(err) ? err.message : String(err)}\n`);
+    process.stderr.write(`demo:load: ${describeStartError(err)}\n`);
     process.exit(1);
   }
   gatewayUrl = stack.gatewayUrl;

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CachetError } from '../../src/errors.ts';
+import { DemoError } from './errors.ts';
 import { ADMIN_TOKEN_ENV, renderCachetConfig, type DemoGatewayPlan } from './cachet-config.ts';
 import { spawnChild, type ChildExit, type ChildSpec, type DemoProcess } from './children.ts';
 import { DEFAULT_PORTS, resolvePorts, type PortPlan } from './ports.ts';
@@ -73,7 +73,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const definitionsBytes = options.definitionsBytes ?? DEFAULT_DEFINITIONS_BYTES;
   const adminToken = options.adminToken ?? randomBytes(32).toString('hex');
   const resolved = await resolvePorts(host, { ...DEFAULT_PORTS, ...options.ports });
-  if (!resolved.ok) throw new CachetError('CACHET_ERR_DEMO_PORT', resolved.problems.join('\n'));
+  if (!resolved.ok) throw new DemoError('CACHET_ERR_DEMO_PORT', resolved.problems.join('\n'));
   const ports = resolved.ports;
 
   const dataDir = await mkdtemp(join(tmpdir(), 'cachet-demo-'));

@@ -2,7 +2,7 @@
  * `npm start`: the whole demo architecture on this machine (issuer, three origin instances sharing
  * one SQLite file, cachet in front), then a guided tour of curl commands. Ctrl-C stops it all.
  */
-import { isCachetError } from '../../src/errors.ts';
+import { describeStartError } from './errors.ts';
 import type { ChildExit } from './children.ts';
 import { startDemoStack, type DemoStack } from './stack.ts';
 import { parseStartOptions, START_USAGE } from './start-options.ts';
@@ -79,7 +79,7 @@ try {
   stack = await startup;
 } catch (err) {
   if (isShuttingDown) await new Promise(() => undefined);
-  const message = isCachetError(err) ? err.message : String(err);
+  const message = describeStartError(err);
   for (const line of message.split('\n')) process.stderr.write(`demo: ${line}\n`);
   process.exit(1);
 }

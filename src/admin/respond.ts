@@ -22,17 +22,17 @@ export function sendText(res: ServerResponse, status: number, contentType: strin
 
 /** 405 with `Allow` (RFC 9110 §15.5.6). */
 export function rejectMethod(req: IncomingMessage, res: ServerResponse, allow: string): void {
-  reject(req, res, 405, 'CACHET_ERR_ADMIN_METHOD', 'Method Not Allowed', `${req.method ?? ''} is not allowed here; use ${allow}.`, { allow });
+  reject(req, res, 'CACHET_ERR_ADMIN_METHOD', `${req.method ?? ''} is not allowed here; use ${allow}.`, { allow });
 }
 
 /** A problem answer; a body the client announced but was never read closes the connection instead of being drained. */
-export function reject(req: IncomingMessage, res: ServerResponse, status: number, code: CachetErrorCode, title: string, detail: string, headers: OutgoingHttpHeaders = {}): void {
+export function reject(req: IncomingMessage, res: ServerResponse, code: CachetErrorCode, detail: string, headers: OutgoingHttpHeaders = {}): void {
   const extra = !req.complete && hasRequestBody(req) ? { ...headers, connection: 'close' } : headers;
-  sendProblem(res, status, code, title, detail, extra);
+  sendProblem(res, code, detail, extra);
 }
 
 export function rejectBadRequest(req: IncomingMessage, res: ServerResponse, detail: string): void {
-  reject(req, res, 400, 'CACHET_ERR_ADMIN_BAD_REQUEST', 'Bad Request', detail);
+  reject(req, res, 'CACHET_ERR_ADMIN_BAD_REQUEST', detail);
 }
 
 /** Marks "the request was already answered" for {@link readJsonBody}. */
@@ -44,18 +44,18 @@ export const ANSWERED: unique symbol = Symbol('answered');
  */
 export async function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
   if (!isJsonMediaType(req.headers['content-type'])) {
-    reject(req, res, 415, 'CACHET_ERR_ADMIN_MEDIA_TYPE', 'Unsupported Media Type', 'The body must be application/json.');
+    reject(req, res, 'CACHET_ERR_ADMIN_MEDIA_TYPE', 'The body must be application/json.');
     return ANSWERED;
   }
   const coding = req.headers['content-encoding'];
   if (coding !== undefined && coding.toLowerCase() !== 'identity') {
     // RFC 9110 §15.5.16: content codings this endpoint does not decode are refused.
-    reject(req, res, 415, 'CACHET_ERR_ADMIN_MEDIA_TYPE', 'Unsupported Media Type', 'Content-Encoding is not supported; send the JSON as is.');
+    reject(req, res, 'CACHET_ERR_ADMIN_MEDIA_TYPE', 'Content-Encoding is not supported; send the JSON as is.');
     return ANSWERED;
   }
   const read = await readBoundedBody(req, MAX_ADMIN_BODY_BYTES);
   if (read.kind === 'too-large') {
-    reject(req, res, 413, 'CACHET_ERR_ADMIN_BODY_TOO_LARGE', 'Content Too Large', `The body exceeds ${MAX_ADMIN_BODY_BYTES} bytes.`, { connection: 'close' });
+    reject(req, res, 'CACHET_ERR_ADMIN_BODY_TOO_LARGE', `The body exceeds ${MAX_ADMIN_BODY_BYTES} bytes.`, { connection: 'close' });
     return ANSWERED;
   }
   try {

@@ -56,7 +56,7 @@ export function createAdminServer(deps: AdminDeps): http.Server {
     handleAdminRequest(deps, check, req, res).catch((err: unknown) => {
       deps.logger?.error({ err, path: req.url }, 'admin request failed');
       if (res.headersSent) res.destroy();
-      else reject(req, res, 500, 'CACHET_ERR_ADMIN_INTERNAL', 'Internal Server Error', 'The admin request failed.');
+      else reject(req, res, 'CACHET_ERR_ADMIN_INTERNAL', 'The admin request failed.');
     });
   });
 }
@@ -73,7 +73,7 @@ async function handleAdminRequest(deps: AdminDeps, check: Check, req: IncomingMe
 
   const auth = check(req.headers.authorization);
   if (auth !== 'ok') {
-    return reject(req, res, 401, 'CACHET_ERR_ADMIN_UNAUTHORIZED', 'Unauthorized', auth === 'missing' ? 'Bearer credentials are required.' : 'The bearer token is not valid.', {
+    return reject(req, res, 'CACHET_ERR_ADMIN_UNAUTHORIZED', auth === 'missing' ? 'Bearer credentials are required.' : 'The bearer token is not valid.', {
       'www-authenticate': formatBearerChallenge(auth),
     });
   }
@@ -87,7 +87,7 @@ async function handleAdminRequest(deps: AdminDeps, check: Check, req: IncomingMe
       return handlePurge(deps, req, res);
     default:
       if (deps.revocations !== undefined && await handleRevocations({ revocations: deps.revocations, now: deps.now ?? Date.now }, path, req, res)) return;
-      return reject(req, res, 404, 'CACHET_ERR_ADMIN_NOT_FOUND', 'Not Found', `No admin resource at ${path}.`);
+      return reject(req, res, 'CACHET_ERR_ADMIN_NOT_FOUND', `No admin resource at ${path}.`);
   }
 }
 

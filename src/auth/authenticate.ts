@@ -41,7 +41,7 @@ function isJwtShaped(token: string): boolean {
 }
 
 function throwConfigError(message: string): never {
-  throw new CachetError('CACHET_ERR_CONFIG_INVALID', message, 500);
+  throw new CachetError('CACHET_ERR_CONFIG_INVALID', message);
 }
 
 /**

@@ -49,7 +49,7 @@ function isKeyCompatible(alg: JwtAlgorithm, key: KeyObject): boolean {
 }
 
 function throwConfigError(provider: JwtProviderConfig, message: string, cause?: unknown): never {
-  throw new CachetError('CACHET_ERR_CONFIG_INVALID', `auth provider "${provider.name}": ${message}`, 500, { cause });
+  throw new CachetError('CACHET_ERR_CONFIG_INVALID', `auth provider "${provider.name}": ${message}`, { cause });
 }
 
 function importPublicKey(provider: JwtProviderConfig, text: string): KeyObject {

@@ -1,4 +1,5 @@
 /** Shared shapes of edge authentication: what a verified request carries and how a refusal is answered. */
+import type { AuthErrorCode } from '../errors.ts';
 
 /** The verified identity of a request. */
 export interface Identity {
@@ -18,18 +19,8 @@ export interface Identity {
   readonly expiresAtSec: number | undefined;
 }
 
-/** Stable refusal codes; the RFC 6750 error follows from the code. */
-export type AuthErrorCode =
-  | 'CACHET_ERR_AUTH_MISSING'            // 401, no error attribute (RFC 6750 §3.1: no credentials → no error code)
-  | 'CACHET_ERR_AUTH_INVALID_REQUEST'    // 400 invalid_request (several credentials, token in the query string, malformed header)
-  | 'CACHET_ERR_AUTH_INVALID_TOKEN'      // 401 invalid_token (bad signature, malformed, wrong alg, unknown kid, bad claims)
-  | 'CACHET_ERR_AUTH_EXPIRED'            // 401 invalid_token
-  | 'CACHET_ERR_AUTH_NOT_YET_VALID'      // 401 invalid_token
-  | 'CACHET_ERR_AUTH_REVOKED'            // 401 invalid_token
-  | 'CACHET_ERR_AUTH_TOO_LARGE'          // 401 invalid_token
-  | 'CACHET_ERR_AUTH_INSUFFICIENT_SCOPE' // 403 insufficient_scope
-  | 'CACHET_ERR_AUTH_CLAIM_MISMATCH'     // 403 insufficient_scope (a required claim value is missing; no scope attribute)
-  | 'CACHET_ERR_AUTH_UNAVAILABLE';       // 503: keys or introspection endpoint unreachable and nothing cached
+/** Stable refusal codes (in the error table); the RFC 6750 error and the status follow from the code. */
+export type { AuthErrorCode } from '../errors.ts';
 
 export interface AuthRefusal {
   readonly ok: false;

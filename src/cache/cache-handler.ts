@@ -250,7 +250,7 @@ async function forwardHead(ctx: ProxyContext, ex: Exchange, plan: FetchPlan): Pr
 
 /** RFC 9111 §5.2.1.7: nothing stored can answer, so 504. */
 function sendOnlyIfCached(ex: Exchange, name: string): CacheLabel {
-  sendProblem(ex.res, 504, 'CACHET_ERR_CACHE_ONLY_IF_CACHED', 'Gateway Timeout', 'only-if-cached was requested and no stored response can answer.', {
+  sendProblem(ex.res, 'CACHET_ERR_CACHE_ONLY_IF_CACHED', 'only-if-cached was requested and no stored response can answer.', {
     'cache-status': formatCacheStatus(name, { hit: false, fwd: 'miss', detail: 'only-if-cached' }),
     'x-request-id': ex.requestId,
   });

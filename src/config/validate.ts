@@ -16,7 +16,7 @@ export class ConfigError extends CachetError {
   readonly issues: readonly string[];
 
   constructor(code: CachetErrorCode, summary: string, issues: readonly string[], options?: ErrorOptions) {
-    super(code, formatConfigErrorMessage(summary, issues), 500, options);
+    super(code, formatConfigErrorMessage(summary, issues), options);
     this.name = 'ConfigError';
     this.issues = Object.freeze([...issues]);
   }

@@ -74,13 +74,13 @@ async function postPurge(url: string, token: string, body: object, timeoutMs: nu
     text = await response.text();
   } catch (cause) {
     const reason = cause instanceof Error && cause.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unreachable';
-    throw new CachetError('CACHET_ERR_ORIGIN_PURGE', `Purge at ${url} failed: admin API ${reason}.`, 502, { cause });
+    throw new CachetError('CACHET_ERR_ORIGIN_PURGE', `Purge at ${url} failed: admin API ${reason}.`, { cause });
   }
   if (response.status < 200 || response.status > 299) {
-    throw new CachetError('CACHET_ERR_ORIGIN_PURGE', `Purge at ${url} failed: ${response.status} ${readDetail(text)}`.trimEnd(), 502);
+    throw new CachetError('CACHET_ERR_ORIGIN_PURGE', `Purge at ${url} failed: ${response.status} ${readDetail(text)}`.trimEnd());
   }
   const purged = readPurgedCount(text);
-  if (purged === undefined) throw new CachetError('CACHET_ERR_ORIGIN_PURGE', `Purge at ${url} answered ${response.status} without {"purged": N}.`, 502);
+  if (purged === undefined) throw new CachetError('CACHET_ERR_ORIGIN_PURGE', `Purge at ${url} answered ${response.status} without {"purged": N}.`);
   return purged;
 }
 

@@ -17,6 +17,7 @@ import { resolveRequestId } from '../observability/request-id.ts';
 import { hasRequestBody, limitRequestBody, type BodyLimiter } from './request-body.ts';
 import { parseContentLength } from '../cache/origin-fetch.ts';
 import { sendProblem } from '../server/problem.ts';
+import type { CachetErrorCode } from '../errors.ts';
 import { abortResponse, closeAfter, isClosing, writeContinueInTurn } from '../server/pipeline.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -65,20 +66,20 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
 
     // Node's strict parser already refused CR/LF/NUL in field lines (see `createListener`).
     const framing = checkRequestFraming(req.httpVersion, req.rawHeaders, false);
-    if (!framing.ok) return reject(res, requestId, 400, 'CACHET_ERR_REQUEST_MALFORMED', 'Bad Request', framing.reason, true);
+    if (!framing.ok) return reject(res, requestId, 'CACHET_ERR_REQUEST_MALFORMED', framing.reason, true);
     const target = normalizeRequestTarget(req.url ?? '', method);
-    if (!target.ok) return reject(res, requestId, 400, 'CACHET_ERR_REQUEST_PATH', 'Bad Request', target.reason, false);
+    if (!target.ok) return reject(res, requestId, 'CACHET_ERR_REQUEST_PATH', target.reason, false);
 
     const match = table.match(target.path, method);
-    if (match.kind === 'not-found') return reject(res, requestId, 404, 'CACHET_ERR_ROUTE_NOT_FOUND', 'Not Found', 'No route matches this path.', false);
+    if (match.kind === 'not-found') return reject(res, requestId, 'CACHET_ERR_ROUTE_NOT_FOUND', 'No route matches this path.', false);
     if (match.kind === 'method-not-allowed') {
-      sendProblem(res, 405, 'CACHET_ERR_ROUTE_METHOD', 'Method Not Allowed', `${method} is not allowed here.`, { allow: match.allow.join(', '), 'x-request-id': requestId });
+      sendProblem(res, 'CACHET_ERR_ROUTE_METHOD', `${method} is not allowed here.`, { allow: match.allow.join(', '), 'x-request-id': requestId });
       return;
     }
 
     const declared = req.headers['content-length'];
     if (declared !== undefined && (parseContentLength(declared) ?? 0) > maxBodyBytes) {
-      return reject(res, requestId, 413, 'CACHET_ERR_REQUEST_BODY_TOO_LARGE', 'Content Too Large', `The request body exceeds ${maxBodyBytes} bytes.`, true);
+      return reject(res, requestId, 'CACHET_ERR_REQUEST_BODY_TOO_LARGE', `The request body exceeds ${maxBodyBytes} bytes.`, true);
     }
 
     const route = match.route;
@@ -96,7 +97,7 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
     if (!(auth instanceof Promise)) return proceed(auth);
     auth.then(proceed, (err: unknown) => {
       ctx.logger.error({ err, requestId }, 'authentication failed unexpectedly');
-      if (!res.headersSent) sendProblem(res, 500, 'CACHET_ERR_AUTH_UNAVAILABLE', 'Internal Server Error', 'Authentication failed.', { 'x-request-id': requestId });
+      if (!res.headersSent) sendProblem(res, 'CACHET_ERR_INTERNAL', 'Authentication failed.', { 'x-request-id': requestId });
     });
 
     function proceed(result: AuthResult): void {
@@ -138,7 +139,7 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
         (settled) => ctx.metrics.recordRequest(route.path, method, res.statusCode, settled, (performance.now() - startedAt) / 1000),
         (err: unknown) => {
           ctx.logger.error({ err, requestId }, 'request failed');
-          if (!res.headersSent) sendProblem(res, 500, 'CACHET_ERR_UPSTREAM_RESPONSE', 'Internal Server Error', 'The gateway failed to handle the request.', { 'x-request-id': requestId });
+          if (!res.headersSent) sendProblem(res, 'CACHET_ERR_INTERNAL', 'The gateway failed to handle the request.', { 'x-request-id': requestId });
           else abortResponse(res);
         },
       );
@@ -153,16 +154,14 @@ export function createRequestHandler(ctx: ProxyContext, pools: ReadonlyMap<strin
       headers['connection'] = 'close';
       closeAfter(res);
     }
-    sendProblem(res, refusal.status, refusal.code, AUTH_TITLES[refusal.status], refusal.description, headers);
+    sendProblem(res, refusal.code, refusal.description, headers);
   }
 }
-
-const AUTH_TITLES = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' } as const;
 
 function answerPreflightRequest(res: ServerResponse, cors: CorsConfig, req: IncomingMessage, requestId: string): void {
   const headers = answerPreflight(cors, req.headers);
   if (headers === undefined) {
-    sendProblem(res, 403, 'CACHET_ERR_CORS_FORBIDDEN', 'Forbidden', 'This cross-origin request is not allowed.', { 'x-request-id': requestId, vary: 'Origin' });
+    sendProblem(res, 'CACHET_ERR_CORS_FORBIDDEN', 'This cross-origin request is not allowed.', { 'x-request-id': requestId, vary: 'Origin' });
     return;
   }
   res.writeHead(204, { ...headers, 'x-request-id': requestId, 'content-length': '0' });
@@ -184,11 +183,11 @@ function countChunkedBody(req: IncomingMessage, res: ServerResponse, maxBytes: n
   });
 }
 
-function reject(res: ServerResponse, requestId: string, status: number, code: Parameters<typeof sendProblem>[2], title: string, detail: string, close: boolean): void {
+function reject(res: ServerResponse, requestId: string, code: CachetErrorCode, detail: string, close: boolean): void {
   const headers: Record<string, string> = { 'x-request-id': requestId };
   if (close) {
     headers['connection'] = 'close';
     closeAfter(res);
   }
-  sendProblem(res, status, code, title, detail, headers);
+  sendProblem(res, code, detail, headers);
 }

@@ -32,7 +32,7 @@ export async function forwardUncached(
     if (ex.body instanceof BodyLimiter && ex.body.exceeded) {
       // The rest of the body is unread: nothing after it on this connection can be framed.
       closeAfter(ex.res);
-      sendProblem(ex.res, 413, 'CACHET_ERR_REQUEST_BODY_TOO_LARGE', 'Content Too Large', `The request body exceeds ${ex.body.maxBytes} bytes.`, { 'x-request-id': ex.requestId, connection: 'close' });
+      sendProblem(ex.res, 'CACHET_ERR_REQUEST_BODY_TOO_LARGE', `The request body exceeds ${ex.body.maxBytes} bytes.`, { 'x-request-id': ex.requestId, connection: 'close' });
       return 'error';
     }
     sendUpstreamFailure(ex, upstream, formatCacheStatus(name, { hit: false, fwd, detail: detail ?? upstream.kind }));

@@ -25,7 +25,7 @@ export class BodyLimiter extends Transform {
     this.received += chunk.length;
     if (this.received > this.maxBytes) {
       this.exceeded = true;
-      callback(new CachetError('CACHET_ERR_REQUEST_BODY_TOO_LARGE', `request body exceeds ${this.maxBytes} bytes`, 413));
+      callback(new CachetError('CACHET_ERR_REQUEST_BODY_TOO_LARGE', `request body exceeds ${this.maxBytes} bytes`));
       return;
     }
     callback(null, chunk);

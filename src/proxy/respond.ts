@@ -56,16 +56,16 @@ export function sendUpstreamFailure(ex: Exchange, failure: UpstreamFailure, cach
       abortResponse(res);
       return;
     case 'unavailable':
-      sendProblem(res, 503, 'CACHET_ERR_UPSTREAM_UNAVAILABLE', 'Service Unavailable', 'No healthy upstream target is available.', { ...extra, 'retry-after': '1' });
+      sendProblem(res, 'CACHET_ERR_UPSTREAM_UNAVAILABLE', 'No healthy upstream target is available.', { ...extra, 'retry-after': '1' });
       return;
     case 'timeout':
-      sendProblem(res, 504, 'CACHET_ERR_UPSTREAM_TIMEOUT', 'Gateway Timeout', 'The upstream did not answer in time.', extra);
+      sendProblem(res, 'CACHET_ERR_UPSTREAM_TIMEOUT', 'The upstream did not answer in time.', extra);
       return;
     case 'connect':
-      sendProblem(res, 502, 'CACHET_ERR_UPSTREAM_CONNECT', 'Bad Gateway', 'The upstream could not be reached.', extra);
+      sendProblem(res, 'CACHET_ERR_UPSTREAM_CONNECT', 'The upstream could not be reached.', extra);
       return;
     case 'other':
-      sendProblem(res, 502, 'CACHET_ERR_UPSTREAM_RESPONSE', 'Bad Gateway', 'The upstream failed to answer.', extra);
+      sendProblem(res, 'CACHET_ERR_UPSTREAM_RESPONSE', 'The upstream failed to answer.', extra);
       return;
   }
 }

@@ -85,24 +85,24 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     const method = req.method ?? 'GET';
     const res = new ServerResponse(req);
     res.assignSocket(socket as Socket);
-    const refuse = (status: number, code: CachetErrorCode, title: string, detail: string, extra?: ProblemHeaders): void => {
+    const refuse = (code: CachetErrorCode, detail: string, extra?: ProblemHeaders): void => {
       res.shouldKeepAlive = false;
-      sendProblem(res, status, code, title, detail, { ...extra, 'x-request-id': requestId, connection: 'close' });
+      sendProblem(res, code, detail, { ...extra, 'x-request-id': requestId, connection: 'close' });
       res.once('finish', () => closeAfterAnswer(socket));
     };
 
     // RFC 9110 §7.8 defines Upgrade for HTTP/1.1 only; content on an upgrade request has no defined place once the
     // protocol switches (the origin might read it as the new protocol's first bytes), so it is refused.
-    if (req.httpVersion !== '1.1') return refuse(400, 'CACHET_ERR_REQUEST_MALFORMED', 'Bad Request', 'Upgrade is only defined for HTTP/1.1.');
+    if (req.httpVersion !== '1.1') return refuse('CACHET_ERR_REQUEST_MALFORMED', 'Upgrade is only defined for HTTP/1.1.');
     const framing = checkRequestFraming(req.httpVersion, req.rawHeaders, false);
-    if (!framing.ok) return refuse(400, 'CACHET_ERR_REQUEST_MALFORMED', 'Bad Request', framing.reason);
-    if (hasRequestBody(req)) return refuse(400, 'CACHET_ERR_REQUEST_MALFORMED', 'Bad Request', 'An upgrade request cannot carry content.');
+    if (!framing.ok) return refuse('CACHET_ERR_REQUEST_MALFORMED', framing.reason);
+    if (hasRequestBody(req)) return refuse('CACHET_ERR_REQUEST_MALFORMED', 'An upgrade request cannot carry content.');
     const target = normalizeRequestTarget(req.url ?? '', method);
-    if (!target.ok) return refuse(400, 'CACHET_ERR_REQUEST_PATH', 'Bad Request', target.reason);
+    if (!target.ok) return refuse('CACHET_ERR_REQUEST_PATH', target.reason);
     const match = table.match(target.path, method);
-    if (match.kind === 'not-found') return refuse(404, 'CACHET_ERR_ROUTE_NOT_FOUND', 'Not Found', 'No route matches this path.');
+    if (match.kind === 'not-found') return refuse('CACHET_ERR_ROUTE_NOT_FOUND', 'No route matches this path.');
     if (match.kind === 'method-not-allowed') {
-      return refuse(405, 'CACHET_ERR_ROUTE_METHOD', 'Method Not Allowed', `${method} is not allowed here.`, { allow: match.allow.join(', ') });
+      return refuse('CACHET_ERR_ROUTE_METHOD', `${method} is not allowed here.`, { allow: match.allow.join(', ') });
     }
 
     const route = match.route;
@@ -112,7 +112,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     const proceed = (result: AuthResult): void => {
       if (!result.ok) {
         const challenge = formatBearerChallenge(realm, result);
-        return refuse(result.status, result.code, AUTH_TITLES[result.status], result.description, challenge === undefined ? cors : { ...cors, 'www-authenticate': challenge });
+        return refuse(result.code, result.description, challenge === undefined ? cors : { ...cors, 'www-authenticate': challenge });
       }
       const ex: Exchange = { req, res, method, path, route, pool: routed.pool, retries: routed.retries, requestId, startedAt, body: null, identity: result.identity, cors };
       forward(ex, routed, socket, head).catch((err: unknown) => {
@@ -125,7 +125,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     if (!(auth instanceof Promise)) return proceed(auth);
     auth.then(proceed, (err: unknown) => {
       ctx.logger.error({ err, requestId }, 'authentication failed unexpectedly');
-      refuse(500, 'CACHET_ERR_AUTH_UNAVAILABLE', 'Internal Server Error', 'Authentication failed.', cors);
+      refuse('CACHET_ERR_INTERNAL', 'Authentication failed.', cors);
     });
   }
 
@@ -160,7 +160,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
         const upstream = outcome.socket;
         if (protocols === undefined || !isAskedSwitch(protocols, outcome.response.headers.upgrade)) {
           upstream.destroy();
-          sendProblem(ex.res, 502, 'CACHET_ERR_UPSTREAM_RESPONSE', 'Bad Gateway', 'The upstream switched to a protocol the client did not ask for.', { ...ex.cors, 'x-request-id': ex.requestId });
+          sendProblem(ex.res, 'CACHET_ERR_UPSTREAM_RESPONSE', 'The upstream switched to a protocol the client did not ask for.', { ...ex.cors, 'x-request-id': ex.requestId });
           return afterAnswer(ex, socket, release);
         }
         switchProtocols(ex, socket, release, outcome.response, upstream, outcome.head);
@@ -274,7 +274,6 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
 
 const ANONYMOUS: AuthResult = Object.freeze({ ok: true, identity: undefined as Identity | undefined });
 
-const AUTH_TITLES = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' } as const;
 
 function destroyOnError(this: Duplex): void {
   this.destroy();

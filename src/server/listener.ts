@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { LimitsConfig } from '../config/types.ts';
 import { afterEarlierResponses } from './pipeline.ts';
+import { ERROR_TABLE, type CachetErrorCode } from '../errors.ts';
 
 /**
  * The client-facing HTTP/1.1 listener with the configured limits. Node's parser enforces the header size
@@ -70,17 +71,9 @@ function mayBeHead(err: NodeJS.ErrnoException & { rawPacket?: unknown }): boolea
 }
 
 function formatParseErrorAnswer(err: NodeJS.ErrnoException, withoutContent: boolean): string {
-  let status = 400;
-  let title = 'Bad Request';
-  let code = 'CACHET_ERR_REQUEST_MALFORMED';
-  if (err.code === 'HPE_HEADER_OVERFLOW') {
-    status = 431;
-    title = 'Request Header Fields Too Large';
-    code = 'CACHET_ERR_REQUEST_HEADERS_TOO_LARGE';
-  } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    status = 408;
-    title = 'Request Timeout';
-  }
+  const code: CachetErrorCode =
+    err.code === 'HPE_HEADER_OVERFLOW' ? 'CACHET_ERR_REQUEST_HEADERS_TOO_LARGE' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'CACHET_ERR_REQUEST_TIMEOUT' : 'CACHET_ERR_REQUEST_MALFORMED';
+  const { status, title } = ERROR_TABLE[code];
   if (withoutContent) return `HTTP/1.1 ${status} ${title}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n`;
   const body = JSON.stringify({ type: 'about:blank', title, status, detail: describeParseError(err), code });
   return `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`;

@@ -81,7 +81,7 @@ function parseOrigin(url: string, upstreamName: string): string {
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new CachetError('CACHET_ERR_CONFIG_INVALID', `upstream "${upstreamName}": target "${url}" is not a URL`, 500, { cause });
+    throw new CachetError('CACHET_ERR_CONFIG_INVALID', `upstream "${upstreamName}": target "${url}" is not a URL`, { cause });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new CachetError('CACHET_ERR_CONFIG_INVALID', `upstream "${upstreamName}": target "${url}" must be http: or https:`);

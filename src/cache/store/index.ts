@@ -17,6 +17,6 @@ export function createStore(config: StoreConfig): CacheStore {
     case 'memory':
       return createMemoryStore({ maxBytes: config.maxBytes, maxObjectBytes: config.maxObjectBytes });
     case 'redis':
-      throw new CachetError('CACHET_ERR_STORE', 'redis store is not available in this version', 500);
+      throw new CachetError('CACHET_ERR_STORE', 'redis store is not available in this version');
   }
 }

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config/load.ts';
-import { isCachetError } from '../../../src/errors.ts';
+import { DemoError } from '../../../examples/demo/errors.ts';
 import { renderCachetConfig } from '../../../examples/demo/cachet-config.ts';
 import { DEFAULT_PORTS, findDuplicatePorts, parsePort, resolvePorts } from '../../../examples/demo/ports.ts';
 import { parseStartOptions } from '../../../examples/demo/start-options.ts';
@@ -61,7 +61,7 @@ test('startDemoStack refuses a busy port with CACHET_ERR_DEMO_PORT before spawni
   const busy = (blocker.address() as { port: number }).port;
   const startedAt = performance.now();
   await assert.rejects(startDemoStack({ ports: { ...FREE_PORTS, cachet: busy } }), (err: unknown) => {
-    assert.ok(isCachetError(err));
+    assert.ok(err instanceof DemoError);
     assert.equal(err.code, 'CACHET_ERR_DEMO_PORT');
     assert.match(err.message, /address already in use/);
     return true;
@@ -138,7 +138,7 @@ test('spawnChild: a child that dies before its listening line is CACHET_ERR_DEMO
   const failing = join(dir, 'failing.mjs');
   await writeFile(failing, 'console.error("cannot open the database: disk full"); process.exit(3);\n');
   await assert.rejects(spawnChild({ name: 'origin-9', script: failing, args: [] }), (err: unknown) => {
-    assert.ok(isCachetError(err));
+    assert.ok(err instanceof DemoError);
     assert.equal(err.code, 'CACHET_ERR_DEMO_START');
     assert.match(err.message, /^origin-9 exited \(code 3\) before it was ready/);
     assert.match(err.message, /cannot open the database: disk full/);
