@@ -1,5 +1,4 @@
 import type { TestContext } from 'node:test';
-import { Agent, request, type Dispatcher } from 'undici';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Clock } from '../../src/clock.ts';
@@ -32,27 +31,4 @@ export async function startGateway(t: TestContext, targets: readonly string[], r
   return { gateway, url, adminUrl };
 }
 
-export interface SentResponse {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly text: string;
-  header(name: string): string | undefined;
-}
-
-/** One request over a fresh connection (undici adds no fields of its own beyond Host), body read as text. */
-export async function send(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<SentResponse> {
-  const res = await request(url, { method: (options.method ?? 'GET') as Dispatcher.HttpMethod, headers: options.headers, body: options.body, dispatcher: oneShot });
-  const text = await res.body.text();
-  const headers = res.headers as Record<string, string | string[] | undefined>;
-  return {
-    status: res.statusCode,
-    headers,
-    text,
-    header: (name) => {
-      const value = headers[name.toLowerCase()];
-      return Array.isArray(value) ? value.join(', ') : value;
-    },
-  };
-}
-
-const oneShot = new Agent({ pipelining: 0, keepAliveTimeout: 10 });
+export { send, type SentResponse } from './http.ts';

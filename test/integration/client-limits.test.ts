@@ -1,8 +1,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { startOrigin } from '../helpers/origin.ts';
 import { startGateway } from '../helpers/gateway.ts';
+import { rawConnection } from '../helpers/raw.ts';
 
 // How the listener treats clients that stall, half-close or send an unparseable HEAD: each answer is framed so
 // the client can read it, and no socket is held past the configured limits.
@@ -15,25 +15,9 @@ async function startStack(t: TestContext): Promise<string> {
   return url;
 }
 
-interface Exchange {
-  readonly text: string;
-  readonly closedAfterMs: number;
-}
-
 /** Writes `payload`, optionally half-closes, and collects everything until the gateway closes (or 5 s pass). */
-function exchange(url: string, payload: string, halfClose = false): Promise<Exchange> {
-  const startedAt = performance.now();
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(new URL(url).port), '127.0.0.1', () => {
-      socket.write(payload, 'latin1');
-      if (halfClose) socket.end();
-    });
-    let text = '';
-    const timer = setTimeout(() => socket.destroy(), 5000);
-    socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1'); });
-    socket.on('close', () => { clearTimeout(timer); resolve({ text, closedAfterMs: performance.now() - startedAt }); });
-    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
-  });
+function exchange(url: string, payload: string, halfClose = false): Promise<{ text: string; closedAfterMs: number }> {
+  return rawConnection(url, payload, { encoding: 'latin1', halfClose }).then(({ text, elapsedMs }) => ({ text, closedAfterMs: elapsedMs }));
 }
 
 test('a client stalled mid-head is answered 408 and cut soon after headersTimeoutMs, not on a 30 s sweep', async (t) => {

@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { startOrigin, type Origin } from '../helpers/origin.ts';
 import { startGateway } from '../helpers/gateway.ts';
 import { startAuthStack } from './attacks/harness.ts';
+import { rawConnection, type RawAnswer } from '../helpers/raw.ts';
 
 // RFC 9112 §9.3.2: a server answers pipelined requests in the order they were received. These tests
 // write several requests at once on one raw connection, with an earlier one that takes a while, and
@@ -30,29 +31,14 @@ function startSlowOrigin(t: TestContext): Promise<Origin> {
   });
 }
 
-interface Wire {
-  readonly text: string;
-  /** The gateway closed the connection (within CLOSE_WITHIN_MS). */
-  readonly closed: boolean;
-}
+type Wire = RawAnswer;
 
 /**
  * Writes `payload` on one connection and collects every byte until the gateway closes it, or until
  * `waitMs` passes (`closed: false`). `onData` sees the bytes so far and may write more.
  */
 function pipeline(url: string, payload: string, options: { waitMs?: number; onData?: (text: string, socket: net.Socket) => void } = {}): Promise<Wire> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(payload, 'latin1'));
-    let text = '';
-    const timer = setTimeout(() => { socket.destroy(); resolve({ text, closed: false }); }, options.waitMs ?? CLOSE_WITHIN_MS);
-    socket.on('data', (chunk: Buffer) => {
-      text += chunk.toString('latin1');
-      options.onData?.(text, socket);
-    });
-    socket.on('close', () => { clearTimeout(timer); resolve({ text, closed: true }); });
-    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
-  });
+  return rawConnection(url, payload, { encoding: 'latin1', waitMs: options.waitMs ?? CLOSE_WITHIN_MS, onData: options.onData });
 }
 
 interface WireResponse {

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac, createPublicKey, generateKeyPairSync, sign as signBytes, type KeyObject } from 'node:crypto';
 import type { TestContext } from 'node:test';
-import { Agent, request, type Dispatcher } from 'undici';
+import { send, type FieldLines, type SentResponse } from '../../helpers/http.ts';
 import { startOrigin, type Origin, type RecordedRequest } from '../../helpers/origin.ts';
 import { startGateway } from '../../helpers/gateway.ts';
 import { startIssuer, type Issuer } from '../../helpers/tokens.ts';
@@ -18,30 +18,12 @@ export const AUDIENCE = 'cachet-test';
 export const PEM_ISSUER = 'https://pem.test';
 export const EC_ISSUER = 'https://ec.test';
 
-export type FieldLines = ReadonlyArray<readonly [string, string]>;
-
-export interface Answer {
-  readonly status: number;
-  readonly text: string;
-  header(name: string): string | undefined;
-}
-
-const oneShot = new Agent({ pipelining: 0, keepAliveTimeout: 10 });
+export type { FieldLines } from '../../helpers/http.ts';
+export type Answer = SentResponse;
 
 /** One request over a fresh connection; `fields` keeps duplicate field lines. */
-export async function exchange(url: string, options: { method?: string; fields?: FieldLines; body?: string } = {}): Promise<Answer> {
-  const headers: string[] = [];
-  for (const [name, value] of options.fields ?? []) headers.push(name, value);
-  const res = await request(url, { method: (options.method ?? 'GET') as Dispatcher.HttpMethod, headers, body: options.body, dispatcher: oneShot });
-  const text = await res.body.text();
-  return {
-    status: res.statusCode,
-    text,
-    header: (name) => {
-      const value = res.headers[name.toLowerCase()];
-      return Array.isArray(value) ? value.join(', ') : value;
-    },
-  };
+export function exchange(url: string, options: { method?: string; fields?: FieldLines; body?: string } = {}): Promise<Answer> {
+  return send(url, { method: options.method, headers: options.fields, body: options.body });
 }
 
 export { rawExchange } from '../../helpers/raw.ts';
@@ -153,8 +135,7 @@ export function craft(header: unknown, payload: unknown, signature = ''): string
 
 /** The PEM of the first key a JWKS endpoint serves (what an attacker can always fetch). */
 export async function fetchJwksPem(jwksUri: string): Promise<string> {
-  const res = await request(jwksUri, { dispatcher: oneShot });
-  const { keys } = (await res.body.json()) as { keys: Array<Record<string, unknown>> };
+  const { keys } = JSON.parse((await send(jwksUri)).text) as { keys: Array<Record<string, unknown>> };
   const key = createPublicKey({ key: keys[0] as import('node:crypto').JsonWebKey, format: 'jwk' });
   return key.export({ type: 'spki', format: 'pem' }).toString();
 }

@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type http from 'node:http';
-import { Agent, request, type Dispatcher } from 'undici';
+import { send, type SentResponse } from '../../helpers/http.ts';
 import { startOrigin, type RecordedRequest } from '../../helpers/origin.ts';
 import { startGateway } from '../../helpers/gateway.ts';
 import { createManualClock } from '../../helpers/clock.ts';
@@ -72,12 +72,7 @@ export interface ConformanceCase {
   readonly todo?: string;
 }
 
-export interface ClientResponse {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly text: string;
-  header(name: string): string | undefined;
-}
+export type ClientResponse = SentResponse;
 
 export interface CaseRun {
   /** Origin requests made for step `index`. */
@@ -88,7 +83,6 @@ export interface CaseRun {
 }
 
 const STEP_FIELD = 'x-conf-step';
-const agent = new Agent({ pipelining: 0, keepAliveTimeout: 10 });
 
 /** Registers each case as one node:test test. */
 export function defineCases(cases: readonly ConformanceCase[]): void {
@@ -215,13 +209,9 @@ function resolveExpectedBody(step: Step, res: ClientResponse, full: Answered | u
 }
 
 async function sendRequest(target: string, method: string, index: number, step: Step, now: number): Promise<ClientResponse> {
-  const flat: string[] = [];
-  for (const [name, value] of step.headers ?? []) flat.push(name, resolveValue(value, now));
-  flat.push(STEP_FIELD, String(index));
-  const res = await request(target, { method: method as Dispatcher.HttpMethod, headers: flat, body: step.body, dispatcher: agent });
-  const text = await res.body.text();
-  const headers = res.headers as Record<string, string | string[] | undefined>;
-  return { status: res.statusCode, headers, text, header: (name) => joinValue(headers[name.toLowerCase()]) };
+  const fields: Array<readonly [string, string]> = (step.headers ?? []).map(([name, value]) => [name, resolveValue(value, now)] as const);
+  fields.push([STEP_FIELD, String(index)]);
+  return send(target, { method, headers: fields, body: step.body });
 }
 
 /** Writes the scripted answer; returns the fields sent, by lower-case name. */
