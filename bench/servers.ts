@@ -38,6 +38,8 @@ function createOrigin(sizeBytes: number, cacheControl: string): Server {
     'cache-control': cacheControl,
     etag: createBenchETag(sizeBytes),
   };
+  // RFC 9110 §15.4.5: a 304 carries the fields a 200 would, except the content's own.
+  const notModifiedHeaders: OutgoingHttpHeaders = { 'cache-control': cacheControl, etag: headers.etag };
   let served = 0;
   return createServer((req, res) => {
     if (req.url === ORIGIN_COUNT_PATH) {
@@ -46,6 +48,11 @@ function createOrigin(sizeBytes: number, cacheControl: string): Server {
       return;
     }
     served++;
+    if (req.headers['if-none-match'] === headers.etag) {
+      res.writeHead(304, notModifiedHeaders);
+      res.end();
+      return;
+    }
     res.writeHead(200, headers);
     res.end(body);
   });
