@@ -11,9 +11,9 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createAdminServer } from './admin/server.ts';
 import { createListener } from './server/listener.ts';
 import { closeGracefully } from './server/shutdown.ts';
-import { createRequestHandler } from './proxy/handler.ts';
-import { createUpgradeHandler } from './proxy/upgrade.ts';
-import { createUpstreamHeaderBuilder } from './proxy/request-headers.ts';
+import { createRequestHandler } from './edge/handler.ts';
+import { createUpgradeHandler } from './edge/upgrade.ts';
+import { createUpstreamHeaderBuilder } from './forward/request-headers.ts';
 import { FillRegistry } from './cache/fills.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createRevocationList } from './auth/revocation.ts';
@@ -22,7 +22,7 @@ import { Coalescer } from './cache/coalesce.ts';
 import type { ProxyContext } from './cache/context.ts';
 import type { FetchOutcome } from './cache/origin-fetch.ts';
 import { PassMemo } from './cache/pass-memo.ts';
-import { formatCacheStatus } from './cache/cache-status.ts';
+import { formatCacheStatus } from './cache/policy/cache-status.ts';
 
 export interface Gateway {
   /** The local token revocation list (the admin API's `/revocations`). */

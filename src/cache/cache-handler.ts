@@ -1,17 +1,17 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Exchange } from '../proxy/exchange.ts';
+import type { Exchange } from '../forward/exchange.ts';
 import type { ProxyContext } from './context.ts';
 import type { EntryMeta, StoredEntry } from './store/types.ts';
-import { parseRequestDirectives, type RequestDirectives } from './cache-control.ts';
-import { buildCacheKey, buildUserKey } from './key.ts';
-import { buildVariantKey } from './vary.ts';
-import { evaluateUsability } from './usability.ts';
-import { formatCacheStatus, type CacheStatusInfo } from './cache-status.ts';
+import { parseRequestDirectives, type RequestDirectives } from './policy/cache-control.ts';
+import { buildCacheKey, buildUserKey } from './policy/key.ts';
+import { buildVariantKey } from './policy/vary.ts';
+import { evaluateUsability } from './policy/usability.ts';
+import { formatCacheStatus, type CacheStatusInfo } from './policy/cache-status.ts';
 import { serveFromCache } from './serve.ts';
 import { fetchForCache, type FetchOutcome } from './origin-fetch.ts';
 import { freshenFromHead } from './head-freshen.ts';
-import { discardUpstreamBody, sendUpstreamFailure, sendUpstreamResponse } from '../proxy/respond.ts';
-import { forwardUncached } from '../proxy/pass-through.ts';
+import { discardUpstreamBody, sendUpstreamFailure, sendUpstreamResponse } from '../forward/respond.ts';
+import { forwardUncached } from '../forward/pass-through.ts';
 import { sendProblem } from '../server/problem.ts';
 
 /** The cache result label used by metrics: hit | stale | miss | revalidated | bypass | error. */

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { CacheStore } from './store/types.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { UpstreamHeaderBuilder } from '../proxy/request-headers.ts';
+import type { UpstreamHeaderBuilder } from '../forward/request-headers.ts';
 import type { FillRegistry } from './fills.ts';
 import type { Coalescer } from './coalesce.ts';
 import type { FetchOutcome } from './origin-fetch.ts';

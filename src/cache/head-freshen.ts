@@ -1,7 +1,7 @@
 import type { ProxyContext } from './context.ts';
 import type { EntryMeta, StoredEntry } from './store/types.ts';
-import type { HeaderRecord, UpstreamResponse } from '../proxy/upstream-request.ts';
-import { canHeadFreshen } from './conditional.ts';
+import type { HeaderRecord, UpstreamResponse } from '../forward/upstream-request.ts';
+import { canHeadFreshen } from './policy/conditional.ts';
 import { freshenEntry } from './origin-fetch.ts';
 
 /** RFC 9111 §4.3.5: a 200 to HEAD whose validators match a stored GET response updates that response's fields and freshness. */

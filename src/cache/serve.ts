@@ -1,13 +1,13 @@
 import type { ServerResponse } from 'node:http';
-import type { Exchange } from '../proxy/exchange.ts';
+import type { Exchange } from '../forward/exchange.ts';
 import type { ProxyContext } from './context.ts';
 import type { EntryMeta } from './store/types.ts';
 import type { GrowingBody } from './growing-body.ts';
-import { computeCurrentAge } from './usability.ts';
-import { evaluateClientConditional, selectNotModifiedHeaders } from './conditional.ts';
-import { flattenHeaders, appendVia, buildClientHeaders } from '../proxy/response-headers.ts';
+import { computeCurrentAge } from './policy/usability.ts';
+import { evaluateClientConditional, selectNotModifiedHeaders } from './policy/conditional.ts';
+import { flattenHeaders, appendVia, buildClientHeaders } from '../forward/response-headers.ts';
 import { canWriteRawHead, serializeStoredHead, writeRawHead } from './raw-head.ts';
-import type { HeaderRecord } from '../proxy/upstream-request.ts';
+import type { HeaderRecord } from '../forward/upstream-request.ts';
 import { abortResponse } from '../server/pipeline.ts';
 
 const TAG_FIELDS: ReadonlySet<string> = new Set(['surrogate-key', 'cache-tag']);

@@ -1,4 +1,4 @@
-import { parseHttpDate } from '../cache/http-date.ts';
+import { parseHttpDate } from '../cache/policy/http-date.ts';
 import type { ParsedETag } from './etag.ts';
 import { parseETag, parseETagList } from './etag.ts';
 

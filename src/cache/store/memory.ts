@@ -1,4 +1,4 @@
-import { sharedKeyOf } from '../key.ts';
+import { sharedKeyOf } from '../policy/key.ts';
 import { LRUCache } from 'lru-cache';
 import { CachetError } from '../../errors.ts';
 import { estimateEntryBytes, measureBodyBytes } from './entry-size.ts';

@@ -4,7 +4,7 @@
  * names a path and query on every host.
  */
 
-import { pathOfKey, sharedKeyOf } from '../key.ts';
+import { pathOfKey, sharedKeyOf } from '../policy/key.ts';
 
 export { pathOfKey };
 

@@ -10,7 +10,7 @@ export type MaybePromise<T> = T | Promise<T>;
 export type StoredHeaders = Readonly<Record<string, string | readonly string[]>>;
 
 export interface EntryMeta {
-  /** Primary cache key: `scheme://host/path?query` (see `src/cache/key.ts`). */
+  /** Primary cache key: `scheme://host/path?query` (see `src/cache/policy/key.ts`). */
   readonly key: string;
   /** Secondary key built from the request's values of the response's Vary fields; '' without Vary. */
   readonly variantKey: string;

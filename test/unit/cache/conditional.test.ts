@@ -7,7 +7,7 @@ import {
   freshenStoredHeaders,
   selectEntriesToFreshen,
   selectNotModifiedHeaders,
-} from '../../../src/cache/conditional.ts';
+} from '../../../src/cache/policy/conditional.ts';
 import type { StoredHeaders } from '../../../src/cache/store/types.ts';
 import { T0, createEntryMeta, httpDate } from './policy-fixtures.ts';
 

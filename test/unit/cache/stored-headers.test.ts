@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isExcludedFromStorage, readConnectionOptions, selectStoredHeaders } from '../../../src/cache/stored-headers.ts';
-import { parseResponseDirectives } from '../../../src/cache/cache-control.ts';
+import { isExcludedFromStorage, readConnectionOptions, selectStoredHeaders } from '../../../src/cache/policy/stored-headers.ts';
+import { parseResponseDirectives } from '../../../src/cache/policy/cache-control.ts';
 
 const dropCases: { name: string; headers: Record<string, string>; cacheControl?: string; dropped: string[] }[] = [
   { name: 'RFC 9110 §7.6.1: hop-by-hop fields are not stored', headers: { connection: 'keep-alive', 'keep-alive': 'timeout=5', 'proxy-connection': 'x', te: 'trailers', 'transfer-encoding': 'chunked', upgrade: 'h2c' }, dropped: ['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade'] },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSfDictionary } from '../../../src/cache/structured-field.ts';
+import { parseSfDictionary } from '../../../src/cache/policy/structured-field.ts';
 
 const validCases: { name: string; value: string; expected: Record<string, unknown> }[] = [
   { name: 'RFC 9651 §4.2.2: integer, boolean and string members', value: 'a=1, b, c="x y"', expected: { a: { type: 'integer', value: 1 }, b: { type: 'boolean', value: true }, c: { type: 'string', value: 'x y' } } },

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildStoredPolicy, canServeStaleOnError, computeCurrentAge, evaluateUsability } from '../../../src/cache/usability.ts';
-import { parseRequestDirectives, parseResponseDirectives } from '../../../src/cache/cache-control.ts';
+import { buildStoredPolicy, canServeStaleOnError, computeCurrentAge, evaluateUsability } from '../../../src/cache/policy/usability.ts';
+import { parseRequestDirectives, parseResponseDirectives } from '../../../src/cache/policy/cache-control.ts';
 import type { StoredPolicy } from '../../../src/cache/store/types.ts';
 import { T0, createEntryMeta } from './policy-fixtures.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createForwardedHeaders, type ForwardedFields, type ForwardedInput } from '../../../src/proxy/forwarded.ts';
+import { createForwardedHeaders, type ForwardedFields, type ForwardedInput } from '../../../src/forward/forwarded.ts';
 import { isCachetError } from '../../../src/errors.ts';
 
 const trusted = createForwardedHeaders(['10.0.0.0/8', '192.168.1.7', 'fd00::/8', '::1', '::ffff:172.16.0.0/108']);

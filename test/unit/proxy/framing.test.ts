@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkRequestFraming } from '../../../src/proxy/framing.ts';
+import { checkRequestFraming } from '../../../src/edge/framing.ts';
 
 const accepted: readonly (readonly [name: string, version: string, raw: readonly string[]])[] = [
   ['RFC 9112 §3.2 HTTP/1.1 with Host', '1.1', ['Host', 'a.example', 'Accept', '*/*']],

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stripHopByHop } from '../../../src/proxy/hop-by-hop.ts';
+import { stripHopByHop } from '../../../src/forward/hop-by-hop.ts';
 
 type Headers = Record<string, string | string[] | undefined>;
 

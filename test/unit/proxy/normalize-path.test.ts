@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeRequestTarget } from '../../../src/proxy/normalize-path.ts';
-import { createRouteTable } from '../../../src/router/route-table.ts';
+import { normalizeRequestTarget } from '../../../src/edge/normalize-path.ts';
+import { createRouteTable } from '../../../src/edge/route-table.ts';
 
 type Case = readonly [name: string, target: string, path: string, query?: string];
 

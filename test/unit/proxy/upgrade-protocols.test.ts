@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isAskedSwitch, selectUpgradeProtocols } from '../../../src/proxy/upgrade-protocols.ts';
+import { isAskedSwitch, selectUpgradeProtocols } from '../../../src/edge/upgrade-protocols.ts';
 
 const selections: readonly (readonly [name: string, input: string | undefined, expected: string | undefined])[] = [
   ['RFC 9110 §7.8 a single protocol is kept', 'websocket', 'websocket'],

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRouteTable } from '../../../src/router/route-table.ts';
+import { createRouteTable } from '../../../src/edge/route-table.ts';
 import { isCachetError } from '../../../src/errors.ts';
 
 type Route = { path: string; methods: readonly string[] | undefined; name: string };

@@ -1,13 +1,13 @@
 import type { Exchange } from './exchange.ts';
 import type { ProxyContext } from '../cache/context.ts';
 import type { CacheLabel } from '../cache/cache-handler.ts';
-import type { CacheStatusInfo } from '../cache/cache-status.ts';
-import { formatCacheStatus } from '../cache/cache-status.ts';
-import { computeInvalidationKeys } from '../cache/invalidation.ts';
-import { buildUserKey } from '../cache/key.ts';
+import type { CacheStatusInfo } from '../cache/policy/cache-status.ts';
+import { formatCacheStatus } from '../cache/policy/cache-status.ts';
+import { computeInvalidationKeys } from '../cache/policy/invalidation.ts';
+import { buildUserKey } from '../cache/policy/key.ts';
 import { sendUpstream, type UpstreamResponse } from './upstream-request.ts';
 import { sendUpstreamFailure, sendUpstreamResponse } from './respond.ts';
-import { BodyLimiter } from './request-body.ts';
+import { BodyLimiter } from '../edge/request-body.ts';
 import { sendProblem } from '../server/problem.ts';
 import { closeAfter } from '../server/pipeline.ts';
 

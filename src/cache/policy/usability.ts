@@ -1,4 +1,4 @@
-import type { EntryMeta, StoredPolicy } from './store/types.ts';
+import type { EntryMeta, StoredPolicy } from '../store/types.ts';
 import type { RequestDirectives, ResponseDirectives } from './directives.ts';
 
 export type RevalidateReason = 'stale' | 'request-no-cache' | 'no-cache' | 'request-max-age' | 'request-min-fresh';
