@@ -11,18 +11,14 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createAdminServer } from './admin/server.ts';
 import { createListener } from './server/listener.ts';
 import { closeGracefully } from './server/shutdown.ts';
-import { createRequestHandler } from './edge/handler.ts';
-import { createUpgradeHandler } from './edge/upgrade.ts';
-import { createUpstreamHeaderBuilder } from './forward/request-headers.ts';
-import { FillRegistry } from './cache/fills.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createRevocationList } from './auth/revocation.ts';
 import type { RevocationList } from './auth/types.ts';
-import { Coalescer } from './cache/coalesce.ts';
-import type { ProxyContext } from './cache/context.ts';
-import type { FetchOutcome } from './cache/origin-fetch.ts';
-import { PassMemo } from './cache/pass-memo.ts';
-import { formatCacheStatus } from './cache/policy/cache-status.ts';
+import { createForwarder } from './forward/forwarder.ts';
+import { createCache } from './cache/cache.ts';
+import { createAdmission } from './edge/admit.ts';
+import { createRequestHandler } from './edge/handler.ts';
+import { createUpgradeHandler } from './edge/upgrade.ts';
 
 export interface Gateway {
   /** The local token revocation list (the admin API's `/revocations`). */
@@ -64,32 +60,35 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   metrics.setUpstreamHealthSource(() => [...pools.values()].map((pool) => pool.health()));
   reportDesyncs(pools, metrics, logger);
 
-  const buildUpstreamHeaders = createUpstreamHeaderBuilder(config.proxy, config.auth?.identityHeaders);
+  // Assembled bottom-up, each layer handed the one below it: pools → forwarder → cache → edge → listener.
+  const forwarder = createForwarder({ proxy: config.proxy, identityHeaders: config.auth?.identityHeaders, forwardTagHeaders: config.cache.forwardTagHeaders, metrics });
+  const cache = createCache({ config: config.cache, maxObjectBytes: config.store.maxObjectBytes, store, forwarder, clock, metrics, logger });
   const revocations = createRevocationList();
   const authenticator = config.auth === undefined ? undefined : createAuthenticator(config.auth, { clock, revocations });
-  const ctx: ProxyContext = {
-    config,
-    store,
-    clock,
+  const admission = createAdmission({
+    routes: config.routes,
+    upstreams: config.upstreams,
+    pools,
+    authenticator,
+    realm: config.auth?.realm ?? 'cachet',
+    maxBodyBytes: config.limits.maxBodyBytes,
+    logger,
+  });
+
+  const server = createListener(config.limits, createRequestHandler({ admission, cache, metrics, logger }));
+  // A refused upgrade hands its connection back to the listener's parser, so what follows is a request like any other.
+  const upgrades = createUpgradeHandler({
+    admission,
+    forwarder,
+    cacheStatus: cache.bypassStatus,
     metrics,
     logger,
-    fills: new FillRegistry(),
-    coalescer: new Coalescer<FetchOutcome>(),
-    revalidating: new Set(),
-    buildUpstreamHeaders,
-    passMemo: new PassMemo(clock),
-    hitStatusPrefix: `${formatCacheStatus(config.cache.name, { hit: true })}; ttl=`,
-  };
-
-  const server = createListener(config.limits, createRequestHandler(ctx, pools, authenticator));
-  // A refused upgrade hands its connection back to the listener's parser, so what follows is a request like any other.
-  const upgrades = createUpgradeHandler({ ctx, pools, authenticator, resumeHttp: (socket) => server.emit('connection', socket) });
+    resumeHttp: (socket) => server.emit('connection', socket),
+  });
   server.on('upgrade', upgrades.handle);
 
   const purge = async (selector: PurgeSelector, soft = false): Promise<number> => {
-    const count = await store.purge(selector, { soft, now: clock.now() });
-    // Bodies still streaming in are not in the store yet: none of them may be served after a purge.
-    ctx.fills.clear();
+    const count = await cache.purge(selector, soft);
     const kind = 'url' in selector ? 'url' : 'prefix' in selector ? 'prefix' : 'tag';
     metrics.recordPurge(kind, soft, count);
     logger.info({ selector, soft, count }, 'purge');

@@ -11,6 +11,7 @@ export { loadConfigFile, parseConfig, validateConfig, buildProxyConfig } from '.
 export { ConfigError } from './config/validate.ts';
 export type { Config } from './config/types.ts';
 export { CachetError, isCachetError, type CachetErrorCode } from './errors.ts';
-export type { CacheStore, EntryMeta, StoredEntry, PurgeSelector } from './cache/store/types.ts';
+export type { CacheStore, StoredEntry, PurgeSelector } from './cache/store/types.ts';
+export type { EntryMeta } from './cache/policy/entry.ts';
 export type { Metrics } from './observability/metrics.ts';
 export type { Logger } from './observability/logger.ts';

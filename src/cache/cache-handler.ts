@@ -1,26 +1,41 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Exchange } from '../forward/exchange.ts';
-import type { ProxyContext } from './context.ts';
-import type { EntryMeta, StoredEntry } from './store/types.ts';
+import type { ForwardLabel, ForwardStatus } from '../forward/forwarder.ts';
+import type { ClientHeaderOptions } from '../forward/response-headers.ts';
+import { discardUpstreamBody } from '../forward/respond.ts';
+import { sendProblem } from '../server/problem.ts';
+import type { StoredEntry } from './store/types.ts';
+import type { EntryMeta } from './policy/entry.ts';
 import { parseRequestDirectives, type RequestDirectives } from './policy/cache-control.ts';
 import { buildCacheKey, buildUserKey } from './policy/key.ts';
 import { buildVariantKey } from './policy/vary.ts';
 import { evaluateUsability } from './policy/usability.ts';
-import { formatCacheStatus, type CacheStatusInfo } from './policy/cache-status.ts';
+import { formatCacheStatus, formatForwardStatus, type CacheStatusInfo, type ForwardReason } from './policy/cache-status.ts';
 import { serveFromCache } from './serve.ts';
-import { fetchForCache, type FetchOutcome } from './origin-fetch.ts';
+import { fetchForCache, type FetchOutcome, type OriginFetchDeps } from './origin-fetch.ts';
 import { freshenFromHead } from './head-freshen.ts';
-import { discardUpstreamBody, sendUpstreamFailure, sendUpstreamResponse } from '../forward/respond.ts';
-import { forwardUncached } from '../forward/pass-through.ts';
-import { sendProblem } from '../server/problem.ts';
+import type { Coalescer } from './coalesce.ts';
+
+/** One cache's state for its lifetime, built by `createCache`: what the request flow below reads and keeps. */
+export interface CacheCore extends OriginFetchDeps {
+  readonly metrics: Metrics;
+  /** How stored and fetched fields are shown to clients (`Via`, tag fields). */
+  readonly clientHeaders: ClientHeaderOptions;
+  readonly coalescer: Coalescer<FetchOutcome>;
+  /** Keys (key + variant) with a background revalidation under way: one per key (RFC 5861 §3). */
+  readonly revalidating: Set<string>;
+  /** `Cache-Status` of a fresh hit up to its ttl value (`cachet; hit; ttl=`), built once. */
+  readonly hitStatusPrefix: string;
+  /** `Cache-Status` of a range request, passed through untouched. */
+  readonly rangeStatus: ForwardStatus;
+}
 
 /** The cache result label used by metrics: hit | stale | miss | revalidated | bypass | error. */
-export type CacheLabel = 'hit' | 'stale' | 'miss' | 'revalidated' | 'bypass' | 'error';
-
-type Forward = NonNullable<CacheStatusInfo['fwd']>;
+export type CacheLabel = ForwardLabel | 'hit' | 'stale' | 'miss' | 'revalidated';
 
 interface FetchPlan {
-  readonly fwd: Forward;
+  readonly fwd: ForwardReason;
   readonly selected?: StoredEntry;
   readonly variants?: readonly StoredEntry[];
   /** The selected stale response may answer if the origin fails (RFC 5861 §4). */
@@ -35,81 +50,81 @@ const NO_REQUEST_DIRECTIVES = parseRequestDirectives({});
  * A GET or HEAD on a caching route. Returns synchronously on a hit held in memory (no await, no promise);
  * otherwise a promise for the label once the response is under way.
  */
-export function handleCacheable(ctx: ProxyContext, ex: Exchange): CacheLabel | Promise<CacheLabel> {
+export function handleCacheable(core: CacheCore, ex: Exchange): CacheLabel | Promise<CacheLabel> {
   const headers = ex.req.headers;
   // Partial content is not implemented by this cache: range requests pass through untouched.
-  if (headers.range !== undefined) return forwardUncached(ctx, ex, 'bypass', 'range');
+  if (headers.range !== undefined) return core.forwarder.forward(ex, core.rangeStatus);
   const directives = parseRequestDirectives(headers);
-  const key = buildCacheKey('http', headers.host ?? '', ex.path, ctx.config.cache.key);
-  const now = ctx.clock.now();
+  const key = buildCacheKey('http', headers.host ?? '', ex.path, core.config.key);
+  const now = core.clock.now();
   const subject = ex.route.perUserCache ? ex.identity?.subject : undefined;
-  if (subject !== undefined) return lookupPerUser(ctx, ex, key, buildUserKey(key, subject), directives, now);
-  const found = ctx.store.get(key, now);
+  if (subject !== undefined) return lookupPerUser(core, ex, key, buildUserKey(key, subject), directives, now);
+  const found = core.store.get(key, now);
   if (found instanceof Promise) {
     return found.then(
-      (variants) => lookup(ctx, ex, key, directives, variants, ctx.clock.now(), undefined),
+      (variants) => lookup(core, ex, key, directives, variants, core.clock.now(), undefined),
       (err: unknown) => {
-        ctx.logger.warn({ err, key }, 'cache store read failed; forwarding');
-        return lookup(ctx, ex, key, directives, undefined, ctx.clock.now(), undefined);
+        core.logger.warn({ err, key }, 'cache store read failed; forwarding');
+        return lookup(core, ex, key, directives, undefined, core.clock.now(), undefined);
       },
     );
   }
-  return lookup(ctx, ex, key, directives, found, now, undefined);
+  return lookup(core, ex, key, directives, found, now, undefined);
 }
 
 /** A per-user route: the subject's own stored responses first, then shared ones. */
-async function lookupPerUser(ctx: ProxyContext, ex: Exchange, key: string, userKey: string, directives: RequestDirectives, now: number): Promise<CacheLabel> {
-  const own = await readVariants(ctx, userKey, now);
-  if (own !== undefined && selectVariant(own, ex.req.headers) !== undefined) return lookup(ctx, ex, userKey, directives, own, now, userKey);
-  return lookup(ctx, ex, key, directives, await readVariants(ctx, key, now), now, userKey);
+async function lookupPerUser(core: CacheCore, ex: Exchange, key: string, userKey: string, directives: RequestDirectives, now: number): Promise<CacheLabel> {
+  const own = await readVariants(core, userKey, now);
+  if (own !== undefined && selectVariant(own, ex.req.headers) !== undefined) return lookup(core, ex, userKey, directives, own, now, userKey);
+  return lookup(core, ex, key, directives, await readVariants(core, key, now), now, userKey);
 }
 
-async function readVariants(ctx: ProxyContext, key: string, now: number): Promise<readonly StoredEntry[] | undefined> {
+async function readVariants(core: CacheCore, key: string, now: number): Promise<readonly StoredEntry[] | undefined> {
   try {
-    return await ctx.store.get(key, now);
+    return await core.store.get(key, now);
   } catch (err) {
-    ctx.logger.warn({ err, key }, 'cache store read failed; forwarding');
+    core.logger.warn({ err, key }, 'cache store read failed; forwarding');
     return undefined;
   }
 }
 
-function lookup(ctx: ProxyContext, ex: Exchange, key: string, directives: RequestDirectives, variants: readonly StoredEntry[] | undefined, now: number, userKey: string | undefined): CacheLabel | Promise<CacheLabel> {
+function lookup(core: CacheCore, ex: Exchange, key: string, directives: RequestDirectives, variants: readonly StoredEntry[] | undefined, now: number, userKey: string | undefined): CacheLabel | Promise<CacheLabel> {
   const selected = variants === undefined ? undefined : selectVariant(variants, ex.req.headers);
-  const name = ctx.config.cache.name;
+  const name = core.config.name;
   if (selected !== undefined) {
     const usability = evaluateUsability(selected.meta, directives, now);
     switch (usability.kind) {
       case 'fresh':
-        serveFromCache(ctx, ex, selected.meta, selected.body, now, ctx.hitStatusPrefix + Math.floor(usability.ttlSec));
+        serveFromCache(core.clientHeaders, ex, selected.meta, selected.body, now, core.hitStatusPrefix + Math.floor(usability.ttlSec));
         return 'hit';
       case 'stale-allowed':
-        ctx.metrics.recordStaleServed('max-stale');
-        serveFromCache(ctx, ex, selected.meta, selected.body, now, formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec), detail: 'max-stale' }));
+        core.metrics.recordStaleServed('max-stale');
+        serveFromCache(core.clientHeaders, ex, selected.meta, selected.body, now, formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec), detail: 'max-stale' }));
         return 'stale';
       case 'stale-while-revalidate':
-        ctx.metrics.recordStaleServed('stale-while-revalidate');
-        serveFromCache(ctx, ex, selected.meta, selected.body, now, formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec), detail: 'stale-while-revalidate' }));
-        revalidateInBackground(ctx, ex, key, selected, variants as readonly StoredEntry[], userKey);
+        core.metrics.recordStaleServed('stale-while-revalidate');
+        serveFromCache(core.clientHeaders, ex, selected.meta, selected.body, now, formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec), detail: 'stale-while-revalidate' }));
+        revalidateInBackground(core, ex, key, selected, variants as readonly StoredEntry[], userKey);
         return 'stale';
       case 'revalidate': {
         if (directives.onlyIfCached) return sendOnlyIfCached(ex, name);
-        const fwd: Forward = usability.reason === 'request-no-cache' || usability.reason === 'request-max-age' || usability.reason === 'request-min-fresh' ? 'request' : 'stale';
-        return fetchAndServe(ctx, ex, key, directives, { fwd, selected, variants: variants as readonly StoredEntry[], staleIfErrorUsable: usability.staleIfErrorUsable, userKey });
+        const fwd: ForwardReason = usability.reason === 'request-no-cache' || usability.reason === 'request-max-age' || usability.reason === 'request-min-fresh' ? 'request' : 'stale';
+        return fetchAndServe(core, ex, key, directives, { fwd, selected, variants: variants as readonly StoredEntry[], staleIfErrorUsable: usability.staleIfErrorUsable, userKey });
       }
     }
   }
   if (directives.onlyIfCached) return sendOnlyIfCached(ex, name);
-  const filling = ctx.fills.get(key);
+  const filling = core.fills.get(key);
   if (filling !== undefined && ex.method === 'GET') {
     for (const fill of filling) {
       if (!isVariantFor(fill.meta, ex.req.headers)) continue;
-      ctx.metrics.recordCoalesced();
+      core.metrics.recordCoalesced();
       const status = formatCacheStatus(name, { hit: false, fwd: 'uri-miss', fwdStatus: fill.meta.status, collapsed: true });
-      void serveFromCache(ctx, ex, fill.meta, fill.body, now, status);
+      void serveFromCache(core.clientHeaders, ex, fill.meta, fill.body, now, status);
       return 'hit';
     }
   }
-  return fetchAndServe(ctx, ex, key, directives, { fwd: variants === undefined ? 'uri-miss' : 'vary-miss', staleIfErrorUsable: false, userKey });
+  return fetchAndServe(core, ex, key, directives, { fwd: variants === undefined ? 'uri-miss' : 'vary-miss', staleIfErrorUsable: false, userKey });
 }
 
 /** RFC 9111 §4.1: the newest stored response whose Vary'd request fields match this request. */
@@ -132,120 +147,120 @@ function hasCredentials(headers: IncomingHttpHeaders): boolean {
  * Goes to the origin for a miss or a revalidation and answers the client. Concurrent GETs for one key share one
  * origin request; requests whose answers may differ by credentials, and unsafe methods, never do.
  */
-async function fetchAndServe(ctx: ProxyContext, ex: Exchange, key: string, directives: RequestDirectives, plan: FetchPlan): Promise<CacheLabel> {
-  if (ex.method === 'HEAD') return forwardHead(ctx, ex, plan);
+async function fetchAndServe(core: CacheCore, ex: Exchange, key: string, directives: RequestDirectives, plan: FetchPlan): Promise<CacheLabel> {
+  if (ex.method === 'HEAD') return forwardHead(core, ex, plan);
   const validation = plan.selected === undefined ? undefined : { selected: plan.selected, variants: plan.variants ?? [plan.selected] };
-  const canCoalesce = ctx.config.cache.coalesce && !directives.noStore && !hasCredentials(ex.req.headers) && !ctx.passMemo.has(key);
+  const canCoalesce = core.config.coalesce && !directives.noStore && !hasCredentials(ex.req.headers) && !core.passMemo.has(key);
   if (canCoalesce) {
-    const pending = ctx.coalescer.pending(key);
+    const pending = core.coalescer.pending(key);
     if (pending !== undefined) {
       const shared = await pending;
-      const served = serveShared(ctx, ex, shared, plan);
+      const served = serveShared(core, ex, shared, plan);
       if (served !== undefined) return served;
       // Not shareable with this request: it goes upstream itself.
-      return answer(ctx, ex, await fetchForCache(ctx, ex, key, directives, validation, plan.userKey), plan);
+      return answer(core, ex, await fetchForCache(core, ex, key, directives, validation, plan.userKey), plan);
     }
-    return answer(ctx, ex, await ctx.coalescer.lead(key, () => fetchForCache(ctx, ex, key, directives, validation, plan.userKey)), plan);
+    return answer(core, ex, await core.coalescer.lead(key, () => fetchForCache(core, ex, key, directives, validation, plan.userKey)), plan);
   }
-  return answer(ctx, ex, await fetchForCache(ctx, ex, key, directives, validation, plan.userKey), plan);
+  return answer(core, ex, await fetchForCache(core, ex, key, directives, validation, plan.userKey), plan);
 }
 
 /** A waiter's use of the leader's outcome; undefined when it cannot be shared with this request. */
-function serveShared(ctx: ProxyContext, ex: Exchange, outcome: FetchOutcome, plan: FetchPlan): CacheLabel | undefined {
-  const name = ctx.config.cache.name;
-  const now = ctx.clock.now();
+function serveShared(core: CacheCore, ex: Exchange, outcome: FetchOutcome, plan: FetchPlan): CacheLabel | undefined {
+  const name = core.config.name;
+  const now = core.clock.now();
   switch (outcome.kind) {
     case 'fill':
       if (!isVariantFor(outcome.fill.meta, ex.req.headers)) return undefined;
-      ctx.metrics.recordCoalesced();
-      void serveFromCache(ctx, ex, outcome.fill.meta, outcome.fill.body, now, formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: outcome.fill.meta.status, collapsed: true }));
+      core.metrics.recordCoalesced();
+      void serveFromCache(core.clientHeaders, ex, outcome.fill.meta, outcome.fill.body, now, formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: outcome.fill.meta.status, collapsed: true }));
       return 'miss';
     case 'freshened':
       if (!isVariantFor(outcome.entry.meta, ex.req.headers)) return undefined;
-      ctx.metrics.recordCoalesced();
-      void serveFromCache(ctx, ex, outcome.entry.meta, outcome.entry.body, now, formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: 304, collapsed: true }));
+      core.metrics.recordCoalesced();
+      void serveFromCache(core.clientHeaders, ex, outcome.entry.meta, outcome.entry.body, now, formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: 304, collapsed: true }));
       return 'revalidated';
     case 'failure':
-      ctx.metrics.recordCoalesced();
-      return answerFailure(ctx, ex, outcome, plan);
+      core.metrics.recordCoalesced();
+      return answerFailure(core, ex, outcome, plan);
     case 'pass':
       return undefined;
   }
 }
 
 /** The leader's (or an uncoalesced request's) answer from its own fetch. */
-function answer(ctx: ProxyContext, ex: Exchange, outcome: FetchOutcome, plan: FetchPlan): CacheLabel {
-  const name = ctx.config.cache.name;
+function answer(core: CacheCore, ex: Exchange, outcome: FetchOutcome, plan: FetchPlan): CacheLabel {
+  const name = core.config.name;
   switch (outcome.kind) {
     case 'fill': {
       const meta = outcome.fill.meta;
-      const ttlSec = Math.floor((meta.staleAt - ctx.clock.now()) / 1000);
-      void serveFromCache(ctx, ex, meta, outcome.fill.body, ctx.clock.now(), formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: meta.status, stored: true, ttlSec }), outcome.upstream.headers);
+      const ttlSec = Math.floor((meta.staleAt - core.clock.now()) / 1000);
+      void serveFromCache(core.clientHeaders, ex, meta, outcome.fill.body, core.clock.now(), formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: meta.status, stored: true, ttlSec }), outcome.upstream.headers);
       return plan.selected === undefined ? 'miss' : 'revalidated';
     }
     case 'freshened': {
       const meta = outcome.entry.meta;
-      const ttlSec = Math.floor((meta.staleAt - ctx.clock.now()) / 1000);
-      void serveFromCache(ctx, ex, meta, outcome.entry.body, ctx.clock.now(), formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: 304, stored: true, ttlSec }));
+      const ttlSec = Math.floor((meta.staleAt - core.clock.now()) / 1000);
+      void serveFromCache(core.clientHeaders, ex, meta, outcome.entry.body, core.clock.now(), formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: 304, stored: true, ttlSec }));
       return 'revalidated';
     }
     case 'pass': {
       const upstream = outcome.upstream;
       if (upstream.status >= 500 && plan.staleIfErrorUsable && plan.selected !== undefined) {
         discardUpstreamBody(upstream);
-        return serveStaleOnError(ctx, ex, plan.selected, upstream.status);
+        return serveStaleOnError(core, ex, plan.selected, upstream.status);
       }
-      sendUpstreamResponse(ctx, ex, upstream, formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: upstream.status, detail: outcome.detail }));
+      core.forwarder.relay(ex, upstream, formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: upstream.status, detail: outcome.detail }));
       return upstream.status >= 500 ? 'error' : 'miss';
     }
     case 'failure':
-      return answerFailure(ctx, ex, outcome, plan);
+      return answerFailure(core, ex, outcome, plan);
   }
 }
 
-function answerFailure(ctx: ProxyContext, ex: Exchange, outcome: Extract<FetchOutcome, { kind: 'failure' }>, plan: FetchPlan): CacheLabel {
+function answerFailure(core: CacheCore, ex: Exchange, outcome: Extract<FetchOutcome, { kind: 'failure' }>, plan: FetchPlan): CacheLabel {
   if (plan.staleIfErrorUsable && plan.selected !== undefined && outcome.failure.kind !== 'aborted') {
-    return serveStaleOnError(ctx, ex, plan.selected, undefined);
+    return serveStaleOnError(core, ex, plan.selected, undefined);
   }
-  sendUpstreamFailure(ex, outcome.failure, formatCacheStatus(ctx.config.cache.name, { hit: false, fwd: plan.fwd, detail: outcome.failure.kind }));
+  core.forwarder.fail(ex, outcome.failure, formatCacheStatus(core.config.name, { hit: false, fwd: plan.fwd, detail: outcome.failure.kind }));
   return 'error';
 }
 
 /** RFC 5861 §4: the origin failed and the stored response's stale-if-error window still covers it. */
-function serveStaleOnError(ctx: ProxyContext, ex: Exchange, entry: StoredEntry, fwdStatus: number | undefined): CacheLabel {
-  ctx.metrics.recordStaleServed('stale-if-error');
-  const now = ctx.clock.now();
+function serveStaleOnError(core: CacheCore, ex: Exchange, entry: StoredEntry, fwdStatus: number | undefined): CacheLabel {
+  core.metrics.recordStaleServed('stale-if-error');
+  const now = core.clock.now();
   const ttlSec = Math.floor((entry.meta.staleAt - now) / 1000);
   const info: CacheStatusInfo = fwdStatus === undefined
     ? { hit: false, fwd: 'stale', ttlSec, detail: 'stale-if-error' }
     : { hit: false, fwd: 'stale', fwdStatus, ttlSec, detail: 'stale-if-error' };
-  void serveFromCache(ctx, ex, entry.meta, entry.body, now, formatCacheStatus(ctx.config.cache.name, info));
+  void serveFromCache(core.clientHeaders, ex, entry.meta, entry.body, now, formatCacheStatus(core.config.name, info));
   return 'stale';
 }
 
 /** RFC 5861 §3: one background revalidation per stored response; the client already has its stale answer. */
-function revalidateInBackground(ctx: ProxyContext, ex: Exchange, key: string, selected: StoredEntry, variants: readonly StoredEntry[], userKey: string | undefined): void {
+function revalidateInBackground(core: CacheCore, ex: Exchange, key: string, selected: StoredEntry, variants: readonly StoredEntry[], userKey: string | undefined): void {
   const token = `${key}\0${selected.meta.variantKey}`;
-  if (ctx.revalidating.has(token)) return;
-  ctx.revalidating.add(token);
-  fetchForCache(ctx, ex, key, NO_REQUEST_DIRECTIVES, { selected, variants }, userKey)
+  if (core.revalidating.has(token)) return;
+  core.revalidating.add(token);
+  fetchForCache(core, ex, key, NO_REQUEST_DIRECTIVES, { selected, variants }, userKey)
     .then((outcome) => {
       // One revalidation per stored response: requests keep getting the stale one until the new one is stored.
       if (outcome.kind === 'fill') return outcome.settled;
       if (outcome.kind === 'pass') discardUpstreamBody(outcome.upstream);
-      else if (outcome.kind === 'failure') ctx.logger.debug({ key, kind: outcome.failure.kind }, 'background revalidation failed');
+      else if (outcome.kind === 'failure') core.logger.debug({ key, kind: outcome.failure.kind }, 'background revalidation failed');
       return undefined;
     })
-    .catch((err: unknown) => ctx.logger.warn({ err, key }, 'background revalidation failed'))
-    .finally(() => ctx.revalidating.delete(token));
+    .catch((err: unknown) => core.logger.warn({ err, key }, 'background revalidation failed'))
+    .finally(() => core.revalidating.delete(token));
 }
 
 /** A HEAD the cache cannot answer goes upstream as HEAD; a matching 200 freshens stored GET responses (RFC 9111 §4.3.5). */
-async function forwardHead(ctx: ProxyContext, ex: Exchange, plan: FetchPlan): Promise<CacheLabel> {
-  return forwardUncached(ctx, ex, plan.fwd, undefined, (upstream) => {
-    if (plan.variants !== undefined && upstream.status === 200) return freshenFromHead(ctx, upstream, plan.variants);
-    return undefined;
-  });
+async function forwardHead(core: CacheCore, ex: Exchange, plan: FetchPlan): Promise<CacheLabel> {
+  const status: ForwardStatus = (answer) => formatForwardStatus(core.config.name, plan.fwd, answer);
+  const variants = plan.variants;
+  if (variants === undefined) return core.forwarder.forward(ex, status);
+  return core.forwarder.forward(ex, status, (upstream) => (upstream.status === 200 ? freshenFromHead(core, upstream, variants) : undefined));
 }
 
 /** RFC 9111 §5.2.1.7: nothing stored can answer, so 504. */

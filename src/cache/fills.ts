@@ -1,4 +1,4 @@
-import type { EntryMeta } from './store/types.ts';
+import type { EntryMeta } from './policy/entry.ts';
 import type { GrowingBody } from './growing-body.ts';
 
 export interface Fill {

@@ -1,20 +1,22 @@
-import type { ProxyContext } from './context.ts';
-import type { EntryMeta, StoredEntry } from './store/types.ts';
 import type { HeaderRecord, UpstreamResponse } from '../forward/upstream-request.ts';
+import type { StoredEntry } from './store/types.ts';
+import type { EntryMeta } from './policy/entry.ts';
 import { canHeadFreshen } from './policy/conditional.ts';
-import { freshenEntry } from './origin-fetch.ts';
+import { freshenEntry, type OriginFetchDeps } from './origin-fetch.ts';
+
+type FreshenDeps = Pick<OriginFetchDeps, 'config' | 'clock' | 'store' | 'logger'>;
 
 /** RFC 9111 §4.3.5: a 200 to HEAD whose validators match a stored GET response updates that response's fields and freshness. */
-export async function freshenFromHead(ctx: ProxyContext, upstream: UpstreamResponse, variants: readonly StoredEntry[]): Promise<void> {
-  const now = ctx.clock.now();
+export async function freshenFromHead(deps: FreshenDeps, upstream: UpstreamResponse, variants: readonly StoredEntry[]): Promise<void> {
+  const now = deps.clock.now();
   for (const entry of variants) {
     if (!canHeadFreshen(upstream.headers, entry.meta)) {
       // §4.3.5: different validators or length mean the stored body is no longer current.
-      if (contradicts(upstream.headers, entry.meta)) await putQuietly(ctx, { ...entry.meta, staleAt: Math.min(entry.meta.staleAt, now) }, entry.body);
+      if (contradicts(upstream.headers, entry.meta)) await putQuietly(deps, { ...entry.meta, staleAt: Math.min(entry.meta.staleAt, now) }, entry.body);
       continue;
     }
-    const refreshed = freshenEntry(ctx, entry, upstream, now, now);
-    await putQuietly(ctx, refreshed.meta, refreshed.body);
+    const refreshed = freshenEntry(deps.config, entry, upstream, now, now);
+    await putQuietly(deps, refreshed.meta, refreshed.body);
   }
 }
 
@@ -30,10 +32,10 @@ function firstValue(value: string | readonly string[] | undefined): string | und
   return typeof value === 'string' ? value.trim() : value?.[0]?.trim();
 }
 
-async function putQuietly(ctx: ProxyContext, meta: EntryMeta, body: readonly Buffer[]): Promise<void> {
+async function putQuietly(deps: FreshenDeps, meta: EntryMeta, body: readonly Buffer[]): Promise<void> {
   try {
-    await ctx.store.put(Object.freeze(meta), body);
+    await deps.store.put(Object.freeze(meta), body);
   } catch (err) {
-    ctx.logger.warn({ err, key: meta.key }, 'cache store put failed');
+    deps.logger.warn({ err, key: meta.key }, 'cache store put failed');
   }
 }

@@ -1,19 +1,35 @@
+import type { CacheConfig } from '../config/types.ts';
+import type { Clock } from '../clock.ts';
 import type { Exchange } from '../forward/exchange.ts';
-import type { ProxyContext } from './context.ts';
-import type { EntryMeta, StoredEntry } from './store/types.ts';
+import type { Forwarder } from '../forward/forwarder.ts';
+import { removeClientConditionals } from '../forward/request-headers.ts';
+import type { UpstreamFailure, UpstreamResponse } from '../forward/upstream-request.ts';
+import { isCompleteDespiteError } from '../upstream/body-errors.ts';
+import { ConnectionTag, type ConnectionTerm } from '../upstream/connection-guard.ts';
+import type { StoredEntry } from './store/types.ts';
+import type { EntryMeta } from './policy/entry.ts';
 import type { RequestDirectives } from './policy/cache-control.ts';
 import { selectResponseDirectives, parseRequestDirectives } from './policy/cache-control.ts';
 import { decideStorability } from './policy/storability.ts';
 import { parseVary, buildVariantKey } from './policy/vary.ts';
 import { buildValidationHeaders, selectEntriesToFreshen, freshenStoredHeaders } from './policy/conditional.ts';
 import { buildEntryMeta } from './policy/entry-meta.ts';
+import { parseContentLength } from './policy/headers.ts';
 import { GrowingBody } from './growing-body.ts';
-import type { Fill } from './fills.ts';
-import { removeClientConditionals } from '../forward/request-headers.ts';
-import { sendUpstream, type UpstreamFailure, type UpstreamResponse } from '../forward/upstream-request.ts';
-import { isCompleteDespiteError } from '../upstream/body-errors.ts';
-import { ConnectionTag, type ConnectionTerm } from '../upstream/connection-guard.ts';
-import { storeWhenInSync } from './store-in-sync.ts';
+import type { Fill, FillRegistry } from './fills.ts';
+import type { PassMemo } from './pass-memo.ts';
+import { storeWhenInSync, type StoreSink } from './store-in-sync.ts';
+
+/** What fetching for the cache uses: the forwarder below, the store and the cache's own registries. */
+export interface OriginFetchDeps extends StoreSink {
+  readonly config: CacheConfig;
+  /** Largest body stored (`store.maxObjectBytes`); a larger one is relayed and not kept. */
+  readonly maxObjectBytes: number;
+  readonly forwarder: Forwarder;
+  readonly clock: Clock;
+  readonly fills: FillRegistry;
+  readonly passMemo: PassMemo;
+}
 
 const NO_REQUEST_DIRECTIVES = parseRequestDirectives({});
 
@@ -36,28 +52,28 @@ export interface Validation {
  * With `validation`, the request carries the stored validators (RFC 9111 §4.3.1) and a 304 freshens
  * the stored responses instead (§4.3.4).
  */
-export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string, request: RequestDirectives, validation?: Validation, userKey?: string): Promise<FetchOutcome> {
-  const headers = ctx.buildUpstreamHeaders(ex.req, ex.requestId, ex.identity);
+export async function fetchForCache(deps: OriginFetchDeps, ex: Exchange, key: string, request: RequestDirectives, validation?: Validation, userKey?: string): Promise<FetchOutcome> {
+  const headers = deps.forwarder.headersFor(ex);
   // With nothing stored the client's own validators go to the origin (RFC 9111 §4.3.2), and a 304 passes
   // through unstored; when revalidating, ours replace them and the cache answers the client itself.
   if (validation !== undefined) {
     removeClientConditionals(headers);
     Object.assign(headers, buildValidationHeaders(validation.selected.meta, validation.variants.map((v) => v.meta)));
   }
-  const requestAt = ctx.clock.now();
+  const requestAt = deps.clock.now();
   const connection = new ConnectionTag();
-  const upstream = await sendUpstream(ex.pool, { method: 'GET', path: ex.path, headers, body: null, retries: ex.retries, connection }, ctx.metrics);
+  const upstream = await deps.forwarder.fetch(ex, 'GET', headers, connection);
   if (!upstream.ok) return { kind: 'failure', failure: upstream };
-  const responseAt = ctx.clock.now();
+  const responseAt = deps.clock.now();
 
   if (upstream.status === 304 && validation !== undefined) {
-    const entry = await freshen(ctx, upstream, validation, requestAt, responseAt);
+    const entry = await freshen(deps, upstream, validation, requestAt, responseAt);
     if (entry !== undefined) return { kind: 'freshened', entry };
     // The 304 matched none of our validators for this variant: ask again for a full response.
-    return fetchForCache(ctx, ex, key, request, undefined, userKey);
+    return fetchForCache(deps, ex, key, request, undefined, userKey);
   }
 
-  const { directives } = selectResponseDirectives(upstream.headers, ctx.config.cache.targetedField);
+  const { directives } = selectResponseDirectives(upstream.headers, deps.config.targetedField);
   const input = {
     method: 'GET',
     status: upstream.status,
@@ -77,11 +93,11 @@ export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string
       storeKey = userKey;
     }
   }
-  if (!decision.storable) return passOn(ctx, key, upstream, responseAt, decision.reason);
+  if (!decision.storable) return passOn(deps, key, upstream, responseAt, decision.reason);
   const declaredLength = parseContentLength(upstream.headers['content-length']);
-  const maxObjectBytes = ctx.config.store.maxObjectBytes;
-  if (declaredLength !== undefined && declaredLength > maxObjectBytes) return passOn(ctx, key, upstream, responseAt, 'too-large');
-  ctx.passMemo.forget(key);
+  const maxObjectBytes = deps.maxObjectBytes;
+  if (declaredLength !== undefined && declaredLength > maxObjectBytes) return passOn(deps, key, upstream, responseAt, 'too-large');
+  deps.passMemo.forget(key);
 
   const vary = parseVary(upstream.headers);
   const varyFields = vary === '*' ? [] : vary;
@@ -95,16 +111,16 @@ export async function fetchForCache(ctx: ProxyContext, ex: Exchange, key: string
     requestAt,
     responseAt,
     size: declaredLength ?? 0,
-  }, ctx.config.cache);
+  }, deps.config);
   const fill: Fill = { meta, body: new GrowingBody() };
-  ctx.fills.add(fill);
-  const settled = pumpIntoStore(ctx, fill, upstream, declaredLength, maxObjectBytes, connection.term);
+  deps.fills.add(fill);
+  const settled = pumpIntoStore(deps, fill, upstream, declaredLength, maxObjectBytes, connection.term);
   return { kind: 'fill', fill, upstream, settled };
 }
 
-function passOn(ctx: ProxyContext, key: string, upstream: UpstreamResponse, now: number, detail: string): FetchOutcome {
+function passOn(deps: OriginFetchDeps, key: string, upstream: UpstreamResponse, now: number, detail: string): FetchOutcome {
   // A server error or a 304 to the client's own validators says nothing about whether the next answer is storable.
-  if (upstream.status < 500 && upstream.status !== 304) ctx.passMemo.remember(key);
+  if (upstream.status < 500 && upstream.status !== 304) deps.passMemo.remember(key);
   return { kind: 'pass', upstream, detail };
 }
 
@@ -113,7 +129,7 @@ function passOn(ctx: ProxyContext, key: string, upstream: UpstreamResponse, now:
  * complete, if its connection stayed in sync. The fill keeps answering (and coalescing) requests until the entry
  * is in the store, so none falls between the two. Resolves when the fill has settled: stored, dropped or failed.
  */
-function pumpIntoStore(ctx: ProxyContext, fill: Fill, upstream: UpstreamResponse, declaredLength: number | undefined, maxObjectBytes: number, connection: ConnectionTerm | undefined): Promise<void> {
+function pumpIntoStore(deps: OriginFetchDeps, fill: Fill, upstream: UpstreamResponse, declaredLength: number | undefined, maxObjectBytes: number, connection: ConnectionTerm | undefined): Promise<void> {
   const body = fill.body;
   let oversized = false;
   const { promise, resolve } = Promise.withResolvers<void>();
@@ -122,7 +138,7 @@ function pumpIntoStore(ctx: ProxyContext, fill: Fill, upstream: UpstreamResponse
     if (!oversized && body.size > maxObjectBytes) {
       // Too large to keep: current readers still get every chunk, but nothing is stored.
       oversized = true;
-      ctx.fills.remove(fill);
+      deps.fills.remove(fill);
     }
   });
   upstream.body.once('end', () => {
@@ -130,16 +146,16 @@ function pumpIntoStore(ctx: ProxyContext, fill: Fill, upstream: UpstreamResponse
     // RFC 9111 §3.3: an incomplete response is never stored as complete.
     const complete = declaredLength === undefined || declaredLength === body.size;
     if (oversized || !complete) {
-      ctx.fills.remove(fill);
+      deps.fills.remove(fill);
       resolve();
       return;
     }
     // An invalidation or purge while the entry waited forgets the fill: then nothing is stored.
-    const claim = (): boolean => ctx.fills.remove(fill);
-    storeWhenInSync(ctx, Object.freeze({ ...fill.meta, size: body.size }), body.chunks, connection, claim).then(resolve, resolve);
+    const claim = (): boolean => deps.fills.remove(fill);
+    storeWhenInSync(deps, Object.freeze({ ...fill.meta, size: body.size }), body.chunks, connection, claim).then(resolve, resolve);
   });
   upstream.body.once('error', (err: Error) => {
-    ctx.fills.remove(fill);
+    deps.fills.remove(fill);
     // Only an ignorable trailer field failed it: readers get the complete body; nothing is stored.
     if (isCompleteDespiteError(upstream.body, err)) body.finish();
     else body.fail(err);
@@ -148,7 +164,7 @@ function pumpIntoStore(ctx: ProxyContext, fill: Fill, upstream: UpstreamResponse
   return promise;
 }
 
-async function freshen(ctx: ProxyContext, upstream: UpstreamResponse, validation: Validation, requestAt: number, responseAt: number): Promise<StoredEntry | undefined> {
+async function freshen(deps: OriginFetchDeps, upstream: UpstreamResponse, validation: Validation, requestAt: number, responseAt: number): Promise<StoredEntry | undefined> {
   upstream.body.resume();
   const metas = validation.variants.map((v) => v.meta);
   const targets = selectEntriesToFreshen(upstream.headers, metas);
@@ -156,24 +172,24 @@ async function freshen(ctx: ProxyContext, upstream: UpstreamResponse, validation
   for (const meta of targets) {
     const entry = validation.variants.find((v) => v.meta === meta);
     if (entry === undefined) continue;
-    const refreshed = freshenEntry(ctx, entry, upstream, requestAt, responseAt);
-    if (isStillStorable(ctx, refreshed.meta)) await ctx.store.put(refreshed.meta, refreshed.body);
-    else await ctx.store.delete(refreshed.meta.key);
+    const refreshed = freshenEntry(deps.config, entry, upstream, requestAt, responseAt);
+    if (isStillStorable(deps, refreshed.meta)) await deps.store.put(refreshed.meta, refreshed.body);
+    else await deps.store.delete(refreshed.meta.key);
     if (entry === validation.selected) selected = refreshed;
   }
   return selected;
 }
 
 /** A 304 may change the stored directives (e.g. to no-store or private): then the response must go (RFC 9111 §3). */
-function isStillStorable(ctx: ProxyContext, meta: EntryMeta): boolean {
-  const { directives } = selectResponseDirectives(meta.headers, ctx.config.cache.targetedField);
+function isStillStorable(deps: OriginFetchDeps, meta: EntryMeta): boolean {
+  const { directives } = selectResponseDirectives(meta.headers, deps.config.targetedField);
   return decideStorability({ method: 'GET', status: meta.status, requestDirectives: NO_REQUEST_DIRECTIVES, hasAuthorization: false, directives, headers: meta.headers }).storable;
 }
 
 /** RFC 9111 §3.2 and §4.3.4: stored fields updated from the 304, freshness computed anew from the merged fields. */
-export function freshenEntry(ctx: ProxyContext, entry: StoredEntry, upstream: UpstreamResponse, requestAt: number, responseAt: number): StoredEntry {
+export function freshenEntry(config: CacheConfig, entry: StoredEntry, upstream: UpstreamResponse, requestAt: number, responseAt: number): StoredEntry {
   const headers = freshenStoredHeaders(entry.meta.headers, upstream.headers);
-  const { directives } = selectResponseDirectives(headers, ctx.config.cache.targetedField);
+  const { directives } = selectResponseDirectives(headers, config.targetedField);
   const merged = { ...headers, age: upstream.headers['age'], date: upstream.headers['date'] ?? headers['date'] };
   const meta: EntryMeta = buildEntryMeta({
     key: entry.meta.key,
@@ -185,15 +201,6 @@ export function freshenEntry(ctx: ProxyContext, entry: StoredEntry, upstream: Up
     requestAt,
     responseAt,
     size: entry.meta.size,
-  }, ctx.config.cache);
+  }, config);
   return { meta, body: entry.body };
-}
-
-export function parseContentLength(value: string | string[] | undefined): number | undefined {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 15) return undefined;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 48 || c > 57) return undefined;
-  }
-  return Number(value);
 }

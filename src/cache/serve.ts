@@ -1,11 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { Exchange } from '../forward/exchange.ts';
-import type { ProxyContext } from './context.ts';
-import type { EntryMeta } from './store/types.ts';
+import type { EntryMeta } from './policy/entry.ts';
 import type { GrowingBody } from './growing-body.ts';
 import { computeCurrentAge } from './policy/usability.ts';
 import { evaluateClientConditional, selectNotModifiedHeaders } from './policy/conditional.ts';
-import { flattenHeaders, appendVia, buildClientHeaders } from '../forward/response-headers.ts';
+import { flattenHeaders, appendVia, buildClientHeaders, type ClientHeaderOptions } from '../forward/response-headers.ts';
 import { canWriteRawHead, serializeStoredHead, writeRawHead } from './raw-head.ts';
 import type { HeaderRecord } from '../forward/upstream-request.ts';
 import { abortResponse } from '../server/pipeline.ts';
@@ -22,12 +21,12 @@ interface StoredHead {
 
 const headCache = new WeakMap<EntryMeta, StoredHead>();
 
-function storedHead(ctx: ProxyContext, meta: EntryMeta): StoredHead {
+function storedHead(options: ClientHeaderOptions, meta: EntryMeta): StoredHead {
   let head = headCache.get(meta);
   if (head === undefined) {
     const headers: Record<string, string | readonly string[] | undefined> = { ...meta.headers };
-    appendVia(headers as Record<string, string | string[] | undefined>, ctx.config.proxy.via);
-    const fields = flattenHeaders(headers, ctx.config.cache.forwardTagHeaders ? undefined : TAG_FIELDS);
+    appendVia(headers as Record<string, string | string[] | undefined>, options.via);
+    const fields = flattenHeaders(headers, options.forwardTagHeaders ? undefined : TAG_FIELDS);
     head = { fields, serialized: serializeStoredHead(meta.status, fields) };
     headCache.set(meta, head);
   }
@@ -47,7 +46,7 @@ function ageHeaderValue(meta: EntryMeta, now: number): string {
  * Resolves once the body is handed to the socket.
  */
 export function serveFromCache(
-  ctx: ProxyContext,
+  options: ClientHeaderOptions,
   ex: Exchange,
   meta: EntryMeta,
   body: readonly Buffer[] | GrowingBody,
@@ -59,7 +58,7 @@ export function serveFromCache(
   const hasConditional = ex.req.headers['if-none-match'] !== undefined || ex.req.headers['if-modified-since'] !== undefined;
   if (hasConditional && evaluateClientConditional(ex.method, ex.req.headers, meta) === 'not-modified') {
     const head = flattenHeaders(selectNotModifiedHeaders(meta.headers));
-    head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId, 'via', `1.1 ${ctx.config.proxy.via}`);
+    head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId, 'via', `1.1 ${options.via}`);
     if (ex.cors !== undefined) pushFields(head, ex.cors);
     res.writeHead(304, head);
     res.end();
@@ -67,7 +66,7 @@ export function serveFromCache(
   }
   let head: string[];
   if (fetchedFields === undefined && ex.cors === undefined && Array.isArray(body)) {
-    const { serialized } = storedHead(ctx, meta);
+    const { serialized } = storedHead(options, meta);
     if (serialized !== undefined && canWriteRawHead(res, ex.req.httpVersion)) {
       const tail = `age: ${ageHeaderValue(meta, now)}\r\ncache-status: ${cacheStatus}\r\nx-request-id: ${ex.requestId}\r\n`;
       writeRawHead(res, meta.status, serialized, tail);
@@ -75,12 +74,12 @@ export function serveFromCache(
     }
   }
   if (fetchedFields === undefined) {
-    head = storedHead(ctx, meta).fields.slice();
+    head = storedHead(options, meta).fields.slice();
     head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId);
   } else {
     // The response fetched for this very request: the origin's fields as sent (including any named by
     // no-cache="…" / private="…", which only later requests must not see), and no Age of our own.
-    const fields = buildClientHeaders(fetchedFields, { via: ctx.config.proxy.via, forwardTagHeaders: ctx.config.cache.forwardTagHeaders });
+    const fields = buildClientHeaders(fetchedFields, options);
     head = flattenHeaders(fields);
     head.push('cache-status', cacheStatus, 'x-request-id', ex.requestId);
   }

@@ -1,4 +1,5 @@
-import type { CacheStore, EntryMeta } from './store/types.ts';
+import type { CacheStore } from './store/types.ts';
+import type { EntryMeta } from './policy/entry.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ConnectionTerm } from '../upstream/connection-guard.ts';
 

@@ -1,6 +1,7 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { CachetError } from '../errors.ts';
+import { closeAfter } from '../server/pipeline.ts';
 
 /** Whether the request carries a body (RFC 9112 §6.3): a Transfer-Encoding or a non-zero Content-Length. */
 export function hasRequestBody(req: IncomingMessage): boolean {
@@ -11,7 +12,7 @@ export function hasRequestBody(req: IncomingMessage): boolean {
 }
 
 /** Counts bytes as they stream upstream and fails the stream past the limit (→ 413 when nothing was answered yet). */
-export class BodyLimiter extends Transform {
+class BodyLimiter extends Transform {
   readonly maxBytes: number;
   received = 0;
   exceeded = false;
@@ -25,7 +26,7 @@ export class BodyLimiter extends Transform {
     this.received += chunk.length;
     if (this.received > this.maxBytes) {
       this.exceeded = true;
-      callback(new CachetError('CACHET_ERR_REQUEST_BODY_TOO_LARGE', `request body exceeds ${this.maxBytes} bytes`));
+      callback(new CachetError('CACHET_ERR_REQUEST_BODY_TOO_LARGE', `The request body exceeds ${this.maxBytes} bytes.`));
       return;
     }
     callback(null, chunk);
@@ -36,7 +37,7 @@ export class BodyLimiter extends Transform {
  * The stream sent upstream for a body of unknown length (chunked): counted, failing past `maxBytes`.
  * `onVerdict` runs once, when the body has ended within the limit (true) or has failed (false).
  */
-export function limitRequestBody(req: IncomingMessage, maxBytes: number, onVerdict?: (withinLimit: boolean) => void): BodyLimiter {
+function limitRequestBody(req: IncomingMessage, maxBytes: number, onVerdict?: (withinLimit: boolean) => void): BodyLimiter {
   const limiter = new BodyLimiter(maxBytes);
   if (onVerdict !== undefined) {
     let settled = false;
@@ -55,4 +56,28 @@ export function limitRequestBody(req: IncomingMessage, maxBytes: number, onVerdi
   req.pipe(limiter);
   req.once('error', (err) => limiter.destroy(err));
   return limiter;
+}
+
+/** Connections with a chunked request body still being counted against `limits.maxBodyBytes`. */
+const countingBodies = new WeakMap<object, Promise<void>>();
+
+/**
+ * A chunked body ahead on this connection still being counted: if it turns out too large, the connection closes
+ * after its 413 and the requests behind it must not be acted on. Undefined when there is none.
+ */
+export function whenBodyCounted(socket: object): Promise<void> | undefined {
+  return countingBodies.get(socket);
+}
+
+/** The body of an admitted request of unknown length, counted on its way upstream; over the limit, `res` is the connection's last. */
+export function countChunkedBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Transform {
+  const socket = req.socket;
+  const { promise, resolve } = Promise.withResolvers<void>();
+  countingBodies.set(socket, promise);
+  return limitRequestBody(req, maxBytes, (withinLimit) => {
+    countingBodies.delete(socket);
+    // Over the limit (or cut off): this response is the connection's last, so what follows is dropped.
+    if (!withinLimit) closeAfter(res);
+    resolve();
+  });
 }

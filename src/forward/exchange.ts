@@ -1,9 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RouteConfig } from '../config/types.ts';
+import type { Readable } from 'node:stream';
+import type { RouteConfig, UpstreamConfig } from '../config/types.ts';
 import type { UpstreamPool } from '../upstream/pool.ts';
-import type { Identity } from '../auth/types.ts';
 
-/** One client request as the proxy sees it once it is framed, normalised and routed. */
+/** Where a route's requests go: its upstream's pool, retry budget and timeouts. One per route, built at start-up. */
+export interface UpstreamRoute {
+  readonly pool: UpstreamPool;
+  /** The upstream's retry budget for idempotent requests. */
+  readonly retries: number;
+  readonly timeouts: UpstreamConfig['timeouts'];
+}
+
+/** What the upstream learns of a verified client: the fields the identity headers are built from. */
+export interface ForwardedIdentity {
+  readonly subject: string | undefined;
+  readonly scopes: readonly string[];
+  readonly claims: Readonly<Record<string, unknown>>;
+}
+
+/** One client request as the layers below the edge see it once it is framed, normalised, routed and admitted. */
 export interface Exchange {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -11,16 +26,14 @@ export interface Exchange {
   /** Normalised path plus the query as received. */
   readonly path: string;
   readonly route: RouteConfig;
-  readonly pool: UpstreamPool;
-  /** The upstream's retry budget for idempotent requests. */
-  readonly retries: number;
+  readonly upstream: UpstreamRoute;
   readonly requestId: string;
   /** `performance.now()` at arrival, for the latency histogram. */
   readonly startedAt: number;
   /** The verified identity, when the route authenticates and a token was presented. */
-  readonly identity: Identity | undefined;
+  readonly identity: ForwardedIdentity | undefined;
   /** CORS fields for the response (RFC-less: Fetch standard), when the route has CORS. */
   readonly cors: Readonly<Record<string, string>> | undefined;
   /** The request body stream, or null when the request has none. */
-  readonly body: import('node:stream').Readable | null;
+  readonly body: Readable | null;
 }

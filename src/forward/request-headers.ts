@@ -5,7 +5,7 @@ import { createForwardedHeaders } from './forwarded.ts';
 import { appendVia } from './response-headers.ts';
 import { propagateTraceparent } from '../observability/trace-context.ts';
 import type { HeaderRecord } from './upstream-request.ts';
-import type { Identity } from '../auth/types.ts';
+import type { ForwardedIdentity } from './exchange.ts';
 
 /** Request fields the cache removes when it asks the origin for a full response it may store. */
 const CLIENT_CONDITIONALS = ['if-none-match', 'if-modified-since', 'if-range'] as const;
@@ -20,7 +20,7 @@ const GATEWAY_FIELDS = [
 ] as const;
 
 /** Identity fields when no auth section names others; stripped from client requests in every case. */
-export const DEFAULT_IDENTITY_HEADERS: IdentityHeaderNames = { subject: 'x-auth-subject', scopes: 'x-auth-scopes', claims: {} };
+const DEFAULT_IDENTITY_HEADERS: IdentityHeaderNames = { subject: 'x-auth-subject', scopes: 'x-auth-scopes', claims: {} };
 
 export interface IdentityHeaderNames {
   readonly subject: string;
@@ -28,7 +28,7 @@ export interface IdentityHeaderNames {
   readonly claims: Readonly<Record<string, string>>;
 }
 
-export type UpstreamHeaderBuilder = (req: IncomingMessage, requestId: string, identity?: Identity) => HeaderRecord;
+export type UpstreamHeaderBuilder = (req: IncomingMessage, requestId: string, identity?: ForwardedIdentity) => HeaderRecord;
 
 /**
  * Builds the fields sent upstream: hop-by-hop fields removed (RFC 9110 §7.6.1), `Expect` handled here

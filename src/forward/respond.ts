@@ -1,14 +1,13 @@
 import type { Exchange } from './exchange.ts';
-import type { ProxyContext } from '../cache/context.ts';
 import type { HeaderRecord, UpstreamFailure, UpstreamResponse } from './upstream-request.ts';
-import { buildClientHeaders } from './response-headers.ts';
+import { buildClientHeaders, type ClientHeaderOptions } from './response-headers.ts';
 import { sendProblem } from '../server/problem.ts';
 import { abortResponse } from '../server/pipeline.ts';
 import { isCompleteDespiteError } from '../upstream/body-errors.ts';
 
 /** Streams an upstream response to the client: hop-by-hop fields removed, Via, Cache-Status and X-Request-ID added. */
-export function sendUpstreamResponse(ctx: ProxyContext, ex: Exchange, upstream: UpstreamResponse, cacheStatus: string): void {
-  const headers = buildClientHeaders(upstream.headers, { via: ctx.config.proxy.via, forwardTagHeaders: ctx.config.cache.forwardTagHeaders });
+export function sendUpstreamResponse(ex: Exchange, upstream: UpstreamResponse, cacheStatus: string, options: ClientHeaderOptions): void {
+  const headers = buildClientHeaders(upstream.headers, options);
   // RFC 9211 §2: caches nearer the origin come first; ours is appended.
   const upstreamStatus = headers['cache-status'];
   headers['cache-status'] = upstreamStatus === undefined ? cacheStatus : `${Array.isArray(upstreamStatus) ? upstreamStatus.join(', ') : upstreamStatus}, ${cacheStatus}`;
@@ -71,7 +70,7 @@ export function sendUpstreamFailure(ex: Exchange, failure: UpstreamFailure, cach
 }
 
 /** Adds edge-made fields (CORS) to a response's fields; `Vary` is a list, so it is extended rather than replaced. */
-export function mergeFields(headers: HeaderRecord, extra: Readonly<Record<string, string>>): void {
+function mergeFields(headers: HeaderRecord, extra: Readonly<Record<string, string>>): void {
   for (const name in extra) {
     const value = extra[name] as string;
     const existing = headers[name];

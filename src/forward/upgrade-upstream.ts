@@ -1,11 +1,15 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
+import { finished } from 'node:stream';
+import { performance } from 'node:perf_hooks';
 import type { Target } from '../upstream/pool.ts';
 import { classifyUpstreamError } from '../upstream/errors.ts';
-import type { HeaderRecord, UpstreamFailure } from './upstream-request.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Exchange } from './exchange.ts';
+import { isIdempotentMethod, type HeaderRecord, type UpstreamFailure } from './upstream-request.ts';
 
-export interface UpgradeAttempt {
+interface UpgradeAttempt {
   readonly method: string;
   /** Normalised path and query. */
   readonly path: string;
@@ -30,7 +34,7 @@ export type UpgradeOutcome =
  * real parser (RFC 9112 §4), and a body is framed as the origin framed it. Field values are written as Latin-1,
  * as undici writes them on the ordinary path, so obs-text bytes arrive unchanged. Never throws.
  */
-export function requestUpgrade(target: Target, attempt: UpgradeAttempt): Promise<UpgradeOutcome> {
+function requestUpgrade(target: Target, attempt: UpgradeAttempt): Promise<UpgradeOutcome> {
   return new Promise((resolve) => {
     const url = new URL(target.origin);
     const secure = url.protocol === 'https:';
@@ -73,4 +77,52 @@ export function requestUpgrade(target: Target, attempt: UpgradeAttempt): Promise
     attempt.signal.addEventListener('abort', onAbort, { once: true });
     request.end();
   });
+}
+
+/**
+ * Sends an upgrade request to a target of the exchange's pool: one attempt per target, and a connect failure of an
+ * idempotent request (never with content here) tries another. The pool sees the connection until the tunnel or
+ * the relayed answer ends.
+ */
+export async function sendUpgrade(ex: Exchange, headers: HeaderRecord, signal: AbortSignal, metrics: Metrics): Promise<{ target: Target | undefined; outcome: UpgradeOutcome }> {
+  const { pool, retries, timeouts } = ex.upstream;
+  const attempts = isIdempotentMethod(ex.method) ? 1 + retries : 1;
+  let tried: Set<Target> | undefined;
+  let outcome: UpgradeOutcome = { ok: false, kind: 'unavailable', error: undefined };
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const target = pool.pick(tried);
+    if (target === undefined) break;
+    pool.begin(target);
+    const startedAt = performance.now();
+    outcome = await requestUpgrade(target, {
+      method: ex.method,
+      path: ex.path,
+      headers,
+      connectTimeoutMs: timeouts.connectMs,
+      responseTimeoutMs: timeouts.responseMs,
+      signal,
+    });
+    const spent = (performance.now() - startedAt) / 1000;
+    if (outcome.kind === 'switched') {
+      metrics.recordUpstream(pool.name, target.url, 'ok', spent);
+      outcome.socket.once('close', () => pool.end(target, 'ok'));
+      return { target, outcome };
+    }
+    if (outcome.kind === 'answered') {
+      metrics.recordUpstream(pool.name, target.url, 'ok', spent);
+      const { response, close } = outcome;
+      // 'end' or a failure, whichever comes: the response's own 'close' waits for a connection that is kept.
+      finished(response, (err) => {
+        close();
+        pool.end(target, err === undefined || err === null ? 'ok' : 'error');
+      });
+      return { target, outcome };
+    }
+    const failure = outcome.kind === 'connect' ? 'connect-error' : outcome.kind === 'timeout' ? 'timeout' : 'error';
+    pool.end(target, failure);
+    metrics.recordUpstream(pool.name, target.url, failure, spent);
+    if (outcome.kind !== 'connect') break;
+    (tried ??= new Set()).add(target);
+  }
+  return { target: undefined, outcome };
 }

@@ -18,6 +18,18 @@ export interface CacheStatusInfo {
   readonly detail?: string;
 }
 
+/** Why a request went forward (§2.2). */
+export type ForwardReason = NonNullable<CacheStatusInfo['fwd']>;
+
+/**
+ * The Cache-Status member of an answer relayed without storing it: `fwd-status` from the upstream's status, or,
+ * when the upstream failed, the failure's kind as the detail (unless a detail is given).
+ */
+export function formatForwardStatus(cacheName: string, fwd: ForwardReason, answer: number | string, detail?: string): string {
+  if (typeof answer === 'string') return formatCacheStatus(cacheName, { hit: false, fwd, detail: detail ?? answer });
+  return formatCacheStatus(cacheName, detail === undefined ? { hit: false, fwd, fwdStatus: answer } : { hit: false, fwd, fwdStatus: answer, detail });
+}
+
 /** Largest magnitude of an sf-integer (RFC 9651 §3.3.1). */
 const MAX_SF_INTEGER = 999_999_999_999_999;
 

@@ -1,4 +1,4 @@
-import type { EntryMeta, StoredHeaders } from '../store/types.ts';
+import type { EntryMeta, StoredHeaders } from './entry.ts';
 import type { HeaderMap, HeaderValue } from './headers.ts';
 import { readFirstLine } from './headers.ts';
 import type { EntityTag } from './etag.ts';

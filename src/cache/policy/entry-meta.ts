@@ -1,5 +1,5 @@
 import type { CacheConfig } from '../../config/types.ts';
-import type { EntryMeta } from '../store/types.ts';
+import type { EntryMeta } from './entry.ts';
 import type { HeaderMap } from './headers.ts';
 import type { ResponseDirectives } from './cache-control.ts';
 import { computeFreshnessLifetime, computeInitialAge } from './freshness.ts';

@@ -69,3 +69,13 @@ export function splitList(value: string): string[] {
   if (last.length > 0) members.push(last);
   return members;
 }
+
+/** A Content-Length value (RFC 9110 §8.6): digits only, undefined otherwise (a list, a sign, spaces, too long). */
+export function parseContentLength(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 15) return undefined;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return Number(value);
+}

@@ -1,4 +1,4 @@
-import type { EntryMeta, StoredPolicy } from '../store/types.ts';
+import type { EntryMeta, StoredPolicy } from './entry.ts';
 import type { RequestDirectives, ResponseDirectives } from './directives.ts';
 
 export type RevalidateReason = 'stale' | 'request-no-cache' | 'no-cache' | 'request-max-age' | 'request-min-fresh';
@@ -67,7 +67,7 @@ export function canServeStaleOnError(meta: EntryMeta, request: RequestDirectives
 }
 
 /**
- * What a stored response keeps of its directives (src/cache/store/types.ts `StoredPolicy`). In a shared
+ * What a stored response keeps of its directives (`StoredPolicy` in ./entry.ts). In a shared
  * cache s-maxage and proxy-revalidate imply must-revalidate (RFC 9111 §5.2.2.8, §5.2.2.10).
  */
 export function buildStoredPolicy(directives: ResponseDirectives, heuristic: boolean): StoredPolicy {

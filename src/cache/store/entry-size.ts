@@ -1,4 +1,4 @@
-import type { EntryMeta } from './types.ts';
+import type { EntryMeta } from '../policy/entry.ts';
 
 /** Entry, meta, policy and array objects plus the LRU's per-key bookkeeping: a rough V8 figure. */
 const ENTRY_OVERHEAD_BYTES = 512;

@@ -4,7 +4,8 @@ import { CachetError } from '../../errors.ts';
 import { estimateEntryBytes, measureBodyBytes } from './entry-size.ts';
 import { createKeyPredicate, isPathSelector } from './selector.ts';
 import { createTagIndex } from './tag-index.ts';
-import type { CacheStore, EntryMeta, PurgeOptions, PurgeSelector, StoredEntry, StoreStats } from './types.ts';
+import type { CacheStore, PurgeOptions, PurgeSelector, StoredEntry, StoreStats } from './types.ts';
+import type { EntryMeta } from '../policy/entry.ts';
 
 export interface MemoryStoreOptions {
   /** Bound on the estimated bytes of every stored entry (bodies, fields and overhead). */

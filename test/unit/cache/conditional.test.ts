@@ -8,7 +8,7 @@ import {
   selectEntriesToFreshen,
   selectNotModifiedHeaders,
 } from '../../../src/cache/policy/conditional.ts';
-import type { StoredHeaders } from '../../../src/cache/store/types.ts';
+import type { StoredHeaders } from '../../../src/cache/policy/entry.ts';
 import { T0, createEntryMeta, httpDate } from './policy-fixtures.ts';
 
 const LAST_MODIFIED = httpDate(-3600);

@@ -4,7 +4,7 @@ import { createMemoryStore } from '../../../src/cache/store/memory.ts';
 import { estimateEntryBytes } from '../../../src/cache/store/entry-size.ts';
 import { createStore } from '../../../src/cache/store/index.ts';
 import { isCachetError } from '../../../src/errors.ts';
-import type { EntryMeta } from '../../../src/cache/store/types.ts';
+import type { EntryMeta } from '../../../src/cache/policy/entry.ts';
 import { runStoreConformance } from './store-conformance.ts';
 
 runStoreConformance('memory', () => createMemoryStore({ maxBytes: 1024 * 1024, maxObjectBytes: 64 * 1024 }));

@@ -1,7 +1,8 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { CacheStore, EntryMeta, StoredEntry } from '../../../src/cache/store/types.ts';
+import type { CacheStore, StoredEntry } from '../../../src/cache/store/types.ts';
+import type { EntryMeta } from '../../../src/cache/policy/entry.ts';
 
 export type CreateStore = () => Promise<CacheStore> | CacheStore;
 

@@ -1,0 +1,40 @@
+import type { Exchange } from '../forward/exchange.ts';
+import type { UpstreamResponse } from '../forward/upstream-request.ts';
+import { computeInvalidationKeys } from './policy/invalidation.ts';
+import { buildUserKey } from './policy/key.ts';
+import type { CacheCore } from './cache-handler.ts';
+
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** RFC 9110 §9.2.1. */
+export function isSafeMethod(method: string): boolean {
+  return SAFE_METHODS.has(method);
+}
+
+/**
+ * RFC 9111 §4.4: a non-error answer to an unsafe method invalidates the stored responses it names, before the
+ * client sees it, so a following read cannot get the old body. Fills in flight for those keys are forgotten too.
+ */
+export async function invalidateAfter(core: CacheCore, upstream: UpstreamResponse, ex: Exchange): Promise<void> {
+  if (upstream.status < 200 || upstream.status >= 400) return;
+  const keys = computeInvalidationKeys({
+    method: ex.method,
+    status: upstream.status,
+    scheme: 'http',
+    host: ex.req.headers.host ?? '',
+    pathAndQuery: ex.path,
+    responseHeaders: upstream.headers,
+    keyOptions: core.config.key,
+  });
+  const subject = ex.identity?.subject;
+  // The writer's own per-user copies of these URLs go too.
+  if (subject !== undefined && ex.route.perUserCache) keys.push(...keys.map((key) => buildUserKey(key, subject)));
+  for (const key of keys) {
+    core.fills.forget(key);
+    try {
+      await core.store.delete(key);
+    } catch (err) {
+      core.logger.warn({ err, key }, 'cache invalidation failed');
+    }
+  }
+}

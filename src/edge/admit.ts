@@ -1,0 +1,153 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import type { CorsConfig, RouteConfig, UpstreamConfig } from '../config/types.ts';
+import type { CachetErrorCode } from '../errors.ts';
+import type { Authenticator } from '../auth/authenticate.ts';
+import type { AuthResult } from '../auth/types.ts';
+import { formatBearerChallenge } from '../auth/www-authenticate.ts';
+import { answerPreflight, corsResponseHeaders, isPreflight } from '../auth/cors.ts';
+import type { Logger } from '../observability/logger.ts';
+import { resolveRequestId } from '../observability/request-id.ts';
+import type { UpstreamPool } from '../upstream/pool.ts';
+import type { Exchange, UpstreamRoute } from '../forward/exchange.ts';
+import { parseContentLength } from '../cache/policy/headers.ts';
+import { sendProblem, type ProblemHeaders } from '../server/problem.ts';
+import { closeAfter, writeContinueInTurn } from '../server/pipeline.ts';
+import { checkRequestFraming } from './framing.ts';
+import { normalizeRequestTarget } from './normalize-path.ts';
+import { createRouteTable } from './route-table.ts';
+import { countChunkedBody, hasRequestBody } from './request-body.ts';
+import { closeAfterAnswer } from './upgrade-connection.ts';
+
+export interface AdmissionDeps {
+  /** First match wins. */
+  readonly routes: readonly RouteConfig[];
+  readonly upstreams: Readonly<Record<string, UpstreamConfig>>;
+  readonly pools: ReadonlyMap<string, UpstreamPool>;
+  /** Undefined without an auth section: every route is open. */
+  readonly authenticator: Authenticator | undefined;
+  /** `realm` of Bearer challenges (RFC 6750 §3). */
+  readonly realm: string;
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+}
+
+/**
+ * The two front doors. `upgrade`: RFC 9110 §7.8 defines Upgrade for HTTP/1.1 only, and content on an upgrade
+ * request has no defined place once the protocol switches, so it is refused; every refusal ends the connection,
+ * which no parser reads any more.
+ */
+export type Door = 'request' | 'upgrade';
+
+/** The exchange for the layers below; a promise when authentication waits; undefined once a refusal is answered. */
+export type Admitted = Exchange | Promise<Exchange | undefined> | undefined;
+
+/**
+ * The gateway's one admission step, for both doors, over one route table: framing (RFC 9112 §6) → path
+ * normalisation → routing → size limit → CORS preflight and fields → authentication → the refusal answer.
+ */
+export interface Admission {
+  admit(req: IncomingMessage, res: ServerResponse, door: Door): Admitted;
+}
+
+const ANONYMOUS: AuthResult = Object.freeze({ ok: true, identity: undefined });
+
+export function createAdmission(deps: AdmissionDeps): Admission {
+  const { authenticator, realm, maxBodyBytes, logger } = deps;
+  const table = createRouteTable(deps.routes);
+  const upstreamOf = new Map<RouteConfig, UpstreamRoute>();
+  for (const route of deps.routes) {
+    const pool = deps.pools.get(route.upstream);
+    const upstream = deps.upstreams[route.upstream];
+    if (pool === undefined || upstream === undefined) throw new Error(`route ${route.path} names unknown upstream ${route.upstream}`);
+    upstreamOf.set(route, Object.freeze({ pool, retries: upstream.retries, timeouts: upstream.timeouts }));
+  }
+
+  return {
+    admit(req, res, door) {
+      const startedAt = performance.now();
+      const requestId = resolveRequestId(req.headers['x-request-id']);
+      const method = req.method ?? 'GET';
+      const upgrade = door === 'upgrade';
+
+      // Node's strict parser already refused CR/LF/NUL in field lines (see `createListener`).
+      if (upgrade && req.httpVersion !== '1.1') return refuse(res, door, requestId, 'CACHET_ERR_REQUEST_MALFORMED', 'Upgrade is only defined for HTTP/1.1.', undefined, true);
+      const framing = checkRequestFraming(req.httpVersion, req.rawHeaders, false);
+      if (!framing.ok) return refuse(res, door, requestId, 'CACHET_ERR_REQUEST_MALFORMED', framing.reason, undefined, true);
+      if (upgrade && hasRequestBody(req)) return refuse(res, door, requestId, 'CACHET_ERR_REQUEST_MALFORMED', 'An upgrade request cannot carry content.', undefined, true);
+      const target = normalizeRequestTarget(req.url ?? '', method);
+      if (!target.ok) return refuse(res, door, requestId, 'CACHET_ERR_REQUEST_PATH', target.reason, undefined, false);
+
+      const match = table.match(target.path, method);
+      if (match.kind === 'not-found') return refuse(res, door, requestId, 'CACHET_ERR_ROUTE_NOT_FOUND', 'No route matches this path.', undefined, false);
+      if (match.kind === 'method-not-allowed') {
+        return refuse(res, door, requestId, 'CACHET_ERR_ROUTE_METHOD', `${method} is not allowed here.`, { allow: match.allow.join(', ') }, false);
+      }
+      const declared = req.headers['content-length'];
+      if (declared !== undefined && (parseContentLength(declared) ?? 0) > maxBodyBytes) {
+        return refuse(res, door, requestId, 'CACHET_ERR_REQUEST_BODY_TOO_LARGE', `The request body exceeds ${maxBodyBytes} bytes.`, undefined, true);
+      }
+
+      const route = match.route;
+      let cors: Readonly<Record<string, string>> | undefined;
+      if (route.cors !== undefined) {
+        // Preflights carry no credentials (Fetch §3.2.2): answered at the edge before authentication.
+        if (!upgrade && isPreflight(method, req.headers)) return answerPreflightRequest(res, route.cors, req, requestId);
+        cors = corsResponseHeaders(route.cors, req.headers.origin);
+      }
+      const path = target.path === '*' ? '*' : target.path + target.query;
+      const upstream = upstreamOf.get(route) as UpstreamRoute;
+      const auth = route.auth === 'none' || authenticator === undefined ? ANONYMOUS : authenticator.authenticate(req, route);
+      if (!(auth instanceof Promise)) return enter(auth);
+      return auth.then(enter, (err: unknown) => {
+        logger.error({ err, requestId }, 'authentication failed unexpectedly');
+        return refuse(res, door, requestId, 'CACHET_ERR_INTERNAL', 'Authentication failed.', cors, upgrade);
+      });
+
+      function enter(result: AuthResult): Exchange | undefined {
+        if (!result.ok) {
+          const challenge = formatBearerChallenge(realm, result);
+          return refuse(res, door, requestId, result.code, result.description, challenge === undefined ? cors : { ...cors, 'www-authenticate': challenge }, hasRequestBody(req));
+        }
+        let body = null;
+        if (!upgrade && hasRequestBody(req)) {
+          // 100-continue is answered only once the request passed every check (RFC 9110 §10.1.1).
+          if (req.headers.expect !== undefined && req.headers.expect.toLowerCase() === '100-continue') writeContinueInTurn(req, res);
+          body = req.headers['content-length'] === undefined ? countChunkedBody(req, res, maxBodyBytes) : req;
+        }
+        return { req, res, method, path, route, upstream, requestId, startedAt, body, identity: result.identity, cors };
+      }
+    },
+  };
+}
+
+/**
+ * Answers a refused request. `close`: nothing after it on this connection can be framed (or its body is unread),
+ * so the answer is the connection's last. At the upgrade door every refusal is, and the gateway closes the
+ * connection itself once the answer is out.
+ */
+function refuse(res: ServerResponse, door: Door, requestId: string, code: CachetErrorCode, detail: string, extra: ProblemHeaders | undefined, close: boolean): undefined {
+  const headers: Record<string, ProblemHeaders[string]> = { 'x-request-id': requestId, ...extra };
+  if (close || door === 'upgrade') {
+    headers['connection'] = 'close';
+    closeAfter(res);
+  }
+  if (door === 'upgrade') {
+    const socket = res.req.socket as Duplex;
+    res.once('finish', () => closeAfterAnswer(socket));
+  }
+  sendProblem(res, code, detail, headers);
+  return undefined;
+}
+
+function answerPreflightRequest(res: ServerResponse, cors: CorsConfig, req: IncomingMessage, requestId: string): undefined {
+  const headers = answerPreflight(cors, req.headers);
+  if (headers === undefined) {
+    sendProblem(res, 'CACHET_ERR_CORS_FORBIDDEN', 'This cross-origin request is not allowed.', { 'x-request-id': requestId, vary: 'Origin' });
+    return undefined;
+  }
+  res.writeHead(204, { ...headers, 'x-request-id': requestId, 'content-length': '0' });
+  res.end();
+  return undefined;
+}

@@ -1,0 +1,98 @@
+import type { Readable } from 'node:stream';
+import type { ProxyConfig } from '../config/types.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Target } from '../upstream/pool.ts';
+import type { ConnectionTag } from '../upstream/connection-guard.ts';
+import { isCachetError, type CachetError } from '../errors.ts';
+import { sendProblem } from '../server/problem.ts';
+import { closeAfter } from '../server/pipeline.ts';
+import type { Exchange } from './exchange.ts';
+import { createUpstreamHeaderBuilder, type IdentityHeaderNames } from './request-headers.ts';
+import { sendUpstream, type HeaderRecord, type UpstreamFailure, type UpstreamResponse } from './upstream-request.ts';
+import { sendUpstreamFailure, sendUpstreamResponse } from './respond.ts';
+import type { ClientHeaderOptions } from './response-headers.ts';
+import { sendUpgrade, type UpgradeOutcome } from './upgrade-upstream.ts';
+
+export interface ForwarderDeps {
+  /** Forwarding fields, trusted proxies and the `Via` pseudonym. */
+  readonly proxy: ProxyConfig;
+  /** The fields a verified identity goes upstream in; the defaults without an auth section. */
+  readonly identityHeaders: IdentityHeaderNames | undefined;
+  /** Keep Surrogate-Key / Cache-Tag in responses to clients. */
+  readonly forwardTagHeaders: boolean;
+  readonly metrics: Metrics;
+}
+
+/** How a forwarded answer went, for the request metrics: a failure or a 5xx is an error. */
+export type ForwardLabel = 'bypass' | 'error';
+
+/** The `Cache-Status` value of a forwarded answer, from the upstream's status or, without one, the failure's kind. */
+export type ForwardStatus = (answer: number | UpstreamFailure['kind']) => string;
+
+/** Runs once the upstream answered, before the client sees the answer (the cache invalidates or freshens here). */
+export type OnResponse = (upstream: UpstreamResponse, ex: Exchange) => unknown;
+
+/**
+ * The layer under the cache: builds the upstream request, sends it to a target of the exchange's pool and
+ * relays the answer. It knows nothing of caching: what the cache wants said (`Cache-Status`) or done with an
+ * answer comes in as values and functions.
+ */
+export interface Forwarder {
+  /** How upstream fields are shown to clients (the cache serves stored responses the same way). */
+  readonly clientHeaders: ClientHeaderOptions;
+  /** The fields sent upstream for this exchange: hop-by-hop gone, forwarding, identity and trace fields set. A fresh object. */
+  headersFor(ex: Exchange): HeaderRecord;
+  /** Sends a body-less request for this exchange. Never throws: a failure is a value. */
+  fetch(ex: Exchange, method: string, headers: HeaderRecord, connection?: ConnectionTag): Promise<UpstreamResponse | UpstreamFailure>;
+  /** Streams an upstream answer to the client with its `Cache-Status`. */
+  relay(ex: Exchange, upstream: UpstreamResponse, cacheStatus: string): void;
+  /** Answers an upstream failure: 503 no healthy target, 504 timeout, 502 otherwise. */
+  fail(ex: Exchange, failure: UpstreamFailure, cacheStatus: string): void;
+  /** Forwards the request as it came (body included) and relays the answer. */
+  forward(ex: Exchange, status: ForwardStatus, onResponse?: OnResponse): Promise<ForwardLabel>;
+  /** Sends an `Upgrade` request on a connection of its own; see `sendUpgrade`. */
+  upgrade(ex: Exchange, headers: HeaderRecord, signal: AbortSignal): Promise<{ target: Target | undefined; outcome: UpgradeOutcome }>;
+}
+
+export function createForwarder(deps: ForwarderDeps): Forwarder {
+  const { metrics } = deps;
+  const buildHeaders = createUpstreamHeaderBuilder(deps.proxy, deps.identityHeaders);
+  const clientHeaders: ClientHeaderOptions = Object.freeze({ via: deps.proxy.via, forwardTagHeaders: deps.forwardTagHeaders });
+
+  const forwarder: Forwarder = {
+    clientHeaders,
+    headersFor: (ex) => buildHeaders(ex.req, ex.requestId, ex.identity),
+    fetch: (ex, method, headers, connection) =>
+      sendUpstream(ex.upstream.pool, { method, path: ex.path, headers, body: null, retries: ex.upstream.retries, connection }, metrics),
+    relay: (ex, upstream, cacheStatus) => sendUpstreamResponse(ex, upstream, cacheStatus, clientHeaders),
+    fail: sendUpstreamFailure,
+    forward,
+    upgrade: (ex, headers, signal) => sendUpgrade(ex, headers, signal, metrics),
+  };
+  return forwarder;
+
+  async function forward(ex: Exchange, status: ForwardStatus, onResponse?: OnResponse): Promise<ForwardLabel> {
+    const headers = buildHeaders(ex.req, ex.requestId, ex.identity);
+    const upstream = await sendUpstream(ex.upstream.pool, { method: ex.method, path: ex.path, headers, body: ex.body, retries: ex.upstream.retries }, metrics);
+    if (!upstream.ok) {
+      const tooLarge = bodyLimitError(ex.body);
+      if (tooLarge !== undefined) {
+        // The rest of the body is unread: nothing after it on this connection can be framed.
+        closeAfter(ex.res);
+        sendProblem(ex.res, tooLarge.code, tooLarge.message, { 'x-request-id': ex.requestId, connection: 'close' });
+        return 'error';
+      }
+      sendUpstreamFailure(ex, upstream, status(upstream.kind));
+      return 'error';
+    }
+    if (onResponse !== undefined) await onResponse(upstream, ex);
+    sendUpstreamResponse(ex, upstream, status(upstream.status), clientHeaders);
+    return upstream.status >= 500 ? 'error' : 'bypass';
+  }
+}
+
+/** The edge's body limit, when it is what failed the request body (→ 413 while nothing was answered yet). */
+function bodyLimitError(body: Readable | null): CachetError | undefined {
+  const error = body?.errored;
+  return isCachetError(error) && error.code === 'CACHET_ERR_REQUEST_BODY_TOO_LARGE' ? error : undefined;
+}
