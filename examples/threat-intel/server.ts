@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cacheControl, evaluatePreconditions, purgeTags } from '../../src/origin/index.ts';

@@ -93,10 +93,10 @@ export async function fetchForCache(deps: OriginFetchDeps, ex: Exchange, key: st
       storeKey = userKey;
     }
   }
-  if (!decision.storable) return passOn(deps, key, upstream, responseAt, decision.reason);
+  if (!decision.storable) return passOn(deps, key, upstream, decision.reason);
   const declaredLength = parseContentLength(upstream.headers['content-length']);
   const maxObjectBytes = deps.maxObjectBytes;
-  if (declaredLength !== undefined && declaredLength > maxObjectBytes) return passOn(deps, key, upstream, responseAt, 'too-large');
+  if (declaredLength !== undefined && declaredLength > maxObjectBytes) return passOn(deps, key, upstream, 'too-large');
   deps.passMemo.forget(key);
 
   const vary = parseVary(upstream.headers);
@@ -118,7 +118,7 @@ export async function fetchForCache(deps: OriginFetchDeps, ex: Exchange, key: st
   return { kind: 'fill', fill, upstream, settled };
 }
 
-function passOn(deps: OriginFetchDeps, key: string, upstream: UpstreamResponse, now: number, detail: string): FetchOutcome {
+function passOn(deps: OriginFetchDeps, key: string, upstream: UpstreamResponse, detail: string): FetchOutcome {
   // A server error or a 304 to the client's own validators says nothing about whether the next answer is storable.
   if (upstream.status < 500 && upstream.status !== 304) deps.passMemo.remember(key);
   return { kind: 'pass', upstream, detail };

@@ -46,9 +46,9 @@ export function maskReferences(source: string): MaskedText {
   const references: Reference[] = [];
   const replacements: Replacement[] = [];
   let delta = 0;
-  const text = source.replace(REFERENCE, (match: string, escape: string, inner: string, offset: number) => {
+  const text = source.replace(REFERENCE, (match: string, escaped: string, inner: string, offset: number) => {
     const variable = VARIABLE.exec(inner);
-    const kind = escape !== '' ? 'escape' : variable === null ? 'invalid' : 'variable';
+    const kind = escaped !== '' ? 'escape' : variable === null ? 'invalid' : 'variable';
     references.push({ text: match, kind, name: variable?.[1] ?? '', fallback: variable?.[2] });
     const placeholder = `cachetenv${nonce}x${references.length - 1}x`;
     replacements.push({ maskedAt: offset + delta, maskedLength: placeholder.length, originalAt: offset, originalLength: match.length });
@@ -94,7 +94,9 @@ export function maskReferences(source: string): MaskedText {
             visit(pair.value, [...path, shownKey]);
           }
         } else if (isSeq(node)) {
-          node.items.forEach((item, index) => visit(item, [...path, index]));
+          node.items.forEach((item, index) => {
+            visit(item, [...path, index]);
+          });
         } else if (isScalar(node) && typeof node.value === 'string') {
           const before = node.value;
           if (before.includes('${')) {

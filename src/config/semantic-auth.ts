@@ -168,6 +168,7 @@ function checkIntrospection(introspection: Data, path: ConfigPath, report: Repor
 
 function checkRealm(realm: unknown, report: Report): void {
   // Sent as a quoted-string in WWW-Authenticate (RFC 9110 §11.2, §5.6.4): no quotes, backslashes or controls.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what a realm may not hold.
   if (typeof realm === 'string' && /["\\\x00-\x1f\x7f]/.test(realm)) {
     report(['auth', 'realm'], `must not contain ", \\ or control characters, expected plain text such as cachet (got ${describeValue(realm)})`);
   }

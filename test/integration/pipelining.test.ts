@@ -125,7 +125,9 @@ const STORABLE = 'Cache-Control: max-age=60\r\n';
 function answerSlowAndNext(path: string, socket: net.Socket, stepMs = 80): boolean {
   if (path === '/slow') {
     socket.write(`HTTP/1.1 200 OK\r\n${NO_STORE}Content-Length: 9\r\n\r\nslow`);
-    [...' body'].forEach((byte, i) => setTimeout(() => socket.write(byte), (i + 1) * stepMs).unref());
+    [...' body'].forEach((byte, i) => {
+      setTimeout(() => socket.write(byte), (i + 1) * stepMs).unref();
+    });
     return true;
   }
   if (path === '/next') {

@@ -35,7 +35,7 @@ test('a GET whose connection the origin resets is retried on a fresh connection;
   for (const path of ['/a/2', '/b/1', '/b/2']) assert.equal((await send(`${gateway.url}${path}`)).status, 200, path);
   assert.deepEqual(await healthOf(gateway), { status: 'ok', upstreams: [{ name: 'api', healthy: 1, total: 1 }] });
   assert.equal(await metricLine(gateway, 'cachet_upstream_retries_total{upstream="api",reason="reset"}'), 'cachet_upstream_retries_total{upstream="api",reason="reset"} 1');
-  assert.match(await metricLine(gateway, 'cachet_upstream_requests_total{upstream="api",target="' + origin.url + '",outcome="reset"}') ?? '', / 1$/);
+  assert.match(await metricLine(gateway, `cachet_upstream_requests_total{upstream="api",target="${origin.url}",outcome="reset"}`) ?? '', / 1$/);
 });
 
 test('of two targets, one reset sends the GET to the other and ejects nobody', async (t) => {

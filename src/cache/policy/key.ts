@@ -35,7 +35,7 @@ export function pathOfKey(key: string): string {
   for (let i = authorityAt; i < key.length; i++) {
     const code = key.charCodeAt(i);
     if (code === 0x2f) return key.slice(i);
-    if (code === 0x3f) return '/' + key.slice(i);
+    if (code === 0x3f) return `/${key.slice(i)}`;
   }
   return '/';
 }

@@ -147,7 +147,7 @@ const signatures: AttackCase[] = [
   { name: 'valid ES256 token → passes (control for the ECDSA cases)', fields: (s) => bearer(s.ec.token({ sub: 'erin' })), status: 200, subject: 'erin' },
   {
     name: 'ES256 all-zero signature → 401 (CVE-2022-21449 "psychic signatures")',
-    fields: (s) => bearer(craft({ alg: 'ES256', typ: 'JWT' }, buildClaims(EC_ISSUER), Buffer.alloc(64).toString('base64url'))), status: 401, challenge: INVALID_TOKEN,
+    fields: () => bearer(craft({ alg: 'ES256', typ: 'JWT' }, buildClaims(EC_ISSUER), Buffer.alloc(64).toString('base64url'))), status: 401, challenge: INVALID_TOKEN,
   },
   {
     name: 'ES256 signature in DER instead of R||S → 401 (RFC 7518 §3.4)',

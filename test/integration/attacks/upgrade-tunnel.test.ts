@@ -241,7 +241,7 @@ test('h2c is never forwarded: an h2c-only upgrade goes as an ordinary request, a
 
   // RFC 9113 §3.1 deprecates the h2c upgrade; an HTTP/2 tunnel would carry requests no edge check sees.
   const h2c = await connect(t, url);
-  h2c.write('GET /public/h2 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n' + get('/private/secret'));
+  h2c.write(`GET /public/h2 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n${get('/private/secret')}`);
   const plain = await h2c.until(statusCount(2));
   assert.deepEqual(readStatuses(plain), [200, 401]);
   assert.equal(origin.seen[0]?.headers['upgrade'], undefined);
@@ -295,7 +295,7 @@ test('an upgrade on an authenticated route: no token → 401 and closed, a valid
   const { url, issuer } = await startStack(t, origin.url);
 
   const anonymous = await connect(t, url);
-  anonymous.write(upgrade('/private/ws') + 'early');
+  anonymous.write(`${upgrade('/private/ws')}early`);
   const refused = await anonymous.until(statusCount(1));
   await anonymous.closed;
   assert.deepEqual(readStatuses(refused), [401]);
@@ -323,7 +323,7 @@ test('origin down → 502, origin silent → 504 within the response timeout; a 
   });
   const down = await startStack(t, `http://127.0.0.1:${closedPort}`, { timeouts: { connectMs: 500, responseMs: 300 }, retries: 0 });
   const refusedClient = await connect(t, down.url);
-  refusedClient.write(upgrade('/public/ws') + 'early');
+  refusedClient.write(`${upgrade('/public/ws')}early`);
   const refused = await refusedClient.until(statusCount(2));
   assert.deepEqual(readStatuses(refused), [502, 400], 'the bytes held behind the upgrade are then parsed as HTTP');
   assert.match(refused, /CACHET_ERR_UPSTREAM_CONNECT/);

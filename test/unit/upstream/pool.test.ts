@@ -5,7 +5,7 @@ import type { UpstreamConfig } from '../../../src/config/types.ts';
 import { isCachetError } from '../../../src/errors.ts';
 import { createUpstreamPool, type Target, type UpstreamPool } from '../../../src/upstream/pool.ts';
 import type { DispatchOutcome } from '../../../src/upstream/passive-health.ts';
-import { PoolTarget } from '../../../src/upstream/target.ts';
+import type { PoolTarget } from '../../../src/upstream/target.ts';
 
 // No sockets are opened here: undici pools connect lazily and nothing is dispatched.
 function buildConfig(overrides: Partial<UpstreamConfig> = {}): UpstreamConfig {
