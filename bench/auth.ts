@@ -23,14 +23,37 @@ const token = await new SignJWT({ sub: 'alice', scope: 'read' })
   .sign(privateKey);
 
 const route: RouteConfig = {
-  path: '/*', methods: undefined, upstream: 'api', auth: 'jwt', scopes: ['read'], cache: true,
-  perUserCache: false, claims: {}, tokenCookie: undefined, cors: undefined,
+  path: '/*',
+  methods: undefined,
+  upstream: 'api',
+  auth: 'jwt',
+  scopes: ['read'],
+  cache: true,
+  perUserCache: false,
+  claims: {},
+  tokenCookie: undefined,
+  cors: undefined,
 };
-const request = { rawHeaders: ['Authorization', `Bearer ${token}`], headers: { authorization: `Bearer ${token}` }, url: '/x', method: 'GET' } as unknown as IncomingMessage;
+const request = {
+  rawHeaders: ['Authorization', `Bearer ${token}`],
+  headers: { authorization: `Bearer ${token}` },
+  url: '/x',
+  method: 'GET',
+} as unknown as IncomingMessage;
 
 function configWith(maxEntries: number, spki: string): AuthConfig {
   return {
-    providers: [{ kind: 'jwt', name: 'bench', issuer: 'https://issuer.bench', audience: ['bench'], algorithms: ['RS256'], clockToleranceSec: 0, keys: { type: 'public-key', key: spki } }],
+    providers: [
+      {
+        kind: 'jwt',
+        name: 'bench',
+        issuer: 'https://issuer.bench',
+        audience: ['bench'],
+        algorithms: ['RS256'],
+        clockToleranceSec: 0,
+        keys: { type: 'public-key', key: spki },
+      },
+    ],
     realm: 'bench',
     maxTokenBytes: 8192,
     verificationCache: { maxEntries, maxTtlSec: 300 },
@@ -39,7 +62,10 @@ function configWith(maxEntries: number, spki: string): AuthConfig {
 }
 
 async function measure(label: string, maxEntries: number): Promise<number> {
-  const authenticator = createAuthenticator(configWith(maxEntries, await exportSPKI(publicKey)), { clock: systemClock, revocations: createRevocationList() });
+  const authenticator = createAuthenticator(configWith(maxEntries, await exportSPKI(publicKey)), {
+    clock: systemClock,
+    revocations: createRevocationList(),
+  });
   for (let i = 0; i < 200; i++) await authenticator.authenticate(request, route);
   const startedAt = performance.now();
   for (let i = 0; i < ITERATIONS; i++) {
@@ -56,4 +82,6 @@ console.log(`cachet auth bench: ${ITERATIONS} requests with one RS256 token, nod
 const uncached = await measure('signature check every request', 0);
 const cached = await measure('verification cache on', 10_000);
 console.log(`gain: ${(cached / uncached).toFixed(1)}x`);
-console.log(`BENCH_AUTH_RESULT ${JSON.stringify({ uncachedPerSec: Math.round(uncached), cachedPerSec: Math.round(cached), gain: Number((cached / uncached).toFixed(2)) })}`);
+console.log(
+  `BENCH_AUTH_RESULT ${JSON.stringify({ uncachedPerSec: Math.round(uncached), cachedPerSec: Math.round(cached), gain: Number((cached / uncached).toFixed(2)) })}`,
+);

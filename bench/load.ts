@@ -113,7 +113,7 @@ export async function runLoad(plan: LoadPlan, onMeasureStart: () => void): Promi
     statusClasses,
     errors: result.errors,
     timeouts: result.timeouts,
-    loaderCpuPct: ((cpu.user + cpu.system) / 1e4) / result.duration,
+    loaderCpuPct: (cpu.user + cpu.system) / 1e4 / result.duration,
   };
 }
 

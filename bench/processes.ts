@@ -52,7 +52,12 @@ export function planCores(): CorePlan {
   if (server === undefined || loader === undefined) {
     return { pinned: false, server: 0, loader: 0, note: `only ${cores.length} core allowed: processes are NOT pinned` };
   }
-  return { pinned: true, server, loader, note: `taskset: servers under test on core ${server}, load generator and origins on core ${loader}` };
+  return {
+    pinned: true,
+    server,
+    loader,
+    note: `taskset: servers under test on core ${server}, load generator and origins on core ${loader}`,
+  };
 }
 
 /** Parses a Linux CPU list such as `0-3,6`. */
@@ -71,9 +76,10 @@ export function parseCpuList(list: string): number[] {
 export function spawnNode(options: SpawnOptions): BenchProcess {
   const nodeArgs = [...(options.nodeFlags ?? []), ...options.args];
   // taskset execs node, so the child's pid is node's own and /proc/<pid>/stat measures the server.
-  const child = options.core === undefined
-    ? spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn('taskset', ['-c', String(options.core), process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child =
+    options.core === undefined
+      ? spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('taskset', ['-c', String(options.core), process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`cannot start ${options.name}`);
   live.add(child);
   child.once('exit', () => live.delete(child));
@@ -117,7 +123,10 @@ export function waitForLine(proc: BenchProcess, pattern: RegExp, timeoutMs: numb
       scan();
       finish(new Error(`${proc.name} exited (${child.signalCode ?? child.exitCode}) before printing ${pattern}:\n${proc.readStderr()}`));
     };
-    const timer = setTimeout(() => finish(new Error(`${proc.name}: no ${pattern} within ${timeoutMs} ms:\n${proc.readStderr()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`${proc.name}: no ${pattern} within ${timeoutMs} ms:\n${proc.readStderr()}`)),
+      timeoutMs,
+    );
     proc.onStdoutLine.add(scan);
     child.once('close', onClose);
     scan();

@@ -43,7 +43,10 @@ function shortenUrl(url: string): string {
 }
 
 function sortByTime(totals: Map<string, number>, allMs: number, top: number): SelfTime[] {
-  return [...totals].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, ms]) => ({ name, ms, pct: (ms / allMs) * 100 }));
+  return [...totals]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, ms]) => ({ name, ms, pct: (ms / allMs) * 100 }));
 }
 
 function describeFrame(frame: CallFrame): string {
@@ -55,7 +58,11 @@ function describeFrame(frame: CallFrame): string {
  * of its stack (total time). With `callersOf`, also the stacks (innermost src/ or node_modules frames first)
  * of the samples landing in that function.
  */
-export function summarizeProfile(profile: CpuProfile, top: number, callersOf?: string): {
+export function summarizeProfile(
+  profile: CpuProfile,
+  top: number,
+  callersOf?: string,
+): {
   totalMs: number;
   functions: SelfTime[];
   files: SelfTime[];
@@ -90,7 +97,8 @@ export function summarizeProfile(profile: CpuProfile, top: number, callersOf?: s
       }
       if (frame.url !== '') stack.push(name.replace(/\s+/g, ' '));
     }
-    if (callersOf !== undefined && node.callFrame.functionName === callersOf) add(callers, stack.slice(0, 6).join(' < ') || '(no js caller)', ms);
+    if (callersOf !== undefined && node.callFrame.functionName === callersOf)
+      add(callers, stack.slice(0, 6).join(' < ') || '(no js caller)', ms);
   });
   return {
     totalMs,

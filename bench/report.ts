@@ -50,7 +50,10 @@ export function summarizeRuns(
   failures: ReadonlyMap<ScenarioId, readonly string[]>,
 ): ScenarioSummary[] {
   const pickBest = (id: ScenarioId): ScenarioRun | undefined =>
-    (runs.get(id) ?? []).reduce<ScenarioRun | undefined>((best, run) => (best === undefined || run.reqPerSec > best.reqPerSec ? run : best), undefined);
+    (runs.get(id) ?? []).reduce<ScenarioRun | undefined>(
+      (best, run) => (best === undefined || run.reqPerSec > best.reqPerSec ? run : best),
+      undefined,
+    );
   return scenarios.map((scenario) => {
     const best = pickBest(scenario.id);
     const base = scenario.baseline === undefined ? undefined : pickBest(scenario.baseline);
@@ -89,13 +92,25 @@ function formatNumber(value: number | undefined, digits: number): string {
 
 function formatRatio(row: ScenarioSummary): string {
   if (row.ratio === undefined) return row.baseline === undefined ? 'baseline' : '-';
-  const target = row.targetRatio === undefined ? '' : ` (target ${row.targetRatio.toFixed(2)}: ${row.meetsTarget === true ? 'met' : 'MISSED'})`;
+  const target =
+    row.targetRatio === undefined ? '' : ` (target ${row.targetRatio.toFixed(2)}: ${row.meetsTarget === true ? 'met' : 'MISSED'})`;
   return `${row.ratio.toFixed(2)}x ${row.baseline}${target}`;
 }
 
 /** The human-readable table, one row per scenario, then any problem found. */
 export function formatTable(rows: readonly ScenarioSummary[]): string {
-  const header = ['scenario', 'req/s', 'rounds req/s', 'p50 ms', 'p99 ms', 'server CPU', 'loader CPU', 'req/CPU-s', 'per CPU', 'cachet / baseline (req/s)'];
+  const header = [
+    'scenario',
+    'req/s',
+    'rounds req/s',
+    'p50 ms',
+    'p99 ms',
+    'server CPU',
+    'loader CPU',
+    'req/CPU-s',
+    'per CPU',
+    'cachet / baseline (req/s)',
+  ];
   const cells = rows.map((row) => [
     row.label,
     formatNumber(row.best?.reqPerSec, 0),
@@ -110,16 +125,29 @@ export function formatTable(rows: readonly ScenarioSummary[]): string {
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...cells.map((line) => (line[i] ?? '').length)));
   const render = (line: readonly string[]): string =>
-    line.map((cell, i) => (i === 0 || i === line.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+    line
+      .map((cell, i) => (i === 0 || i === line.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   const lines = [render(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(render)];
   lines.push('req/CPU-s: req/s divided by the CPU share the server under test used; per CPU: that figure, cachet / baseline.');
   const problems = rows.flatMap((row) => row.problems.map((problem) => `  ${row.id}: ${problem}`));
-  lines.push('', problems.length === 0 ? 'checks: all passed (hits were hits, the origin saw none of them, no errors)' : `checks FAILED:\n${problems.join('\n')}`);
+  lines.push(
+    '',
+    problems.length === 0
+      ? 'checks: all passed (hits were hits, the origin saw none of them, no errors)'
+      : `checks FAILED:\n${problems.join('\n')}`,
+  );
   return lines.join('\n');
 }
 
 /** The single machine-readable line: `BENCH_RESULT {...}`. */
-export function formatResultLine(fields: { date: string; machine: MachineInfo; settings: object; rows: readonly ScenarioSummary[] }): string {
+export function formatResultLine(fields: {
+  date: string;
+  machine: MachineInfo;
+  settings: object;
+  rows: readonly ScenarioSummary[];
+}): string {
   const scenarios = fields.rows.map((row) => ({
     id: row.id,
     label: row.label,

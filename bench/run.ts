@@ -35,13 +35,17 @@ function selectScenarios(only: string | undefined): Scenario[] {
   if (only === undefined || only === '') return [...SCENARIOS];
   const ids = only.split(',').map((id) => id.trim());
   const unknown = ids.filter((id) => !SCENARIOS.some((s) => s.id === id));
-  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`BENCH_ONLY: unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
   return SCENARIOS.filter((s) => ids.includes(s.id));
 }
 
 function readSettings(): { settings: RunSettings; rounds: number; scenarios: Scenario[] } {
   const isQuick = process.env.BENCH_QUICK === '1';
-  const profileDir = process.env.BENCH_PROFILE_DIR === undefined || process.env.BENCH_PROFILE_DIR === '' ? undefined : resolve(process.env.BENCH_PROFILE_DIR);
+  const profileDir =
+    process.env.BENCH_PROFILE_DIR === undefined || process.env.BENCH_PROFILE_DIR === ''
+      ? undefined
+      : resolve(process.env.BENCH_PROFILE_DIR);
   if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
   return {
     settings: {
@@ -65,7 +69,9 @@ async function main(): Promise<number> {
   log(`cachet bench ${date}`);
   log(`machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}, linux ${machine.kernel}`);
   log(settings.cores.note);
-  log(`load: autocannon, ${settings.connections} keep-alive connections, pipelining 1, ${settings.warmupSec} s warm-up + ${settings.durationSec} s measured, ${rounds} round(s) alternating order, best kept`);
+  log(
+    `load: autocannon, ${settings.connections} keep-alive connections, pipelining 1, ${settings.warmupSec} s warm-up + ${settings.durationSec} s measured, ${rounds} round(s) alternating order, best kept`,
+  );
   if (settings.profileDir !== undefined) log(`profiling cachet into ${settings.profileDir}: numbers are NOT comparable`);
   log('');
 
@@ -78,7 +84,9 @@ async function main(): Promise<number> {
         const run = await runScenario(scenario, round, settings);
         runs.set(scenario.id, [...(runs.get(scenario.id) ?? []), run]);
         const flag = run.problems.length === 0 ? '' : `  PROBLEMS: ${run.problems.join('; ')}`;
-        log(`round ${round}  ${scenario.label.padEnd(36)} ${run.reqPerSec.toFixed(0).padStart(7)} req/s  p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms${flag}`);
+        log(
+          `round ${round}  ${scenario.label.padEnd(36)} ${run.reqPerSec.toFixed(0).padStart(7)} req/s  p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms${flag}`,
+        );
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         failures.set(scenario.id, [...(failures.get(scenario.id) ?? []), `round ${round}: ${message}`]);

@@ -40,13 +40,83 @@ const KIB = 1024;
 
 /** In table order; cachet rows name their baseline. */
 export const SCENARIOS: readonly Scenario[] = [
-  { id: 'ceiling', label: 'ceiling: node:http 1 KiB', server: 'origin', origin: { sizeBytes: KIB, cacheControl: CACHEABLE }, path: '/ceiling', conditional: false, expectStatus: 200, expectHit: false },
-  { id: 'ceiling-304', label: 'ceiling: node:http 304', server: 'origin', origin: { sizeBytes: KIB, cacheControl: CACHEABLE }, path: '/ceiling-304', conditional: true, expectStatus: 304, expectHit: false },
-  { id: 'hit-1k', label: 'cachet hit 1 KiB', server: 'cachet', origin: { sizeBytes: KIB, cacheControl: CACHEABLE }, path: '/hit-1k', conditional: false, expectStatus: 200, expectHit: true, baseline: 'ceiling', targetRatio: 0.9 },
-  { id: 'hit-100k', label: 'cachet hit 100 KiB', server: 'cachet', origin: { sizeBytes: 100 * KIB, cacheControl: CACHEABLE }, path: '/hit-100k', conditional: false, expectStatus: 200, expectHit: true, baseline: 'ceiling' },
-  { id: 'client-304', label: 'cachet client 304', server: 'cachet', origin: { sizeBytes: KIB, cacheControl: CACHEABLE }, path: '/client-304', conditional: true, expectStatus: 304, expectHit: true, baseline: 'ceiling-304', targetRatio: 0.9 },
-  { id: 'bare-proxy', label: 'bare proxy: node:http + undici', server: 'bare-proxy', origin: { sizeBytes: KIB, cacheControl: 'no-store' }, path: '/pass', conditional: false, expectStatus: 200, expectHit: false },
-  { id: 'pass-through', label: 'cachet pass-through no-store 1 KiB', server: 'cachet', origin: { sizeBytes: KIB, cacheControl: 'no-store' }, path: '/pass', conditional: false, expectStatus: 200, expectHit: false, baseline: 'bare-proxy', targetRatio: 0.8 },
+  {
+    id: 'ceiling',
+    label: 'ceiling: node:http 1 KiB',
+    server: 'origin',
+    origin: { sizeBytes: KIB, cacheControl: CACHEABLE },
+    path: '/ceiling',
+    conditional: false,
+    expectStatus: 200,
+    expectHit: false,
+  },
+  {
+    id: 'ceiling-304',
+    label: 'ceiling: node:http 304',
+    server: 'origin',
+    origin: { sizeBytes: KIB, cacheControl: CACHEABLE },
+    path: '/ceiling-304',
+    conditional: true,
+    expectStatus: 304,
+    expectHit: false,
+  },
+  {
+    id: 'hit-1k',
+    label: 'cachet hit 1 KiB',
+    server: 'cachet',
+    origin: { sizeBytes: KIB, cacheControl: CACHEABLE },
+    path: '/hit-1k',
+    conditional: false,
+    expectStatus: 200,
+    expectHit: true,
+    baseline: 'ceiling',
+    targetRatio: 0.9,
+  },
+  {
+    id: 'hit-100k',
+    label: 'cachet hit 100 KiB',
+    server: 'cachet',
+    origin: { sizeBytes: 100 * KIB, cacheControl: CACHEABLE },
+    path: '/hit-100k',
+    conditional: false,
+    expectStatus: 200,
+    expectHit: true,
+    baseline: 'ceiling',
+  },
+  {
+    id: 'client-304',
+    label: 'cachet client 304',
+    server: 'cachet',
+    origin: { sizeBytes: KIB, cacheControl: CACHEABLE },
+    path: '/client-304',
+    conditional: true,
+    expectStatus: 304,
+    expectHit: true,
+    baseline: 'ceiling-304',
+    targetRatio: 0.9,
+  },
+  {
+    id: 'bare-proxy',
+    label: 'bare proxy: node:http + undici',
+    server: 'bare-proxy',
+    origin: { sizeBytes: KIB, cacheControl: 'no-store' },
+    path: '/pass',
+    conditional: false,
+    expectStatus: 200,
+    expectHit: false,
+  },
+  {
+    id: 'pass-through',
+    label: 'cachet pass-through no-store 1 KiB',
+    server: 'cachet',
+    origin: { sizeBytes: KIB, cacheControl: 'no-store' },
+    path: '/pass',
+    conditional: false,
+    expectStatus: 200,
+    expectHit: false,
+    baseline: 'bare-proxy',
+    targetRatio: 0.8,
+  },
 ];
 
 export interface RunSettings {
@@ -86,7 +156,12 @@ function originArgs(origin: OriginSpec): string[] {
   return [SERVERS_ENTRY, 'origin', '--size', String(origin.sizeBytes), '--cache-control', origin.cacheControl];
 }
 
-async function startServer(name: string, core: number | undefined, args: string[], nodeFlags: string[] = []): Promise<{ proc: BenchProcess; url: string }> {
+async function startServer(
+  name: string,
+  core: number | undefined,
+  args: string[],
+  nodeFlags: string[] = [],
+): Promise<{ proc: BenchProcess; url: string }> {
   const proc = spawnNode({ name, core, args, nodeFlags });
   const match = await waitForLine(proc, LISTENING, START_TIMEOUT_MS);
   return { proc, url: match[1] ?? '' };
@@ -111,7 +186,12 @@ function fetchSample(url: string, headers: Record<string, string>): Promise<Samp
       res.on('error', reject);
       res.on('end', () => {
         const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
-        resolve({ status: res.statusCode ?? 0, etag: single(res.headers.etag), cacheStatus: single(res.headers['cache-status']), body: Buffer.concat(chunks).toString() });
+        resolve({
+          status: res.statusCode ?? 0,
+          etag: single(res.headers.etag),
+          cacheStatus: single(res.headers['cache-status']),
+          body: Buffer.concat(chunks).toString(),
+        });
       });
     }).on('error', reject);
   });
@@ -172,9 +252,10 @@ async function startServers(scenario: Scenario, round: number, settings: RunSett
   started.push(origin.proc);
   const isCachet = scenario.server === 'cachet';
   const args = isCachet ? [CACHET_ENTRY, 'proxy', '--to', origin.url, '--port', '0'] : [SERVERS_ENTRY, 'proxy', '--to', origin.url];
-  const profileFlags = isCachet && settings.profileDir !== undefined
-    ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`, `--cpu-prof-name=${scenario.id}-r${round}.cpuprofile`]
-    : [];
+  const profileFlags =
+    isCachet && settings.profileDir !== undefined
+      ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`, `--cpu-prof-name=${scenario.id}-r${round}.cpuprofile`]
+      : [];
   const server = await startServer(isCachet ? 'cachet' : 'bare proxy', serverCore, args, profileFlags);
   started.push(server.proc);
   return { server: server.proc, serverUrl: server.url, originUrl: origin.url };
@@ -192,7 +273,14 @@ export async function runScenario(scenario: Scenario, round: number, settings: R
     const problems = checkSample(scenario, before, 'before');
     if (scenario.conditional && primed.etag === undefined) problems.push('the primed response has no etag');
 
-    const plan: LoadPlan = { url, headers, connections: settings.connections, pipelining: 1, warmupSec: settings.warmupSec, durationSec: settings.durationSec };
+    const plan: LoadPlan = {
+      url,
+      headers,
+      connections: settings.connections,
+      pipelining: 1,
+      warmupSec: settings.warmupSec,
+      durationSec: settings.durationSec,
+    };
     const loader = startLoad(settings, plan);
     started.push(loader);
     await waitForLine(loader, /^measure-start$/, START_TIMEOUT_MS + settings.warmupSec * 1000 * 3);

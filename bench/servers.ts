@@ -69,7 +69,8 @@ function createBareProxy(to: string): Server {
 
 function forward(pool: Pool, req: IncomingMessage, res: ServerResponse): void {
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  pool.request({ path: req.url ?? '/', method: req.method ?? 'GET', headers: copyEndToEnd(req.headers), body: hasBody ? req : null })
+  pool
+    .request({ path: req.url ?? '/', method: req.method ?? 'GET', headers: copyEndToEnd(req.headers), body: hasBody ? req : null })
     .then(({ statusCode, headers, body }) => {
       res.writeHead(statusCode, copyEndToEnd(headers));
       // pipe, not stream.pipeline: pipeline allocates an AbortController per call and aborts it on finish
@@ -96,7 +97,11 @@ function startFromArgs(argv: readonly string[]): Server {
   const { positionals, values } = parseArgs({
     args: [...argv],
     allowPositionals: true,
-    options: { size: { type: 'string', default: '1024' }, 'cache-control': { type: 'string', default: 'no-store' }, to: { type: 'string' } },
+    options: {
+      size: { type: 'string', default: '1024' },
+      'cache-control': { type: 'string', default: 'no-store' },
+      to: { type: 'string' },
+    },
   });
   const kind = positionals[0];
   if (kind === 'origin') return createOrigin(Number(values.size), values['cache-control']);

@@ -61,8 +61,21 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   reportDesyncs(pools, metrics, logger);
 
   // Assembled bottom-up, each layer handed the one below it: pools → forwarder → cache → edge → listener.
-  const forwarder = createForwarder({ proxy: config.proxy, identityHeaders: config.auth?.identityHeaders, forwardTagHeaders: config.cache.forwardTagHeaders, metrics });
-  const cache = createCache({ config: config.cache, maxObjectBytes: config.store.maxObjectBytes, store, forwarder, clock, metrics, logger });
+  const forwarder = createForwarder({
+    proxy: config.proxy,
+    identityHeaders: config.auth?.identityHeaders,
+    forwardTagHeaders: config.cache.forwardTagHeaders,
+    metrics,
+  });
+  const cache = createCache({
+    config: config.cache,
+    maxObjectBytes: config.store.maxObjectBytes,
+    store,
+    forwarder,
+    clock,
+    metrics,
+    logger,
+  });
   const revocations = createRevocationList();
   const authenticator = config.auth === undefined ? undefined : createAuthenticator(config.auth, { clock, revocations });
   const admission = createAdmission({
@@ -115,7 +128,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     revocations,
     async listen() {
       const url = await listenOn(server, config.listen.host, config.listen.port);
-      const adminUrl = admin !== undefined && config.admin !== undefined ? await listenOn(admin, config.admin.host, config.admin.port) : undefined;
+      const adminUrl =
+        admin !== undefined && config.admin !== undefined ? await listenOn(admin, config.admin.host, config.admin.port) : undefined;
       for (const pool of pools.values()) pool.start();
       return { url, adminUrl };
     },
@@ -138,13 +152,19 @@ function reportDesyncs(pools: ReadonlyMap<string, UpstreamPool>, metrics: Metric
     for (const target of pool.targets) {
       target.connections.onDesync(({ error, revoked }) => {
         metrics.recordUpstreamDesync(pool.name, target.url);
-        logger.warn({ upstream: pool.name, target: target.url, err: error, purged: revoked }, 'upstream connection out of step with the origin: closed, the responses it fed the cache purged');
+        logger.warn(
+          { upstream: pool.name, target: target.url, err: error, purged: revoked },
+          'upstream connection out of step with the origin: closed, the responses it fed the cache purged',
+        );
       });
     }
   }
 }
 
-function summarizeHealth(pools: ReadonlyMap<string, UpstreamPool>): { status: 'ok' | 'degraded' | 'down'; upstreams: Array<{ name: string; healthy: number; total: number }> } {
+function summarizeHealth(pools: ReadonlyMap<string, UpstreamPool>): {
+  status: 'ok' | 'degraded' | 'down';
+  upstreams: Array<{ name: string; healthy: number; total: number }>;
+} {
   const upstreams = [...pools.values()].map((pool) => {
     const health = pool.health();
     return { name: pool.name, healthy: health.targets.filter((t) => t.healthy).length, total: health.targets.length };

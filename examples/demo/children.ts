@@ -118,7 +118,9 @@ export async function spawnChild(spec: ChildSpec, hooks: ChildHooks = {}): Promi
     async stop(graceMs = DEFAULT_STOP_GRACE_MS) {
       if (!isRunning()) return exited;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => { if (isRunning()) child.kill('SIGKILL'); }, graceMs);
+      const timer = setTimeout(() => {
+        if (isRunning()) child.kill('SIGKILL');
+      }, graceMs);
       try {
         return await exited;
       } finally {

@@ -45,13 +45,17 @@ let gatewayUrl = options.gatewayUrl;
 let adminUrl = options.adminUrl;
 let adminToken = options.adminToken;
 if (gatewayUrl === undefined) {
-  process.stderr.write(`demo:load: starting the demo stack on free ports (issuer, three origins with ${formatBytes(options.definitionsBytes)} of definitions, cachet)...\n`);
+  process.stderr.write(
+    `demo:load: starting the demo stack on free ports (issuer, three origins with ${formatBytes(options.definitionsBytes)} of definitions, cachet)...\n`,
+  );
   try {
     startup = startDemoStack({
       ports: { cachet: 0, admin: 0, issuer: 0, 'origin-1': 0, 'origin-2': 0, 'origin-3': 0 },
       definitionsBytes: options.definitionsBytes,
       logLevel: 'error',
-      onOutput: (name, line) => { if (/"level":"(error|fatal)"|"level":[56]0/.test(line)) process.stderr.write(`[${name}] ${line}\n`); },
+      onOutput: (name, line) => {
+        if (/"level":"(error|fatal)"|"level":[56]0/.test(line)) process.stderr.write(`[${name}] ${line}\n`);
+      },
       onUnexpectedExit: (name, exit) => process.stderr.write(`demo:load: ${name} exited (${exit.signal ?? `code ${exit.code}`})\n`),
     });
     stack = await startup;
@@ -77,20 +81,26 @@ const plan: LoadPlan = {
 const readCounters = async (): Promise<GatewayCounters | undefined> =>
   adminUrl === undefined || adminToken === undefined ? undefined : fetchGatewayCounters(adminUrl, adminToken);
 
-process.stderr.write(`demo:load: ${options.devices.toLocaleString('en-US')} devices, ${options.rounds} checks each every ${options.intervalMs / 1000} s, `
-  + `${countPlannedRequests(plan).toLocaleString('en-US')} requests through ${gatewayUrl}\n`);
+process.stderr.write(
+  `demo:load: ${options.devices.toLocaleString('en-US')} devices, ${options.rounds} checks each every ${options.intervalMs / 1000} s, ` +
+    `${countPlannedRequests(plan).toLocaleString('en-US')} requests through ${gatewayUrl}\n`,
+);
 const bar = createProgressBar(process.stderr);
 let before: GatewayCounters | undefined;
 let exitCode = 0;
 try {
   const result = await runLoad(plan, {
-    onStart: async () => { before = await readCounters(); },
+    onStart: async () => {
+      before = await readCounters();
+    },
     onProgress: (progress) => bar.update(progress),
   });
   bar.finish();
   const after = await readCounters();
   const originNames: Record<string, string> = {};
-  stack?.originUrls.forEach((url, index) => { originNames[url] = `origin-${index + 1}`; });
+  stack?.originUrls.forEach((url, index) => {
+    originNames[url] = `origin-${index + 1}`;
+  });
   const report = formatReport({
     devices: options.devices,
     freshDevices: result.freshDevices,

@@ -36,7 +36,8 @@ export type PortCheck = { readonly ok: true; readonly port: number } | { readonl
 export function parsePort(text: string): PortCheck {
   const trimmed = text.trim();
   const port = /^\d{1,5}$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isInteger(port) || port > 65535) return { ok: false, reason: `expected an integer from 0 to 65535 (got ${JSON.stringify(text)})` };
+  if (!Number.isInteger(port) || port > 65535)
+    return { ok: false, reason: `expected an integer from 0 to 65535 (got ${JSON.stringify(text)})` };
   return { ok: true, port };
 }
 
@@ -74,7 +75,10 @@ export async function probePort(host: string, port: number): Promise<PortCheck> 
  * Turns a plan with zeros and wished-for ports into concrete free ports, or the list of problems
  * (one line each) when a port is busy, privileged or given twice.
  */
-export async function resolvePorts(host: string, plan: PortPlan): Promise<{ ok: true; ports: PortPlan } | { ok: false; problems: string[] }> {
+export async function resolvePorts(
+  host: string,
+  plan: PortPlan,
+): Promise<{ ok: true; ports: PortPlan } | { ok: false; problems: string[] }> {
   const problems = findDuplicatePorts(plan);
   if (problems.length > 0) return { ok: false, problems };
   const resolved: Partial<Record<PortRole, number>> = {};
@@ -84,7 +88,9 @@ export async function resolvePorts(host: string, plan: PortPlan): Promise<{ ok: 
     // The OS may hand the same free port out twice in a row once the probe socket is closed.
     while (check.ok && port === 0 && (taken.has(check.port) || Object.values(plan).includes(check.port))) check = await probePort(host, 0);
     if (!check.ok) {
-      problems.push(`cannot use port ${port} for ${role} on ${host}: ${check.reason}; set ${PORT_SETTINGS[role]} to another port (0 picks a free one)`);
+      problems.push(
+        `cannot use port ${port} for ${role} on ${host}: ${check.reason}; set ${PORT_SETTINGS[role]} to another port (0 picks a free one)`,
+      );
       continue;
     }
     taken.add(check.port);
@@ -96,9 +102,13 @@ export async function resolvePorts(host: string, plan: PortPlan): Promise<{ ok: 
 
 function describeListenError(err: NodeJS.ErrnoException): string {
   switch (err.code) {
-    case 'EADDRINUSE': return 'address already in use';
-    case 'EACCES': return 'permission denied (ports below 1024 need privileges)';
-    case 'EADDRNOTAVAIL': return 'address not available on this machine';
-    default: return err.message;
+    case 'EADDRINUSE':
+      return 'address already in use';
+    case 'EACCES':
+      return 'permission denied (ports below 1024 need privileges)';
+    case 'EADDRNOTAVAIL':
+      return 'address not available on this machine';
+    default:
+      return err.message;
   }
 }

@@ -83,9 +83,18 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const issuerUrl = urlOf(ports.issuer);
   const originUrls = [ports['origin-1'], ports['origin-2'], ports['origin-3']].map(urlOf);
   const adminUrl = urlOf(ports.admin);
-  await writeFile(configPath, renderCachetConfig({
-    host, port: ports.cachet, adminPort: ports.admin, issuerUrl, originUrls, definitionsBytes, logLevel: options.logLevel ?? 'warn',
-  }));
+  await writeFile(
+    configPath,
+    renderCachetConfig({
+      host,
+      port: ports.cachet,
+      adminPort: ports.admin,
+      issuerUrl,
+      originUrls,
+      definitionsBytes,
+      logLevel: options.logLevel ?? 'warn',
+    }),
+  );
 
   const started: DemoProcess[] = [];
   let isStopping = false;
@@ -98,7 +107,9 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const launch = async (spec: ChildSpec): Promise<DemoProcess> => {
     const child = await spawnChild({ readyTimeoutMs: options.readyTimeoutMs, ...spec }, { onOutput: options.onOutput });
     started.push(child);
-    void child.exited.then((exit) => { if (!isStopping) options.onUnexpectedExit?.(child.name, exit); });
+    void child.exited.then((exit) => {
+      if (!isStopping) options.onUnexpectedExit?.(child.name, exit);
+    });
     return child;
   };
 
@@ -107,10 +118,27 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     // The issuer creates the schema and seeds the database before the origins open it.
     await launch(createIssuerSpec(host, ports.issuer, dbPath, issuerUrl));
     const originPorts = [ports['origin-1'], ports['origin-2'], ports['origin-3']];
-    const origins = await Promise.all(originPorts.map((port, index) => launch(createOriginSpec({
-      host, port, dbPath, index, definitionsBytes, adminUrl, adminToken,
-    }))));
-    const cachet = await launch({ name: 'cachet', script: CACHET_SCRIPT, args: ['run', '--config', configPath], env: { [ADMIN_TOKEN_ENV]: adminToken } });
+    const origins = await Promise.all(
+      originPorts.map((port, index) =>
+        launch(
+          createOriginSpec({
+            host,
+            port,
+            dbPath,
+            index,
+            definitionsBytes,
+            adminUrl,
+            adminToken,
+          }),
+        ),
+      ),
+    );
+    const cachet = await launch({
+      name: 'cachet',
+      script: CACHET_SCRIPT,
+      args: ['run', '--config', configPath],
+      env: { [ADMIN_TOKEN_ENV]: adminToken },
+    });
     return {
       gatewayUrl: cachet.url,
       adminUrl,

@@ -67,7 +67,9 @@ export function parseStartOptions(argv: readonly string[], env: Readonly<Record<
   if (originPorts !== undefined) {
     const parts = originPorts.text.split(',');
     if (parts.length !== ORIGIN_ROLES.length) {
-      problems.push(`${originPorts.source}: expected three comma-separated ports such as 3001,3002,3003 (got ${JSON.stringify(originPorts.text)})`);
+      problems.push(
+        `${originPorts.source}: expected three comma-separated ports such as 3001,3002,3003 (got ${JSON.stringify(originPorts.text)})`,
+      );
     } else {
       parts.forEach((part, index) => {
         const parsed = parsePort(part);

@@ -66,7 +66,9 @@ const onUnexpectedExit = (name: string, exit: ChildExit): void => {
   void shutDown(1);
 };
 
-process.stdout.write(`demo: starting the issuer, three origin instances (generating ${formatBytes(options.definitionsBytes)} of definitions each) and cachet...\n`);
+process.stdout.write(
+  `demo: starting the issuer, three origin instances (generating ${formatBytes(options.definitionsBytes)} of definitions each) and cachet...\n`,
+);
 let stack: DemoStack;
 try {
   startup = startDemoStack({
@@ -92,7 +94,10 @@ function formatChildLine(name: string, line: string): string {
     const entry = JSON.parse(line) as Record<string, unknown>;
     if (typeof entry['msg'] !== 'string') return `[${name}] ${line}`;
     const { msg, level, time: _time, pid: _pid, hostname: _hostname, instance: _instance, ...rest } = entry;
-    const details = Object.entries(rest).map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+    const details = Object.entries(rest).map(
+      ([key, value]) =>
+        `${key}=${Array.isArray(value) ? value.join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+    );
     const levelName = typeof level === 'number' ? (PINO_LEVELS[level] ?? String(level)) : String(level ?? 'info');
     return `[${name}] ${levelName}: ${msg}${details.length > 0 ? ` (${details.join(' ')})` : ''}`;
   } catch {

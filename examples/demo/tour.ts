@@ -48,7 +48,7 @@ export function formatTour(stack: TourStack): string[] {
     `# 3. Download the definitions (${formatBytes(stack.definitionsBytes)}, public, max-age=3600), keep the ETag, then ask again with If-None-Match`,
     `ETAG=$(curl ${show} ${gw}/v1/virus-definitions -H "Authorization: Bearer $ALICE" | tee /dev/stderr | grep -i '^etag:' | cut -d' ' -f2 | tr -d '\\r')`,
     `curl ${show} ${gw}/v1/virus-definitions -H "Authorization: Bearer $ALICE" -H "If-None-Match: $ETAG" | ${keep}`,
-    '#    -> 304 Not Modified from cachet\'s copy, 0 body bytes: a few hundred bytes replace the whole download',
+    "#    -> 304 Not Modified from cachet's copy, 0 body bytes: a few hundred bytes replace the whole download",
     '',
     '# 4. Write: create a threat (Idempotency-Key: sending it again replays the first answer, one row)',
     `NEW='{"name":"Win32/Trojan.Tourist.A","family":"Trojan","severity":"high","description":"Created during the tour."}'`,

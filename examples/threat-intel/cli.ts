@@ -14,12 +14,7 @@ type Values = Record<string, string | boolean | undefined>;
  * `<name> listening on <url>` line, and closes it on SIGTERM/SIGINT (exit 0).
  * Usage mistakes exit 2 and start-up failures (a busy port) exit 1, each with a one-line message.
  */
-export async function runCli(
-  name: string,
-  usage: string,
-  options: Options,
-  start: (values: Values) => Promise<Closable>,
-): Promise<void> {
+export async function runCli(name: string, usage: string, options: Options, start: (values: Values) => Promise<Closable>): Promise<void> {
   let values: Values;
   try {
     values = parseArgs({ options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals: false }).values as Values;
@@ -46,10 +41,13 @@ export async function runCli(
   const stop = (): void => {
     if (closing) return;
     closing = true;
-    service.close().then(() => process.exit(0), (err: unknown) => {
-      process.stderr.write(`${name}: close failed: ${String(err)}\n`);
-      process.exit(1);
-    });
+    service.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`${name}: close failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -86,14 +84,25 @@ export function readStringFlag(value: string | boolean | undefined, envName: str
   return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, kB: 1000, KB: 1000, MB: 1000 ** 2, GB: 1000 ** 3 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  B: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  kB: 1000,
+  KB: 1000,
+  MB: 1000 ** 2,
+  GB: 1000 ** 3,
+};
 
 /** Parses a size flag or environment value: bytes (`1048576`) or with a unit (`512KiB`, `50MiB`, `10MB`). */
 export function parseSizeFlag(flag: string, value: string | boolean | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const match = typeof value === 'string' ? /^(\d+)\s*([A-Za-z]*)$/.exec(value.trim()) : null;
   const unit = match === null ? undefined : SIZE_UNITS[match[2]!];
-  if (match === null || unit === undefined) throw new UsageError(`${flag} must be a size such as 1048576, 512KiB or 50MiB, got ${JSON.stringify(value)}`);
+  if (match === null || unit === undefined)
+    throw new UsageError(`${flag} must be a size such as 1048576, 512KiB or 50MiB, got ${JSON.stringify(value)}`);
   const bytes = Number(match[1]) * unit;
   if (!Number.isSafeInteger(bytes) || bytes > 2 ** 31) throw new UsageError(`${flag} must be at most 2GiB, got ${JSON.stringify(value)}`);
   return bytes;

@@ -4,9 +4,7 @@ import { closeGracefully } from '../../src/server/shutdown.ts';
 /** Largest request body the example services read (JSON documents and token requests are small). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export type BodyResult =
-  | { readonly ok: true; readonly body: Buffer }
-  | { readonly ok: false; readonly reason: 'too-large' | 'aborted' };
+export type BodyResult = { readonly ok: true; readonly body: Buffer } | { readonly ok: false; readonly reason: 'too-large' | 'aborted' };
 
 /**
  * Reads the request content, answering `too-large` as soon as it exceeds `limitBytes`. The rest is

@@ -102,10 +102,15 @@ export async function startIssuer(options: IssuerOptions): Promise<Issuer> {
       .setAudience(audience)
       .sign(signingKey.privateKey);
     // RFC 6749 §5.1: token responses are never stored.
-    sendJson(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: tokenTtlSec, scope: granted.join(' ') }, {
-      'cache-control': 'no-store',
-      pragma: 'no-cache',
-    });
+    sendJson(
+      res,
+      200,
+      { access_token: accessToken, token_type: 'Bearer', expires_in: tokenTtlSec, scope: granted.join(' ') },
+      {
+        'cache-control': 'no-store',
+        pragma: 'no-cache',
+      },
+    );
   }
 
   function sendJwks(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -125,9 +130,14 @@ export async function startIssuer(options: IssuerOptions): Promise<Issuer> {
     if (options.adminToken === undefined) return sendJson(res, 404, { error: 'not_found' });
     const presented = /^bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (presented === undefined || !isSameSecret(hashSecret('admin', presented), hashSecret('admin', options.adminToken))) {
-      return sendJson(res, 401, { error: 'unauthorized', error_description: 'Send Authorization: Bearer <issuer admin token>.' }, {
-        'www-authenticate': 'Bearer realm="issuer-admin"',
-      });
+      return sendJson(
+        res,
+        401,
+        { error: 'unauthorized', error_description: 'Send Authorization: Bearer <issuer admin token>.' },
+        {
+          'www-authenticate': 'Bearer realm="issuer-admin"',
+        },
+      );
     }
     await readBody(req);
     sendJson(res, 200, await rotateKeys(), { 'cache-control': 'no-store' });
@@ -141,13 +151,18 @@ export async function startIssuer(options: IssuerOptions): Promise<Issuer> {
     if (path === '/.well-known/jwks.json' && isRead) return sendJwks(req, res);
     if (path === '/.well-known/oauth-authorization-server' && isRead) {
       // RFC 8414 metadata, so clients can discover the token endpoint and keys.
-      return sendJson(res, 200, {
-        issuer,
-        token_endpoint: `${issuer}/auth/token`,
-        jwks_uri: jwksUri,
-        grant_types_supported: ['client_credentials'],
-        token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
-      }, { 'cache-control': 'public, max-age=300' });
+      return sendJson(
+        res,
+        200,
+        {
+          issuer,
+          token_endpoint: `${issuer}/auth/token`,
+          jwks_uri: jwksUri,
+          grant_types_supported: ['client_credentials'],
+          token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+        },
+        { 'cache-control': 'public, max-age=300' },
+      );
     }
     if (path === '/admin/rotate' && method === 'POST') return handleRotate(req, res);
     if (path === '/health' && isRead) return sendJson(res, 200, { status: 'ok', kid: current.kid }, { 'cache-control': 'no-store' });
@@ -189,26 +204,31 @@ const USAGE = `usage: node examples/threat-intel/issuer.ts [--host 127.0.0.1] [-
 environment: THREAT_INTEL_DB, ISSUER_ADMIN_TOKEN`;
 
 if (import.meta.main) {
-  await runCli('issuer', USAGE, {
-    host: { type: 'string' },
-    port: { type: 'string' },
-    db: { type: 'string' },
-    issuer: { type: 'string' },
-    audience: { type: 'string' },
-    'token-ttl-sec': { type: 'string' },
-    'admin-token': { type: 'string' },
-  }, async (values) => {
-    const issuer = readStringFlag(values['issuer'], 'ISSUER_URL');
-    const audience = readStringFlag(values['audience'], 'ISSUER_AUDIENCE');
-    const adminToken = readStringFlag(values['admin-token'], 'ISSUER_ADMIN_TOKEN');
-    return startIssuer({
-      host: readStringFlag(values['host'], 'HOST') ?? '127.0.0.1',
-      port: parsePortFlag(values['port'], 3000),
-      dbPath: readStringFlag(values['db'], 'THREAT_INTEL_DB') ?? join(tmpdir(), 'cachet-threat-intel.db'),
-      tokenTtlSec: parsePositiveIntegerFlag('--token-ttl-sec', values['token-ttl-sec'], 300),
-      ...(issuer === undefined ? {} : { issuer }),
-      ...(audience === undefined ? {} : { audience }),
-      ...(adminToken === undefined ? {} : { adminToken }),
-    });
-  });
+  await runCli(
+    'issuer',
+    USAGE,
+    {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      db: { type: 'string' },
+      issuer: { type: 'string' },
+      audience: { type: 'string' },
+      'token-ttl-sec': { type: 'string' },
+      'admin-token': { type: 'string' },
+    },
+    async (values) => {
+      const issuer = readStringFlag(values['issuer'], 'ISSUER_URL');
+      const audience = readStringFlag(values['audience'], 'ISSUER_AUDIENCE');
+      const adminToken = readStringFlag(values['admin-token'], 'ISSUER_ADMIN_TOKEN');
+      return startIssuer({
+        host: readStringFlag(values['host'], 'HOST') ?? '127.0.0.1',
+        port: parsePortFlag(values['port'], 3000),
+        dbPath: readStringFlag(values['db'], 'THREAT_INTEL_DB') ?? join(tmpdir(), 'cachet-threat-intel.db'),
+        tokenTtlSec: parsePositiveIntegerFlag('--token-ttl-sec', values['token-ttl-sec'], 300),
+        ...(issuer === undefined ? {} : { issuer }),
+        ...(audience === undefined ? {} : { audience }),
+        ...(adminToken === undefined ? {} : { adminToken }),
+      });
+    },
+  );
 }

@@ -26,7 +26,9 @@ export interface ScanStore {
 
 export function createScanStore(db: DatabaseSync, now: () => number): ScanStore {
   const selectBySubject = db.prepare('SELECT id, target, verdict, created_at FROM scans WHERE subject = ? ORDER BY id DESC LIMIT ?');
-  const insertScan = db.prepare('INSERT INTO scans (subject, target, verdict, created_at) VALUES (?, ?, ?, ?) RETURNING id, target, verdict, created_at');
+  const insertScan = db.prepare(
+    'INSERT INTO scans (subject, target, verdict, created_at) VALUES (?, ?, ?, ?) RETURNING id, target, verdict, created_at',
+  );
   const selectThreatNames = db.prepare('SELECT 1 FROM threats WHERE instr(lower(?), lower(name)) > 0 LIMIT 1');
   return {
     list(subject) {

@@ -14,7 +14,18 @@ const SEEDED_AT = Date.UTC(2026, 0, 1);
 
 const FAMILIES = ['Trojan', 'Ransomware', 'Worm', 'Spyware', 'Backdoor', 'Adware', 'Rootkit', 'Infostealer', 'Botnet', 'Miner'];
 const PLATFORMS = ['Win32', 'Linux', 'MacOS', 'Android', 'Multi'];
-const NAMES = ['Emberfall', 'Quietmoth', 'Ironvine', 'Glasswren', 'Nightcress', 'Rustpetal', 'Coldharbor', 'Ashglint', 'Duskmaw', 'Pikefang'];
+const NAMES = [
+  'Emberfall',
+  'Quietmoth',
+  'Ironvine',
+  'Glasswren',
+  'Nightcress',
+  'Rustpetal',
+  'Coldharbor',
+  'Ashglint',
+  'Duskmaw',
+  'Pikefang',
+];
 const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 const BEHAVIOURS = [
   'encrypts user files and demands payment',

@@ -70,7 +70,8 @@ const writeLogLine: LogFn = (entry) => {
 export async function startOrigin(options: OriginOptions): Promise<Origin> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? writeLogLine;
-  const definitionsBytes = options.definitionsBytes ?? parseSizeFlag('DEFINITIONS_BYTES', process.env['DEFINITIONS_BYTES'], DEFAULT_DEFINITIONS_BYTES);
+  const definitionsBytes =
+    options.definitionsBytes ?? parseSizeFlag('DEFINITIONS_BYTES', process.env['DEFINITIONS_BYTES'], DEFAULT_DEFINITIONS_BYTES);
   const definitions = generateDefinitions(definitionsBytes);
   const db = openDatabase(options.dbPath);
   const now = (): number => clock.now();
@@ -154,10 +155,19 @@ async function createScan(scans: ScanStore, req: http.IncomingMessage, res: http
     return sendProblem(res, { status: 415, title: 'Unsupported Media Type', detail: 'Send {"target": "..."} as application/json.' });
   }
   const read = await readBody(req);
-  if (!read.ok) return sendProblem(res, { status: 413, title: 'Content Too Large', detail: 'A scan request is at most 64 KiB.' }, { connection: 'close' });
+  if (!read.ok)
+    return sendProblem(
+      res,
+      { status: 413, title: 'Content Too Large', detail: 'A scan request is at most 64 KiB.' },
+      { connection: 'close' },
+    );
   const target = parseJsonObject(read.body)?.['target'];
   if (typeof target !== 'string' || target.trim() === '' || target.length > 2048) {
-    return sendProblem(res, { status: 422, title: 'Unprocessable Content', detail: 'target must be a non-empty string of at most 2048 characters.' });
+    return sendProblem(res, {
+      status: 422,
+      title: 'Unprocessable Content',
+      detail: 'target must be a non-empty string of at most 2048 characters.',
+    });
   }
   const scan = scans.create(subject, target.trim());
   sendJson(res, 201, scan, { 'cache-control': PRIVATE_CACHE_CONTROL, location: '/v1/users/me/scans' });
@@ -175,15 +185,25 @@ function createPurger(options: OriginOptions, log: LogFn): (tags: readonly strin
       const purged = await purgeTags(adminUrl, token, tags, { timeoutMs });
       log({ level: 'info', msg: 'purged cache tags', instance: options.instance, tags, purged });
     } catch (err) {
-      log({ level: 'warn', msg: 'cache purge failed; cached copies expire on their own', instance: options.instance, tags, err: String(err) });
+      log({
+        level: 'warn',
+        msg: 'cache purge failed; cached copies expire on their own',
+        instance: options.instance,
+        tags,
+        err: String(err),
+      });
     }
   };
 }
 
 function sendUnauthenticated(res: http.ServerResponse): void {
-  sendProblem(res, { status: 401, title: 'Unauthorized', detail: 'X-Auth-Subject is missing: call this API through cachet with a token.' }, {
-    'www-authenticate': 'Bearer realm="cachet-demo"',
-  });
+  sendProblem(
+    res,
+    { status: 401, title: 'Unauthorized', detail: 'X-Auth-Subject is missing: call this API through cachet with a token.' },
+    {
+      'www-authenticate': 'Bearer realm="cachet-demo"',
+    },
+  );
 }
 
 function sendNotFound(res: http.ServerResponse): void {
@@ -199,26 +219,35 @@ const USAGE = `usage: node examples/threat-intel/server.ts [--host 127.0.0.1] [-
 environment: THREAT_INTEL_DB, DEFINITIONS_BYTES, CACHET_ADMIN_URL, CACHET_ADMIN_TOKEN`;
 
 if (import.meta.main) {
-  await runCli('origin', USAGE, {
-    host: { type: 'string' },
-    port: { type: 'string' },
-    db: { type: 'string' },
-    instance: { type: 'string' },
-    'definitions-bytes': { type: 'string' },
-    'cachet-admin-url': { type: 'string' },
-    'cachet-admin-token': { type: 'string' },
-  }, async (values) => {
-    const port = parsePortFlag(values['port'], 3001);
-    const cachetAdminUrl = readStringFlag(values['cachet-admin-url'], 'CACHET_ADMIN_URL');
-    const cachetAdminToken = readStringFlag(values['cachet-admin-token'], 'CACHET_ADMIN_TOKEN');
-    return startOrigin({
-      host: readStringFlag(values['host'], 'HOST') ?? '127.0.0.1',
-      port,
-      dbPath: readStringFlag(values['db'], 'THREAT_INTEL_DB') ?? join(tmpdir(), 'cachet-threat-intel.db'),
-      instance: readStringFlag(values['instance'], 'INSTANCE') ?? `origin-${process.pid}`,
-      definitionsBytes: parseSizeFlag('--definitions-bytes', readStringFlag(values['definitions-bytes'], 'DEFINITIONS_BYTES'), DEFAULT_DEFINITIONS_BYTES),
-      ...(cachetAdminUrl === undefined ? {} : { cachetAdminUrl }),
-      ...(cachetAdminToken === undefined ? {} : { cachetAdminToken }),
-    });
-  });
+  await runCli(
+    'origin',
+    USAGE,
+    {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      db: { type: 'string' },
+      instance: { type: 'string' },
+      'definitions-bytes': { type: 'string' },
+      'cachet-admin-url': { type: 'string' },
+      'cachet-admin-token': { type: 'string' },
+    },
+    async (values) => {
+      const port = parsePortFlag(values['port'], 3001);
+      const cachetAdminUrl = readStringFlag(values['cachet-admin-url'], 'CACHET_ADMIN_URL');
+      const cachetAdminToken = readStringFlag(values['cachet-admin-token'], 'CACHET_ADMIN_TOKEN');
+      return startOrigin({
+        host: readStringFlag(values['host'], 'HOST') ?? '127.0.0.1',
+        port,
+        dbPath: readStringFlag(values['db'], 'THREAT_INTEL_DB') ?? join(tmpdir(), 'cachet-threat-intel.db'),
+        instance: readStringFlag(values['instance'], 'INSTANCE') ?? `origin-${process.pid}`,
+        definitionsBytes: parseSizeFlag(
+          '--definitions-bytes',
+          readStringFlag(values['definitions-bytes'], 'DEFINITIONS_BYTES'),
+          DEFAULT_DEFINITIONS_BYTES,
+        ),
+        ...(cachetAdminUrl === undefined ? {} : { cachetAdminUrl }),
+        ...(cachetAdminToken === undefined ? {} : { cachetAdminToken }),
+      });
+    },
+  );
 }

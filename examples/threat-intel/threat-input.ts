@@ -17,7 +17,9 @@ export interface FieldProblem {
   readonly detail: string;
 }
 
-export type ThreatInputResult = { readonly ok: true; readonly input: ThreatInput } | { readonly ok: false; readonly problems: FieldProblem[] };
+export type ThreatInputResult =
+  | { readonly ok: true; readonly input: ThreatInput }
+  | { readonly ok: false; readonly problems: FieldProblem[] };
 
 const FIELDS = ['name', 'family', 'severity', 'description'] as const;
 const LIMITS: Record<(typeof FIELDS)[number], number> = { name: 200, family: 100, severity: 8, description: 4000 };
@@ -34,7 +36,8 @@ export function parseThreatInput(value: unknown): ThreatInputResult {
   for (const field of FIELDS) {
     const text = value[field];
     if (typeof text !== 'string' || text.trim() === '') problems.push({ pointer: `/${field}`, detail: 'must be a non-empty string' });
-    else if (field === 'severity' && !isSeverity(text)) problems.push({ pointer: '/severity', detail: `must be one of ${SEVERITIES.join(', ')}` });
+    else if (field === 'severity' && !isSeverity(text))
+      problems.push({ pointer: '/severity', detail: `must be one of ${SEVERITIES.join(', ')}` });
     else if (text.length > LIMITS[field]) problems.push({ pointer: `/${field}`, detail: `must be at most ${LIMITS[field]} characters` });
   }
   const severity = value['severity'];

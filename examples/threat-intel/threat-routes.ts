@@ -119,7 +119,10 @@ function sendCacheable(req: http.IncomingMessage, res: http.ServerResponse, body
   const etag = strongETag(body);
   const headers: Record<string, string> = { etag, 'cache-control': THREATS_CACHE_CONTROL, 'surrogate-key': tags };
   if (updatedAt > 0) headers['last-modified'] = new Date(updatedAt).toUTCString();
-  const precondition = evaluatePreconditions(req.method ?? 'GET', req.headers, { etag, lastModified: updatedAt > 0 ? updatedAt : undefined });
+  const precondition = evaluatePreconditions(req.method ?? 'GET', req.headers, {
+    etag,
+    lastModified: updatedAt > 0 ? updatedAt : undefined,
+  });
   if (precondition.outcome === 'not-modified') return sendEmpty(res, 304, headers);
   if (precondition.outcome === 'failed') return sendPreconditionFailed(res, { etag });
   sendBody(res, 200, 'application/json', body, headers);
@@ -127,7 +130,11 @@ function sendCacheable(req: http.IncomingMessage, res: http.ServerResponse, body
 
 async function readThreatInput(req: http.IncomingMessage, res: http.ServerResponse): Promise<ThreatInput | undefined> {
   if (getMediaType(req) !== 'application/json') {
-    sendProblem(res, { status: 415, title: 'Unsupported Media Type', detail: 'Send the threat as application/json.' }, { 'accept-post': 'application/json' });
+    sendProblem(
+      res,
+      { status: 415, title: 'Unsupported Media Type', detail: 'Send the threat as application/json.' },
+      { 'accept-post': 'application/json' },
+    );
     return undefined;
   }
   const read = await readBody(req);

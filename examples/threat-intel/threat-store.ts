@@ -75,7 +75,9 @@ export function createThreatStore(db: DatabaseSync, now: () => number): ThreatSt
   const updateThreat = db.prepare(
     'UPDATE threats SET name = ?, family = ?, severity = ?, description = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ? RETURNING *',
   );
-  const selectKey = db.prepare('SELECT request_hash, status, response, resource_id FROM idempotency_keys WHERE subject = ? AND key = ? AND created_at > ?');
+  const selectKey = db.prepare(
+    'SELECT request_hash, status, response, resource_id FROM idempotency_keys WHERE subject = ? AND key = ? AND created_at > ?',
+  );
   const deleteExpiredKeys = db.prepare('DELETE FROM idempotency_keys WHERE created_at <= ?');
   const insertKey = db.prepare(
     'INSERT INTO idempotency_keys (subject, key, request_hash, status, response, resource_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -113,7 +115,9 @@ export function createThreatStore(db: DatabaseSync, now: () => number): ThreatSt
     },
     update(id, expectedVersion, input) {
       return inTransaction(db, (): UpdateOutcome => {
-        const row = updateThreat.get(input.name, input.family, input.severity, input.description, now(), id, expectedVersion) as ThreatRow | undefined;
+        const row = updateThreat.get(input.name, input.family, input.severity, input.description, now(), id, expectedVersion) as
+          | ThreatRow
+          | undefined;
         if (row !== undefined) return { kind: 'updated', threat: toThreat(row) };
         return selectOne.get(id) === undefined ? { kind: 'not-found' } : { kind: 'conflict' };
       });
@@ -135,5 +139,7 @@ function toThreat(row: ThreatRow): Threat {
 
 /** Fingerprint of the validated input, so a retry matches even if its JSON is spaced differently. */
 function hashInput(input: ThreatInput): string {
-  return createHash('sha256').update(JSON.stringify([input.name, input.family, input.severity, input.description])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([input.name, input.family, input.severity, input.description]))
+    .digest('hex');
 }

@@ -6,9 +6,7 @@ export interface PurgeRequest {
   readonly soft: boolean;
 }
 
-export type PurgeRequestResult =
-  | { readonly ok: true; readonly request: PurgeRequest }
-  | { readonly ok: false; readonly detail: string };
+export type PurgeRequestResult = { readonly ok: true; readonly request: PurgeRequest } | { readonly ok: false; readonly detail: string };
 
 /** Most tags one `{"tags": [...]}` body may name. */
 export const MAX_PURGE_TAGS = 100;
@@ -31,7 +29,10 @@ export function parsePurgeRequest(body: unknown): PurgeRequestResult {
   }
   const fields = body as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((name) => !KNOWN_FIELDS.has(name));
-  if (unknown.length > 0) return fail(`Unknown field ${unknown.map((name) => JSON.stringify(name)).join(', ')}; expected one of url, prefix, tag, tags and optional soft.`);
+  if (unknown.length > 0)
+    return fail(
+      `Unknown field ${unknown.map((name) => JSON.stringify(name)).join(', ')}; expected one of url, prefix, tag, tags and optional soft.`,
+    );
   const present = SELECTOR_FIELDS.filter((name) => fields[name] !== undefined);
   if (present.length === 0) return fail('Name what to purge: exactly one of url, prefix, tag or tags.');
   if (present.length > 1) return fail(`Only one selector per purge; got ${present.join(' and ')}.`);
@@ -57,7 +58,8 @@ function readSelectors(name: (typeof SELECTOR_FIELDS)[number], fields: Record<st
       return [{ tag: value }];
     }
     case 'tags': {
-      if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PURGE_TAGS) return `tags must be an array of 1 to ${MAX_PURGE_TAGS} tags.`;
+      if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PURGE_TAGS)
+        return `tags must be an array of 1 to ${MAX_PURGE_TAGS} tags.`;
       if (!value.every(isTag)) return 'every entry of tags must be a non-empty string.';
       return [...new Set(value)].map((tag) => ({ tag }));
     }

@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 
-export type BodyReadResult =
-  | { readonly kind: 'ok'; readonly body: Buffer }
-  | { readonly kind: 'too-large' };
+export type BodyReadResult = { readonly kind: 'ok'; readonly body: Buffer } | { readonly kind: 'too-large' };
 
 /**
  * Reads a request body of at most `maxBytes`. A declared `content-length` over the limit is refused before

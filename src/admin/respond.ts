@@ -26,7 +26,13 @@ export function rejectMethod(req: IncomingMessage, res: ServerResponse, allow: s
 }
 
 /** A problem answer; a body the client announced but was never read closes the connection instead of being drained. */
-export function reject(req: IncomingMessage, res: ServerResponse, code: CachetErrorCode, detail: string, headers: OutgoingHttpHeaders = {}): void {
+export function reject(
+  req: IncomingMessage,
+  res: ServerResponse,
+  code: CachetErrorCode,
+  detail: string,
+  headers: OutgoingHttpHeaders = {},
+): void {
   const extra = !req.complete && hasRequestBody(req) ? { ...headers, connection: 'close' } : headers;
   sendProblem(res, code, detail, extra);
 }

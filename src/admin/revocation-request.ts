@@ -20,7 +20,8 @@ const MAX_UNIX_SECONDS = 1e11;
  * parseRevocation({ jti: 'a1', exp: 1767225600 }); // { ok: true, value: { jti: 'a1', exp: 1767225600 } }
  */
 export function parseRevocation(body: unknown): ParseResult<Revocation> {
-  if (!isObject(body)) return fail('The body must be a JSON object such as {"jti": "...", "exp": 1767225600} or {"sub": "...", "before": 1767225600}.');
+  if (!isObject(body))
+    return fail('The body must be a JSON object such as {"jti": "...", "exp": 1767225600} or {"sub": "...", "before": 1767225600}.');
   const selector = readSelector(body, body['jti'] !== undefined ? ['jti', 'exp'] : ['sub', 'before', 'exp']);
   if (!selector.ok) return selector;
   if ('jti' in selector.value) {
@@ -32,7 +33,8 @@ export function parseRevocation(body: unknown): ParseResult<Revocation> {
   if (typeof before === 'string') return fail(before);
   const exp = readSeconds(body, 'exp', false);
   if (typeof exp === 'string') return fail(exp);
-  const value: Revocation = exp === undefined ? { sub: selector.value.sub, before: before ?? 0 } : { sub: selector.value.sub, before: before ?? 0, exp };
+  const value: Revocation =
+    exp === undefined ? { sub: selector.value.sub, before: before ?? 0 } : { sub: selector.value.sub, before: before ?? 0, exp };
   return { ok: true, value };
 }
 
@@ -61,10 +63,12 @@ function readSelector(body: Record<string, unknown>, allowed: readonly string[])
   if (hasJti && hasSub) return fail('Name exactly one of jti or sub, not both.');
   if (!hasJti && !hasSub) return fail('Name exactly one of jti or sub.');
   const unknown = Object.keys(body).filter((name) => !allowed.includes(name));
-  if (unknown.length > 0) return fail(`Unknown field ${unknown.map((name) => JSON.stringify(name)).join(', ')}; expected ${allowed.join(', ')}.`);
+  if (unknown.length > 0)
+    return fail(`Unknown field ${unknown.map((name) => JSON.stringify(name)).join(', ')}; expected ${allowed.join(', ')}.`);
   const name = hasJti ? 'jti' : 'sub';
   const id = body[name];
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_REVOCATION_ID_LENGTH) return fail(`${name} must be a string of 1 to ${MAX_REVOCATION_ID_LENGTH} characters.`);
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_REVOCATION_ID_LENGTH)
+    return fail(`${name} must be a string of 1 to ${MAX_REVOCATION_ID_LENGTH} characters.`);
   return { ok: true, value: hasJti ? { jti: id } : { sub: id } };
 }
 

@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RevocationList } from '../auth/types.ts';
 import { ANSWERED, readJsonBody, rejectBadRequest, rejectMethod, sendJson } from './respond.ts';
-import { parseRevocation, parseRevocationPath, parseRevocationSelector, type ParseResult, type RevocationSelector } from './revocation-request.ts';
+import {
+  parseRevocation,
+  parseRevocationPath,
+  parseRevocationSelector,
+  type ParseResult,
+  type RevocationSelector,
+} from './revocation-request.ts';
 
 /** What the revocation endpoints need. */
 export interface RevocationDeps {
@@ -59,7 +65,12 @@ async function addRevocation(deps: RevocationDeps, req: IncomingMessage, res: Se
   sendJson(res, 201, { revoked: parsed.value });
 }
 
-function removeRevocation(deps: RevocationDeps, selector: ParseResult<RevocationSelector>, req: IncomingMessage, res: ServerResponse): void {
+function removeRevocation(
+  deps: RevocationDeps,
+  selector: ParseResult<RevocationSelector>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   if (!selector.ok) return rejectBadRequest(req, res, selector.detail);
   sendJson(res, 200, { removed: deps.revocations.remove(selector.value) });
 }

@@ -73,9 +73,15 @@ async function handleAdminRequest(deps: AdminDeps, check: Check, req: IncomingMe
 
   const auth = check(req.headers.authorization);
   if (auth !== 'ok') {
-    return reject(req, res, 'CACHET_ERR_ADMIN_UNAUTHORIZED', auth === 'missing' ? 'Bearer credentials are required.' : 'The bearer token is not valid.', {
-      'www-authenticate': formatBearerChallenge(auth),
-    });
+    return reject(
+      req,
+      res,
+      'CACHET_ERR_ADMIN_UNAUTHORIZED',
+      auth === 'missing' ? 'Bearer credentials are required.' : 'The bearer token is not valid.',
+      {
+        'www-authenticate': formatBearerChallenge(auth),
+      },
+    );
   }
 
   switch (path) {
@@ -86,7 +92,11 @@ async function handleAdminRequest(deps: AdminDeps, check: Check, req: IncomingMe
       if (method !== 'POST') return rejectMethod(req, res, 'POST');
       return handlePurge(deps, req, res);
     default:
-      if (deps.revocations !== undefined && await handleRevocations({ revocations: deps.revocations, now: deps.now ?? Date.now }, path, req, res)) return;
+      if (
+        deps.revocations !== undefined &&
+        (await handleRevocations({ revocations: deps.revocations, now: deps.now ?? Date.now }, path, req, res))
+      )
+        return;
       return reject(req, res, 'CACHET_ERR_ADMIN_NOT_FOUND', `No admin resource at ${path}.`);
   }
 }

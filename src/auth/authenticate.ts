@@ -84,12 +84,15 @@ export function createAuthenticator(config: AuthConfig, options: { clock: Clock;
     if (!(verifier.provider.algorithms as readonly string[]).includes(screened.alg)) {
       return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'algorithm not allowed');
     }
-    const verification = verifier.verify(token).then((outcome) => {
-      if (outcome.ok) verifications.set(tokenHash, outcome.identity, clock.now());
-      return outcome;
-    }).finally(() => {
-      pendingJwts.delete(tokenHash);
-    });
+    const verification = verifier
+      .verify(token)
+      .then((outcome) => {
+        if (outcome.ok) verifications.set(tokenHash, outcome.identity, clock.now());
+        return outcome;
+      })
+      .finally(() => {
+        pendingJwts.delete(tokenHash);
+      });
     pendingJwts.set(tokenHash, verification);
     return verification;
   }

@@ -12,7 +12,8 @@ export function findClaimTypeError(claims: Readonly<Record<string, unknown>>): s
     if (value !== undefined && typeof value !== 'string') return `"${name}" must be a string`;
   }
   const scp = claims['scp'];
-  if (scp !== undefined && (!Array.isArray(scp) || !scp.every((item) => typeof item === 'string'))) return '"scp" must be an array of strings';
+  if (scp !== undefined && (!Array.isArray(scp) || !scp.every((item) => typeof item === 'string')))
+    return '"scp" must be an array of strings';
   const aud = claims['aud'];
   if (aud !== undefined && typeof aud !== 'string' && (!Array.isArray(aud) || !aud.every((item) => typeof item === 'string'))) {
     return '"aud" must be a string or an array of strings';

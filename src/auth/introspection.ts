@@ -72,7 +72,8 @@ export function createIntrospector(provider: IntrospectionProviderConfig, option
     const { active: _active, ...claims } = response;
     const typeError = findClaimTypeError(claims);
     if (typeError !== undefined) return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', typeError);
-    if (provider.issuer !== undefined && claims['iss'] !== provider.issuer) return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'unexpected iss');
+    if (provider.issuer !== undefined && claims['iss'] !== provider.issuer)
+      return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'unexpected iss');
     if (provider.audience !== undefined && !hasAcceptedAudience(claims['aud'], provider.audience)) {
       return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'unexpected aud');
     }

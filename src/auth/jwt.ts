@@ -24,7 +24,19 @@ export interface JwtVerifierOptions {
 }
 
 const supportedAlgorithms: ReadonlySet<string> = new Set<JwtAlgorithm>([
-  'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA',
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
 ]);
 
 /** Headers that carry or point at a key: the key must come from config, never from the token (RFC 8725 §3.10). */
@@ -56,12 +68,15 @@ function importPublicKey(provider: JwtProviderConfig, text: string): KeyObject {
   let key: KeyObject;
   try {
     const trimmed = text.trim();
-    key = trimmed.startsWith('{') ? createPublicKey({ key: JSON.parse(trimmed) as import('node:crypto').JsonWebKey, format: 'jwk' }) : createPublicKey(trimmed);
+    key = trimmed.startsWith('{')
+      ? createPublicKey({ key: JSON.parse(trimmed) as import('node:crypto').JsonWebKey, format: 'jwk' })
+      : createPublicKey(trimmed);
   } catch (cause) {
     return throwConfigError(provider, 'publicKey is neither a PEM SPKI key nor a public JWK', cause);
   }
   for (const alg of provider.algorithms) {
-    if (!isKeyCompatible(alg, key)) throwConfigError(provider, `algorithm ${alg} does not fit its ${key.asymmetricKeyType ?? 'unknown'} key`);
+    if (!isKeyCompatible(alg, key))
+      throwConfigError(provider, `algorithm ${alg} does not fit its ${key.asymmetricKeyType ?? 'unknown'} key`);
   }
   return key;
 }
@@ -95,12 +110,16 @@ export function screenJwtHeader(token: string): { readonly alg: string } | AuthR
     return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'malformed token');
   }
   const alg = header['alg'];
-  if (typeof alg !== 'string' || !supportedAlgorithms.has(alg)) return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'algorithm not allowed');
+  if (typeof alg !== 'string' || !supportedAlgorithms.has(alg))
+    return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'algorithm not allowed');
   for (const name of keyCarryingHeaders) {
     if (Object.hasOwn(header, name)) return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'embedded keys are not accepted');
   }
   // RFC 7515 §4.1.9, §4.1.10: typ and cty are strings when present.
-  if ((header['typ'] !== undefined && typeof header['typ'] !== 'string') || (header['cty'] !== undefined && typeof header['cty'] !== 'string')) {
+  if (
+    (header['typ'] !== undefined && typeof header['typ'] !== 'string') ||
+    (header['cty'] !== undefined && typeof header['cty'] !== 'string')
+  ) {
     return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'malformed token header');
   }
   return { alg };

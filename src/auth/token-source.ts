@@ -10,10 +10,7 @@ export interface TokenSourceInput {
   readonly url: string;
 }
 
-export type TokenExtraction =
-  | { readonly kind: 'token'; readonly token: string }
-  | { readonly kind: 'absent' }
-  | AuthRefusal;
+export type TokenExtraction = { readonly kind: 'token'; readonly token: string } | { readonly kind: 'absent' } | AuthRefusal;
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
 const b64tokenPattern = /^[A-Za-z0-9\-._~+/]+=*$/;

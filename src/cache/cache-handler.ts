@@ -73,9 +73,17 @@ export function handleCacheable(core: CacheCore, ex: Exchange): CacheLabel | Pro
 }
 
 /** A per-user route: the subject's own stored responses first, then shared ones. */
-async function lookupPerUser(core: CacheCore, ex: Exchange, key: string, userKey: string, directives: RequestDirectives, now: number): Promise<CacheLabel> {
+async function lookupPerUser(
+  core: CacheCore,
+  ex: Exchange,
+  key: string,
+  userKey: string,
+  directives: RequestDirectives,
+  now: number,
+): Promise<CacheLabel> {
   const own = await readVariants(core, userKey, now);
-  if (own !== undefined && selectVariant(own, ex.req.headers) !== undefined) return lookup(core, ex, userKey, directives, own, now, userKey);
+  if (own !== undefined && selectVariant(own, ex.req.headers) !== undefined)
+    return lookup(core, ex, userKey, directives, own, now, userKey);
   return lookup(core, ex, key, directives, await readVariants(core, key, now), now, userKey);
 }
 
@@ -88,7 +96,15 @@ async function readVariants(core: CacheCore, key: string, now: number): Promise<
   }
 }
 
-function lookup(core: CacheCore, ex: Exchange, key: string, directives: RequestDirectives, variants: readonly StoredEntry[] | undefined, now: number, userKey: string | undefined): CacheLabel | Promise<CacheLabel> {
+function lookup(
+  core: CacheCore,
+  ex: Exchange,
+  key: string,
+  directives: RequestDirectives,
+  variants: readonly StoredEntry[] | undefined,
+  now: number,
+  userKey: string | undefined,
+): CacheLabel | Promise<CacheLabel> {
   const selected = variants === undefined ? undefined : selectVariant(variants, ex.req.headers);
   const name = core.config.name;
   if (selected !== undefined) {
@@ -99,17 +115,40 @@ function lookup(core: CacheCore, ex: Exchange, key: string, directives: RequestD
         return 'hit';
       case 'stale-allowed':
         core.metrics.recordStaleServed('max-stale');
-        serveFromCache(core.clientHeaders, ex, selected.meta, selected.body, now, formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec), detail: 'max-stale' }));
+        serveFromCache(
+          core.clientHeaders,
+          ex,
+          selected.meta,
+          selected.body,
+          now,
+          formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec), detail: 'max-stale' }),
+        );
         return 'stale';
       case 'stale-while-revalidate':
         core.metrics.recordStaleServed('stale-while-revalidate');
-        serveFromCache(core.clientHeaders, ex, selected.meta, selected.body, now, formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec), detail: 'stale-while-revalidate' }));
+        serveFromCache(
+          core.clientHeaders,
+          ex,
+          selected.meta,
+          selected.body,
+          now,
+          formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec), detail: 'stale-while-revalidate' }),
+        );
         revalidateInBackground(core, ex, key, selected, variants as readonly StoredEntry[], userKey);
         return 'stale';
       case 'revalidate': {
         if (directives.onlyIfCached) return sendOnlyIfCached(ex, name);
-        const fwd: ForwardReason = usability.reason === 'request-no-cache' || usability.reason === 'request-max-age' || usability.reason === 'request-min-fresh' ? 'request' : 'stale';
-        return fetchAndServe(core, ex, key, directives, { fwd, selected, variants: variants as readonly StoredEntry[], staleIfErrorUsable: usability.staleIfErrorUsable, userKey });
+        const fwd: ForwardReason =
+          usability.reason === 'request-no-cache' || usability.reason === 'request-max-age' || usability.reason === 'request-min-fresh'
+            ? 'request'
+            : 'stale';
+        return fetchAndServe(core, ex, key, directives, {
+          fwd,
+          selected,
+          variants: variants as readonly StoredEntry[],
+          staleIfErrorUsable: usability.staleIfErrorUsable,
+          userKey,
+        });
       }
     }
   }
@@ -124,7 +163,11 @@ function lookup(core: CacheCore, ex: Exchange, key: string, directives: RequestD
       return 'hit';
     }
   }
-  return fetchAndServe(core, ex, key, directives, { fwd: variants === undefined ? 'uri-miss' : 'vary-miss', staleIfErrorUsable: false, userKey });
+  return fetchAndServe(core, ex, key, directives, {
+    fwd: variants === undefined ? 'uri-miss' : 'vary-miss',
+    staleIfErrorUsable: false,
+    userKey,
+  });
 }
 
 /** RFC 9111 §4.1: the newest stored response whose Vary'd request fields match this request. */
@@ -147,7 +190,13 @@ function hasCredentials(headers: IncomingHttpHeaders): boolean {
  * Goes to the origin for a miss or a revalidation and answers the client. Concurrent GETs for one key share one
  * origin request; requests whose answers may differ by credentials, and unsafe methods, never do.
  */
-async function fetchAndServe(core: CacheCore, ex: Exchange, key: string, directives: RequestDirectives, plan: FetchPlan): Promise<CacheLabel> {
+async function fetchAndServe(
+  core: CacheCore,
+  ex: Exchange,
+  key: string,
+  directives: RequestDirectives,
+  plan: FetchPlan,
+): Promise<CacheLabel> {
   if (ex.method === 'HEAD') return forwardHead(core, ex, plan);
   const validation = plan.selected === undefined ? undefined : { selected: plan.selected, variants: plan.variants ?? [plan.selected] };
   const canCoalesce = core.config.coalesce && !directives.noStore && !hasCredentials(ex.req.headers) && !core.passMemo.has(key);
@@ -173,12 +222,26 @@ function serveShared(core: CacheCore, ex: Exchange, outcome: FetchOutcome, plan:
     case 'fill':
       if (!isVariantFor(outcome.fill.meta, ex.req.headers)) return undefined;
       core.metrics.recordCoalesced();
-      void serveFromCache(core.clientHeaders, ex, outcome.fill.meta, outcome.fill.body, now, formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: outcome.fill.meta.status, collapsed: true }));
+      void serveFromCache(
+        core.clientHeaders,
+        ex,
+        outcome.fill.meta,
+        outcome.fill.body,
+        now,
+        formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: outcome.fill.meta.status, collapsed: true }),
+      );
       return 'miss';
     case 'freshened':
       if (!isVariantFor(outcome.entry.meta, ex.req.headers)) return undefined;
       core.metrics.recordCoalesced();
-      void serveFromCache(core.clientHeaders, ex, outcome.entry.meta, outcome.entry.body, now, formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: 304, collapsed: true }));
+      void serveFromCache(
+        core.clientHeaders,
+        ex,
+        outcome.entry.meta,
+        outcome.entry.body,
+        now,
+        formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: 304, collapsed: true }),
+      );
       return 'revalidated';
     case 'failure':
       core.metrics.recordCoalesced();
@@ -195,13 +258,28 @@ function answer(core: CacheCore, ex: Exchange, outcome: FetchOutcome, plan: Fetc
     case 'fill': {
       const meta = outcome.fill.meta;
       const ttlSec = Math.floor((meta.staleAt - core.clock.now()) / 1000);
-      void serveFromCache(core.clientHeaders, ex, meta, outcome.fill.body, core.clock.now(), formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: meta.status, stored: true, ttlSec }), outcome.upstream.headers);
+      void serveFromCache(
+        core.clientHeaders,
+        ex,
+        meta,
+        outcome.fill.body,
+        core.clock.now(),
+        formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: meta.status, stored: true, ttlSec }),
+        outcome.upstream.headers,
+      );
       return plan.selected === undefined ? 'miss' : 'revalidated';
     }
     case 'freshened': {
       const meta = outcome.entry.meta;
       const ttlSec = Math.floor((meta.staleAt - core.clock.now()) / 1000);
-      void serveFromCache(core.clientHeaders, ex, meta, outcome.entry.body, core.clock.now(), formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: 304, stored: true, ttlSec }));
+      void serveFromCache(
+        core.clientHeaders,
+        ex,
+        meta,
+        outcome.entry.body,
+        core.clock.now(),
+        formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: 304, stored: true, ttlSec }),
+      );
       return 'revalidated';
     }
     case 'pass': {
@@ -210,7 +288,11 @@ function answer(core: CacheCore, ex: Exchange, outcome: FetchOutcome, plan: Fetc
         discardUpstreamBody(upstream);
         return serveStaleOnError(core, ex, plan.selected, upstream.status);
       }
-      core.forwarder.relay(ex, upstream, formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: upstream.status, detail: outcome.detail }));
+      core.forwarder.relay(
+        ex,
+        upstream,
+        formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: upstream.status, detail: outcome.detail }),
+      );
       return upstream.status >= 500 ? 'error' : 'miss';
     }
     case 'failure':
@@ -222,7 +304,11 @@ function answerFailure(core: CacheCore, ex: Exchange, outcome: Extract<FetchOutc
   if (plan.staleIfErrorUsable && plan.selected !== undefined && outcome.failure.kind !== 'aborted') {
     return serveStaleOnError(core, ex, plan.selected, undefined);
   }
-  core.forwarder.fail(ex, outcome.failure, formatCacheStatus(core.config.name, { hit: false, fwd: plan.fwd, detail: outcome.failure.kind }));
+  core.forwarder.fail(
+    ex,
+    outcome.failure,
+    formatCacheStatus(core.config.name, { hit: false, fwd: plan.fwd, detail: outcome.failure.kind }),
+  );
   return 'error';
 }
 
@@ -231,15 +317,23 @@ function serveStaleOnError(core: CacheCore, ex: Exchange, entry: StoredEntry, fw
   core.metrics.recordStaleServed('stale-if-error');
   const now = core.clock.now();
   const ttlSec = Math.floor((entry.meta.staleAt - now) / 1000);
-  const info: CacheStatusInfo = fwdStatus === undefined
-    ? { hit: false, fwd: 'stale', ttlSec, detail: 'stale-if-error' }
-    : { hit: false, fwd: 'stale', fwdStatus, ttlSec, detail: 'stale-if-error' };
+  const info: CacheStatusInfo =
+    fwdStatus === undefined
+      ? { hit: false, fwd: 'stale', ttlSec, detail: 'stale-if-error' }
+      : { hit: false, fwd: 'stale', fwdStatus, ttlSec, detail: 'stale-if-error' };
   void serveFromCache(core.clientHeaders, ex, entry.meta, entry.body, now, formatCacheStatus(core.config.name, info));
   return 'stale';
 }
 
 /** RFC 5861 §3: one background revalidation per stored response; the client already has its stale answer. */
-function revalidateInBackground(core: CacheCore, ex: Exchange, key: string, selected: StoredEntry, variants: readonly StoredEntry[], userKey: string | undefined): void {
+function revalidateInBackground(
+  core: CacheCore,
+  ex: Exchange,
+  key: string,
+  selected: StoredEntry,
+  variants: readonly StoredEntry[],
+  userKey: string | undefined,
+): void {
   const token = `${key}\0${selected.meta.variantKey}`;
   if (core.revalidating.has(token)) return;
   core.revalidating.add(token);
@@ -260,7 +354,9 @@ async function forwardHead(core: CacheCore, ex: Exchange, plan: FetchPlan): Prom
   const status: ForwardStatus = (answer) => formatForwardStatus(core.config.name, plan.fwd, answer);
   const variants = plan.variants;
   if (variants === undefined) return core.forwarder.forward(ex, status);
-  return core.forwarder.forward(ex, status, (upstream) => (upstream.status === 200 ? freshenFromHead(core, upstream, variants) : undefined));
+  return core.forwarder.forward(ex, status, (upstream) =>
+    upstream.status === 200 ? freshenFromHead(core, upstream, variants) : undefined,
+  );
 }
 
 /** RFC 9111 §5.2.1.7: nothing stored can answer, so 504. */

@@ -68,7 +68,8 @@ export function createCache(deps: CacheDeps): Cache {
 
   return {
     handle(ex) {
-      if (ex.method === 'GET' || ex.method === 'HEAD') return config.enabled && ex.route.cache ? handleCacheable(core, ex) : forwarder.forward(ex, bypassStatus);
+      if (ex.method === 'GET' || ex.method === 'HEAD')
+        return config.enabled && ex.route.cache ? handleCacheable(core, ex) : forwarder.forward(ex, bypassStatus);
       return forwarder.forward(ex, methodStatus, isSafeMethod(ex.method) ? undefined : invalidate);
     },
     async purge(selector, soft) {

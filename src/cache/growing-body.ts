@@ -43,16 +43,31 @@ export class GrowingBody {
         out.off('close', onClose);
         resolve(ok);
       };
-      const onDrain = (): void => { waitingDrain = false; pump(); };
-      const onClose = (): void => { finish(false); };
+      const onDrain = (): void => {
+        waitingDrain = false;
+        pump();
+      };
+      const onClose = (): void => {
+        finish(false);
+      };
       const pump = (): void => {
         if (waitingDrain) return;
-        if (this.failed !== undefined) { abort(out); finish(false); return; }
+        if (this.failed !== undefined) {
+          abort(out);
+          finish(false);
+          return;
+        }
         while (index < this.chunks.length) {
           const chunk = this.chunks[index++] as Buffer;
-          if (!out.write(chunk)) { waitingDrain = true; return; }
+          if (!out.write(chunk)) {
+            waitingDrain = true;
+            return;
+          }
         }
-        if (this.done) { out.end(); finish(true); }
+        if (this.done) {
+          out.end();
+          finish(true);
+        }
       };
       out.on('drain', onDrain);
       out.on('close', onClose);

@@ -12,7 +12,8 @@ export async function freshenFromHead(deps: FreshenDeps, upstream: UpstreamRespo
   for (const entry of variants) {
     if (!canHeadFreshen(upstream.headers, entry.meta)) {
       // §4.3.5: different validators or length mean the stored body is no longer current.
-      if (contradicts(upstream.headers, entry.meta)) await putQuietly(deps, { ...entry.meta, staleAt: Math.min(entry.meta.staleAt, now) }, entry.body);
+      if (contradicts(upstream.headers, entry.meta))
+        await putQuietly(deps, { ...entry.meta, staleAt: Math.min(entry.meta.staleAt, now) }, entry.body);
       continue;
     }
     const refreshed = freshenEntry(deps.config, entry, upstream, now, now);

@@ -52,13 +52,26 @@ export interface Validation {
  * With `validation`, the request carries the stored validators (RFC 9111 §4.3.1) and a 304 freshens
  * the stored responses instead (§4.3.4).
  */
-export async function fetchForCache(deps: OriginFetchDeps, ex: Exchange, key: string, request: RequestDirectives, validation?: Validation, userKey?: string): Promise<FetchOutcome> {
+export async function fetchForCache(
+  deps: OriginFetchDeps,
+  ex: Exchange,
+  key: string,
+  request: RequestDirectives,
+  validation?: Validation,
+  userKey?: string,
+): Promise<FetchOutcome> {
   const headers = deps.forwarder.headersFor(ex);
   // With nothing stored the client's own validators go to the origin (RFC 9111 §4.3.2), and a 304 passes
   // through unstored; when revalidating, ours replace them and the cache answers the client itself.
   if (validation !== undefined) {
     removeClientConditionals(headers);
-    Object.assign(headers, buildValidationHeaders(validation.selected.meta, validation.variants.map((v) => v.meta)));
+    Object.assign(
+      headers,
+      buildValidationHeaders(
+        validation.selected.meta,
+        validation.variants.map((v) => v.meta),
+      ),
+    );
   }
   const requestAt = deps.clock.now();
   const connection = new ConnectionTag();
@@ -84,7 +97,12 @@ export async function fetchForCache(deps: OriginFetchDeps, ex: Exchange, key: st
   };
   let decision = decideStorability(input);
   let storeKey = key;
-  if (!decision.storable && userKey !== undefined && directives.private && (directives.maxAge !== undefined || directives.sMaxAge !== undefined)) {
+  if (
+    !decision.storable &&
+    userKey !== undefined &&
+    directives.private &&
+    (directives.maxAge !== undefined || directives.sMaxAge !== undefined)
+  ) {
     // Per-user caching: a `private` response with a freshness lifetime is stored for this subject alone,
     // as the user's own private cache would (RFC 9111 §5.2.2.7).
     const forSubject = decideStorability({ ...input, hasAuthorization: false, directives: { ...directives, private: false } });
@@ -101,17 +119,20 @@ export async function fetchForCache(deps: OriginFetchDeps, ex: Exchange, key: st
 
   const vary = parseVary(upstream.headers);
   const varyFields = vary === '*' ? [] : vary;
-  const meta = buildEntryMeta({
-    key: storeKey,
-    variantKey: buildVariantKey(varyFields, ex.req.headers),
-    varyFields,
-    status: upstream.status,
-    headers: upstream.headers,
-    directives,
-    requestAt,
-    responseAt,
-    size: declaredLength ?? 0,
-  }, deps.config);
+  const meta = buildEntryMeta(
+    {
+      key: storeKey,
+      variantKey: buildVariantKey(varyFields, ex.req.headers),
+      varyFields,
+      status: upstream.status,
+      headers: upstream.headers,
+      directives,
+      requestAt,
+      responseAt,
+      size: declaredLength ?? 0,
+    },
+    deps.config,
+  );
   const fill: Fill = { meta, body: new GrowingBody() };
   deps.fills.add(fill);
   const settled = pumpIntoStore(deps, fill, upstream, declaredLength, maxObjectBytes, connection.term);
@@ -129,7 +150,14 @@ function passOn(deps: OriginFetchDeps, key: string, upstream: UpstreamResponse, 
  * complete, if its connection stayed in sync. The fill keeps answering (and coalescing) requests until the entry
  * is in the store, so none falls between the two. Resolves when the fill has settled: stored, dropped or failed.
  */
-function pumpIntoStore(deps: OriginFetchDeps, fill: Fill, upstream: UpstreamResponse, declaredLength: number | undefined, maxObjectBytes: number, connection: ConnectionTerm | undefined): Promise<void> {
+function pumpIntoStore(
+  deps: OriginFetchDeps,
+  fill: Fill,
+  upstream: UpstreamResponse,
+  declaredLength: number | undefined,
+  maxObjectBytes: number,
+  connection: ConnectionTerm | undefined,
+): Promise<void> {
   const body = fill.body;
   let oversized = false;
   const { promise, resolve } = Promise.withResolvers<void>();
@@ -164,7 +192,13 @@ function pumpIntoStore(deps: OriginFetchDeps, fill: Fill, upstream: UpstreamResp
   return promise;
 }
 
-async function freshen(deps: OriginFetchDeps, upstream: UpstreamResponse, validation: Validation, requestAt: number, responseAt: number): Promise<StoredEntry | undefined> {
+async function freshen(
+  deps: OriginFetchDeps,
+  upstream: UpstreamResponse,
+  validation: Validation,
+  requestAt: number,
+  responseAt: number,
+): Promise<StoredEntry | undefined> {
   upstream.body.resume();
   const metas = validation.variants.map((v) => v.meta);
   const targets = selectEntriesToFreshen(upstream.headers, metas);
@@ -183,24 +217,40 @@ async function freshen(deps: OriginFetchDeps, upstream: UpstreamResponse, valida
 /** A 304 may change the stored directives (e.g. to no-store or private): then the response must go (RFC 9111 §3). */
 function isStillStorable(deps: OriginFetchDeps, meta: EntryMeta): boolean {
   const { directives } = selectResponseDirectives(meta.headers, deps.config.targetedField);
-  return decideStorability({ method: 'GET', status: meta.status, requestDirectives: NO_REQUEST_DIRECTIVES, hasAuthorization: false, directives, headers: meta.headers }).storable;
+  return decideStorability({
+    method: 'GET',
+    status: meta.status,
+    requestDirectives: NO_REQUEST_DIRECTIVES,
+    hasAuthorization: false,
+    directives,
+    headers: meta.headers,
+  }).storable;
 }
 
 /** RFC 9111 §3.2 and §4.3.4: stored fields updated from the 304, freshness computed anew from the merged fields. */
-export function freshenEntry(config: CacheConfig, entry: StoredEntry, upstream: UpstreamResponse, requestAt: number, responseAt: number): StoredEntry {
+export function freshenEntry(
+  config: CacheConfig,
+  entry: StoredEntry,
+  upstream: UpstreamResponse,
+  requestAt: number,
+  responseAt: number,
+): StoredEntry {
   const headers = freshenStoredHeaders(entry.meta.headers, upstream.headers);
   const { directives } = selectResponseDirectives(headers, config.targetedField);
   const merged = { ...headers, age: upstream.headers['age'], date: upstream.headers['date'] ?? headers['date'] };
-  const meta: EntryMeta = buildEntryMeta({
-    key: entry.meta.key,
-    variantKey: entry.meta.variantKey,
-    varyFields: entry.meta.varyFields,
-    status: entry.meta.status,
-    headers: merged,
-    directives,
-    requestAt,
-    responseAt,
-    size: entry.meta.size,
-  }, config);
+  const meta: EntryMeta = buildEntryMeta(
+    {
+      key: entry.meta.key,
+      variantKey: entry.meta.variantKey,
+      varyFields: entry.meta.varyFields,
+      status: entry.meta.status,
+      headers: merged,
+      directives,
+      requestAt,
+      responseAt,
+      size: entry.meta.size,
+    },
+    config,
+  );
   return { meta, body: entry.body };
 }

@@ -133,8 +133,14 @@ function writeChunks(res: ServerResponse, chunks: readonly Buffer[]): Promise<bo
       res.end();
       resolve(true);
     };
-    const onClose = (): void => { cleanup(); resolve(false); };
-    const cleanup = (): void => { res.off('drain', onDrain); res.off('close', onClose); };
+    const onClose = (): void => {
+      cleanup();
+      resolve(false);
+    };
+    const cleanup = (): void => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+    };
     res.on('drain', onDrain);
     res.on('close', onClose);
   });

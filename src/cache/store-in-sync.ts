@@ -25,7 +25,13 @@ const ALWAYS: StoreClaim = () => true;
  * `claim` runs exactly once, whether the entry is written or not, so the caller can keep answering from the
  * response it is holding (its fill) until the entry is in the store. Resolves once the write has settled.
  */
-export function storeWhenInSync(ctx: StoreSink, meta: EntryMeta, chunks: readonly Buffer[], connection: ConnectionTerm | undefined, claim: StoreClaim = ALWAYS): Promise<void> {
+export function storeWhenInSync(
+  ctx: StoreSink,
+  meta: EntryMeta,
+  chunks: readonly Buffer[],
+  connection: ConnectionTerm | undefined,
+  claim: StoreClaim = ALWAYS,
+): Promise<void> {
   if (isDesynced(connection)) {
     claim();
     return Promise.resolve();
@@ -33,7 +39,13 @@ export function storeWhenInSync(ctx: StoreSink, meta: EntryMeta, chunks: readonl
   return new Promise((resolve) => setImmediate(() => resolve(commit(ctx, meta, chunks, connection, claim))));
 }
 
-async function commit(ctx: StoreSink, meta: EntryMeta, chunks: readonly Buffer[], connection: ConnectionTerm | undefined, claim: StoreClaim): Promise<void> {
+async function commit(
+  ctx: StoreSink,
+  meta: EntryMeta,
+  chunks: readonly Buffer[],
+  connection: ConnectionTerm | undefined,
+  claim: StoreClaim,
+): Promise<void> {
   if (!claim() || isDesynced(connection)) return;
   connection?.track(() => revoke(ctx, meta.key));
   try {
@@ -51,7 +63,9 @@ function isDesynced(connection: ConnectionTerm | undefined): boolean {
 }
 
 function revoke(ctx: StoreSink, key: string): void {
-  Promise.resolve().then(() => ctx.store.delete(key)).catch((err: unknown) => {
-    ctx.logger.warn({ err, key }, 'cache delete of a response from a desynced connection failed');
-  });
+  Promise.resolve()
+    .then(() => ctx.store.delete(key))
+    .catch((err: unknown) => {
+      ctx.logger.warn({ err, key }, 'cache delete of a response from a desynced connection failed');
+    });
 }

@@ -30,7 +30,11 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       host: { takesValue: true, placeholder: '<host>', summary: 'address to listen on (default 127.0.0.1)' },
       'admin-port': { takesValue: true, placeholder: '<port>', summary: 'turn on the admin API (purge, metrics, health) on this port' },
       'admin-host': { takesValue: true, placeholder: '<host>', summary: 'address of the admin API (default 127.0.0.1)' },
-      'admin-token': { takesValue: true, placeholder: '<token>', summary: 'admin bearer token, 16+ characters (default: $CACHET_ADMIN_TOKEN)' },
+      'admin-token': {
+        takesValue: true,
+        placeholder: '<token>',
+        summary: 'admin bearer token, 16+ characters (default: $CACHET_ADMIN_TOKEN)',
+      },
       'log-level': { takesValue: true, placeholder: '<level>', summary: 'fatal, error, warn, info (default), debug, trace or silent' },
       help: HELP,
     },
@@ -74,7 +78,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (first === '--version' || first === '-v' || first === 'version') return { kind: 'version' };
   if (first === 'help') return parseHelpTopic(rest);
   if (!isCommandName(first)) {
-    return usageError(first.startsWith('-') ? `unknown option ${first}` : `unknown command '${first}', expected proxy, run, check or help`, undefined);
+    return usageError(
+      first.startsWith('-') ? `unknown option ${first}` : `unknown command '${first}', expected proxy, run, check or help`,
+      undefined,
+    );
   }
   return parseCommand(first, rest);
 }

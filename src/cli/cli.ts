@@ -57,7 +57,10 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: ServeDeps
 }
 
 function reportUsageError(io: CliIo, message: string, command: CommandName | undefined): number {
-  const lines = message.split('\n').map((line) => `cachet: ${line}\n`).join('');
+  const lines = message
+    .split('\n')
+    .map((line) => `cachet: ${line}\n`)
+    .join('');
   io.stderr.write(`${lines}Run 'cachet help${command === undefined ? '' : ` ${command}`}' for usage.\n`);
   return EXIT_USAGE;
 }
@@ -105,25 +108,31 @@ function readProxyOptions(options: Readonly<Record<string, string>>, io: CliIo):
     return buildProxyConfig(proxy);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return err.issues.map((issue) => {
-      const key = issue.slice(0, issue.indexOf(':'));
-      const flag = PROXY_FLAGS[key];
-      return flag === undefined ? issue : `${flag}${issue.slice(key.length)}`;
-    }).join('\n');
+    return err.issues
+      .map((issue) => {
+        const key = issue.slice(0, issue.indexOf(':'));
+        const flag = PROXY_FLAGS[key];
+        return flag === undefined ? issue : `${flag}${issue.slice(key.length)}`;
+      })
+      .join('\n');
   }
 }
 
 /** The `cachet check` report: what the gateway would do with this file. */
 export function summarizeConfig(path: string, config: Config): string {
-  const store = config.store.type === 'memory'
-    ? `memory, ${formatByteSize(config.store.maxBytes)} (objects up to ${formatByteSize(config.store.maxObjectBytes)})`
-    : `redis ${redactPassword(config.store.url)} (objects up to ${formatByteSize(config.store.maxObjectBytes)})`;
+  const store =
+    config.store.type === 'memory'
+      ? `memory, ${formatByteSize(config.store.maxBytes)} (objects up to ${formatByteSize(config.store.maxObjectBytes)})`
+      : `redis ${redactPassword(config.store.url)} (objects up to ${formatByteSize(config.store.maxObjectBytes)})`;
   const upstreams = Object.values(config.upstreams).map((u) => {
-    const health = u.healthCheck === undefined ? 'no active health check' : `health check ${u.healthCheck.path} every ${u.healthCheck.intervalMs} ms`;
+    const health =
+      u.healthCheck === undefined ? 'no active health check' : `health check ${u.healthCheck.path} every ${u.healthCheck.intervalMs} ms`;
     return `    ${u.name}: ${u.targets.join(', ')} (${u.balancer}, ${health})`;
   });
-  const routes = config.routes.map((r) =>
-    `    ${r.methods === undefined ? '*' : r.methods.join(',')} ${r.path} -> ${r.upstream}${r.cache && config.cache.enabled ? '' : ' (not cached)'}`);
+  const routes = config.routes.map(
+    (r) =>
+      `    ${r.methods === undefined ? '*' : r.methods.join(',')} ${r.path} -> ${r.upstream}${r.cache && config.cache.enabled ? '' : ' (not cached)'}`,
+  );
   return [
     `config OK: ${path}`,
     `  listen  ${formatAddress(config.listen)}`,

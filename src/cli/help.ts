@@ -50,7 +50,11 @@ export function formatCommandHelp(command: CommandName): string {
     ...(command === 'proxy'
       ? ['The process prints a line with "listening" once it accepts connections; SIGTERM or SIGINT drains and exits 0.', '']
       : command === 'run'
-        ? ['${NAME} and ${NAME:-default} in string values are read from the environment.', 'SIGTERM or SIGINT drains in-flight requests and exits 0; a second signal exits at once.', '']
+        ? [
+            '${NAME} and ${NAME:-default} in string values are read from the environment.',
+            'SIGTERM or SIGINT drains in-flight requests and exits 0; a second signal exits at once.',
+            '',
+          ]
         : ['Exit status: 0 valid, 1 invalid (every problem is listed), 2 usage error.', '']),
   ].join('\n');
 }

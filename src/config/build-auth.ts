@@ -57,7 +57,11 @@ export function buildAuth(auth: CheckedAuth | undefined): AuthConfig | undefined
   const providers: AuthProviderConfig[] = [];
   if (auth.jwt !== undefined) providers.push(buildJwtProvider(D.auth.jwtProviderName, auth.jwt));
   for (const provider of auth.providers ?? []) {
-    providers.push('introspection' in provider ? buildIntrospectionProvider(provider.name, provider.introspection) : buildJwtProvider(provider.name, provider));
+    providers.push(
+      'introspection' in provider
+        ? buildIntrospectionProvider(provider.name, provider.introspection)
+        : buildJwtProvider(provider.name, provider),
+    );
   }
   const headers = auth.identityHeaders ?? {};
   return {
@@ -116,14 +120,16 @@ function buildIntrospectionProvider(name: string, i: CheckedIntrospection): Auth
 }
 
 /** A route's authentication, caching and CORS fields with every default filled in. */
-export function buildRouteAuth(route: CheckedRouteAuth): Pick<RouteConfig, 'auth' | 'scopes' | 'cache' | 'perUserCache' | 'claims' | 'tokenCookie' | 'cors'> {
+export function buildRouteAuth(
+  route: CheckedRouteAuth,
+): Pick<RouteConfig, 'auth' | 'scopes' | 'cache' | 'perUserCache' | 'claims' | 'tokenCookie' | 'cors'> {
   const cache = route.cache ?? D.route.cache;
   return {
     auth: route.auth ?? D.route.auth,
     scopes: [...(route.scopes ?? [])],
     // `cache: { perUser: true }` is a cached route whose private responses are stored per subject.
     cache: typeof cache === 'boolean' ? cache : true,
-    perUserCache: typeof cache === 'boolean' ? D.route.perUserCache : cache.perUser ?? D.route.perUserCache,
+    perUserCache: typeof cache === 'boolean' ? D.route.perUserCache : (cache.perUser ?? D.route.perUserCache),
     claims: { ...(route.claims ?? {}) },
     tokenCookie: route.tokenCookie,
     cors: route.cors === undefined ? undefined : buildCors(route.cors, route.methods),

@@ -49,7 +49,8 @@ export function buildConfig(raw: unknown): Config {
   const limits = c.limits ?? {};
   const config: Config = {
     listen: { host: c.listen?.host ?? D.listen.host, port: c.listen?.port ?? D.listen.port },
-    admin: c.admin === undefined ? undefined : { host: c.admin.host ?? D.admin.host, port: c.admin.port ?? D.admin.port, token: c.admin.token },
+    admin:
+      c.admin === undefined ? undefined : { host: c.admin.host ?? D.admin.host, port: c.admin.port ?? D.admin.port, token: c.admin.token },
     store: buildStore(c.store ?? {}),
     upstreams: Object.fromEntries(Object.entries(c.upstreams).map(([name, upstream]) => [name, buildUpstream(name, upstream)])),
     routes: c.routes.map((route) => ({
@@ -103,13 +104,16 @@ function buildUpstream(name: string, u: CheckedUpstream): UpstreamConfig {
     name,
     targets: u.targets.map((target) => new URL(target).origin),
     balancer: u.balancer ?? D.upstream.balancer,
-    healthCheck: hc === undefined ? undefined : {
-      path: hc.path,
-      intervalMs: hc.intervalMs ?? dh.intervalMs,
-      timeoutMs: hc.timeoutMs ?? dh.timeoutMs,
-      healthyThreshold: hc.healthyThreshold ?? dh.healthyThreshold,
-      unhealthyThreshold: hc.unhealthyThreshold ?? dh.unhealthyThreshold,
-    },
+    healthCheck:
+      hc === undefined
+        ? undefined
+        : {
+            path: hc.path,
+            intervalMs: hc.intervalMs ?? dh.intervalMs,
+            timeoutMs: hc.timeoutMs ?? dh.timeoutMs,
+            healthyThreshold: hc.healthyThreshold ?? dh.healthyThreshold,
+            unhealthyThreshold: hc.unhealthyThreshold ?? dh.unhealthyThreshold,
+          },
     passiveHealth: {
       failureThreshold: ph?.failureThreshold ?? dp.failureThreshold,
       resetThreshold: ph?.resetThreshold ?? dp.resetThreshold,

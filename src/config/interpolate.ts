@@ -63,7 +63,8 @@ export function maskReferences(source: string): MaskedText {
       let mapped = offset;
       for (const r of replacements) {
         if (r.maskedAt > offset) break;
-        mapped = offset < r.maskedAt + r.maskedLength ? r.originalAt : r.originalAt + r.originalLength + (offset - r.maskedAt - r.maskedLength);
+        mapped =
+          offset < r.maskedAt + r.maskedLength ? r.originalAt : r.originalAt + r.originalLength + (offset - r.maskedAt - r.maskedLength);
       }
       return mapped;
     },
@@ -75,14 +76,18 @@ export function maskReferences(source: string): MaskedText {
           if (ref === undefined) return '';
           if (ref.kind === 'escape') return ref.text.slice(1);
           if (ref.kind === 'invalid') {
-            issues.push(`${formatPath(path)}: ${ref.text} is not a valid reference, expected \${NAME} or \${NAME:-default} (write $\${ for a literal \${)`);
+            issues.push(
+              `${formatPath(path)}: ${ref.text} is not a valid reference, expected \${NAME} or \${NAME:-default} (write $\${ for a literal \${)`,
+            );
             return '';
           }
           const fromEnv = env[ref.name];
           // Shell semantics for `:-`: an empty variable also takes the default.
           if (ref.fallback !== undefined) return fromEnv === undefined || fromEnv === '' ? ref.fallback : fromEnv;
           if (fromEnv !== undefined) return fromEnv;
-          issues.push(`${formatPath(path)}: environment variable ${ref.name} is not set, expected it set or a default as in \${${ref.name}:-value}`);
+          issues.push(
+            `${formatPath(path)}: environment variable ${ref.name} is not set, expected it set or a default as in \${${ref.name}:-value}`,
+          );
           return '';
         });
       const visit = (node: unknown, path: ConfigPath): void => {
@@ -90,7 +95,8 @@ export function maskReferences(source: string): MaskedText {
           for (const pair of node.items) {
             const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
             const shownKey = key.search(placeholder) === -1 ? key : substitute(key, path);
-            if (shownKey !== key) issues.push(`${formatPath([...path, shownKey])}: variables are not expanded in keys, expected a literal key`);
+            if (shownKey !== key)
+              issues.push(`${formatPath([...path, shownKey])}: variables are not expanded in keys, expected a literal key`);
             visit(pair.value, [...path, shownKey]);
           }
         } else if (isSeq(node)) {

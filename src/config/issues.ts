@@ -59,7 +59,8 @@ export function sortIssues(issues: readonly ConfigIssue[], data: unknown): Confi
     }
     return 0;
   };
-  return issues.map((issue, index) => ({ issue, index, rank: rank(issue.path) }))
+  return issues
+    .map((issue, index) => ({ issue, index, rank: rank(issue.path) }))
     .sort((a, b) => a.rank - b.rank || a.index - b.index)
     .map(({ issue }) => issue);
 }
@@ -107,7 +108,8 @@ function toIssue(error: ErrorObject, data: unknown): ConfigIssue | undefined {
       return at(path, `must be ${describeExpectedType(String(params['type']), parent)} (got ${got})`);
     case 'format': {
       const format = String(params['format']);
-      const expected = format in UNIT_FORMATS ? UNIT_FORMATS[format as keyof typeof UNIT_FORMATS] : format === 'uri' ? 'an absolute URL' : `a ${format}`;
+      const expected =
+        format in UNIT_FORMATS ? UNIT_FORMATS[format as keyof typeof UNIT_FORMATS] : format === 'uri' ? 'an absolute URL' : `a ${format}`;
       return at(path, `must be ${expected} (got ${got})`);
     }
     case 'minimum':
@@ -124,7 +126,10 @@ function toIssue(error: ErrorObject, data: unknown): ConfigIssue | undefined {
     case 'minProperties':
       return at(path, `must not be empty, expected ${description ?? `at least ${String(params['limit'])} item(s)`}`);
     case 'uniqueItems':
-      return at(path, `must not repeat items (items ${Math.min(Number(params['i']), Number(params['j']))} and ${Math.max(Number(params['i']), Number(params['j']))} are equal)`);
+      return at(
+        path,
+        `must not repeat items (items ${Math.min(Number(params['i']), Number(params['j']))} and ${Math.max(Number(params['i']), Number(params['j']))} are equal)`,
+      );
     // Wrappers whose causes are reported on their own.
     case 'if':
     case 'propertyNames':
@@ -147,7 +152,10 @@ function describeExpectedType(type: string, parent: Record<string, unknown>): st
     array: 'a list',
     null: 'null',
   };
-  return type.split(',').map((t) => names[t] ?? t).join(' or ');
+  return type
+    .split(',')
+    .map((t) => names[t] ?? t)
+    .join(' or ');
 }
 
 /** ajv reports JSON pointers (`/routes/0/path`); array indices become numbers by looking at the data. */

@@ -24,7 +24,14 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : (err as Error).message;
     throw new ConfigError('CACHET_ERR_CONFIG_READ', 'cannot read config file', [`${path}: ${reason}`], { cause: err });
   }
   return parseConfig(text, env, { source: path });

@@ -43,17 +43,22 @@ export function buildProxyConfig(options: ProxyOptions): Config {
 function findProxyOptionProblems(options: ProxyOptions): string[] {
   const issues: string[] = [];
   const originProblem = typeof options.to === 'string' ? findOriginProblem(options.to) : 'is required';
-  if (originProblem !== undefined) issues.push(`to: ${originProblem}, expected an http(s) origin such as http://127.0.0.1:3000 (got ${JSON.stringify(options.to)})`);
+  if (originProblem !== undefined)
+    issues.push(`to: ${originProblem}, expected an http(s) origin such as http://127.0.0.1:3000 (got ${JSON.stringify(options.to)})`);
   for (const key of ['port', 'adminPort'] as const) {
     const value = options[key];
-    if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 65_535)) issues.push(`${key}: must be between 0 and 65535 (got ${value})`);
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 65_535))
+      issues.push(`${key}: must be between 0 and 65535 (got ${value})`);
   }
   const { adminPort, adminToken, port } = options;
   const minLength = CONFIG_DEFAULTS.admin.minTokenLength;
   if (adminPort !== undefined && (adminToken === undefined || adminToken.length < minLength)) {
-    issues.push(`adminToken: must be at least ${minLength} characters long when the admin API is on (got ${adminToken === undefined ? 'none' : `${adminToken.length}`})`);
+    issues.push(
+      `adminToken: must be at least ${minLength} characters long when the admin API is on (got ${adminToken === undefined ? 'none' : `${adminToken.length}`})`,
+    );
   }
-  if (adminPort === undefined && adminToken !== undefined) issues.push('adminToken: is set but the admin port is not, expected both or neither');
+  if (adminPort === undefined && adminToken !== undefined)
+    issues.push('adminToken: is set but the admin port is not, expected both or neither');
   if (adminPort !== undefined && adminPort !== 0 && adminPort === (port ?? CONFIG_DEFAULTS.listen.port)) {
     issues.push(`adminPort: must differ from the listen port (both are ${adminPort})`);
   }

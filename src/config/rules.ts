@@ -25,7 +25,9 @@ export function checkMethodList(list: unknown, path: ConfigPath, report: Report,
   list.forEach((method: unknown, i) => {
     if (typeof method !== 'string') return;
     // RFC 9110 §9.1: methods are case-sensitive; `get` is not GET, and is almost always a typo for it.
-    if (!TOKEN.test(method)) report([...path, i], `must be an HTTP method token (RFC 9110 §9.1), such as GET (got ${describeValue(method)})`);
-    else if (method !== method.toUpperCase()) report([...path, i], `must be upper-case, methods are case-sensitive (RFC 9110 §9.1), expected ${method.toUpperCase()}`);
+    if (!TOKEN.test(method))
+      report([...path, i], `must be an HTTP method token (RFC 9110 §9.1), such as GET (got ${describeValue(method)})`);
+    else if (method !== method.toUpperCase())
+      report([...path, i], `must be upper-case, methods are case-sensitive (RFC 9110 §9.1), expected ${method.toUpperCase()}`);
   });
 }

@@ -60,7 +60,19 @@ export const ROUTE_AUTH_MODES = ['none', 'jwt', 'optional'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** RFC 7518 §3.1 and RFC 8037 §3.1; `none` is never accepted (RFC 8725 §3.1). */
 export const JWT_ALGORITHMS = [
-  'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA',
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
 ] as const;
 
 /** Custom ajv formats for values the builder converts to numbers (see `units.ts`). */
@@ -76,7 +88,12 @@ function object(properties: Record<string, SchemaObject>, extra: SchemaObject = 
 }
 
 function integer(minimum: number, maximum?: number, fallback?: number): SchemaObject {
-  return { type: 'integer', minimum, ...(maximum === undefined ? {} : { maximum }), ...(fallback === undefined ? {} : { default: fallback }) };
+  return {
+    type: 'integer',
+    minimum,
+    ...(maximum === undefined ? {} : { maximum }),
+    ...(fallback === undefined ? {} : { default: fallback }),
+  };
 }
 
 function bytes(minimum: number, fallback?: number): SchemaObject {
@@ -128,7 +145,13 @@ const upstreamSchema = object(
 
 const corsSchema = object(
   {
-    origins: { type: 'array', items: string, minItems: 1, uniqueItems: true, description: 'exact origins such as https://app.example.test, or *' },
+    origins: {
+      type: 'array',
+      items: string,
+      minItems: 1,
+      uniqueItems: true,
+      description: 'exact origins such as https://app.example.test, or *',
+    },
     methods: { type: 'array', items: string, minItems: 1, uniqueItems: true },
     headers: stringList,
     exposeHeaders: stringList,
@@ -163,7 +186,13 @@ const routeSchema = object(
   { required: ['path', 'upstream'] },
 );
 
-const audience: SchemaObject = { type: ['string', 'array'], minLength: 1, items: string, minItems: 1, description: 'a string or a list of strings' };
+const audience: SchemaObject = {
+  type: ['string', 'array'],
+  minLength: 1,
+  items: string,
+  minItems: 1,
+  description: 'a string or a list of strings',
+};
 
 const jwtProperties: Record<string, SchemaObject> = {
   issuer: string,
@@ -229,60 +258,67 @@ const authSchema = object({
  * `${ENV}` interpolation. Shape only: cross-field rules (route → upstream, URL forms, IP ranges) live in
  * `semantic.ts`, because their messages must say what is expected.
  */
-export const configSchema: SchemaObject = object({
-  listen: object({
-    host: { ...string, default: d.listen.host },
-    port: { ...port, default: d.listen.port },
-  }),
-  admin: object(
-    {
-      host: { ...string, default: d.admin.host },
-      port: { ...port, default: d.admin.port },
-      token: { type: 'string', minLength: d.admin.minTokenLength, description: `a bearer token of at least ${d.admin.minTokenLength} characters` },
-    },
-    { required: ['token'] },
-  ),
-  store: {
-    type: 'object',
-    properties: {
-      type: { enum: ['memory', 'redis'], default: 'memory' },
-      maxBytes: bytes(1, d.store.maxBytes),
-      maxObjectBytes: bytes(1, d.store.maxObjectBytes),
-      url: { type: 'string', format: 'uri' },
-    },
-    // The keys a store takes depend on its type; unknown keys are reported against that type.
-    if: { properties: { type: { const: 'redis' } }, required: ['type'] },
-    then: { propertyNames: { enum: ['type', 'url', 'maxObjectBytes'] }, required: ['url'] },
-    else: { propertyNames: { enum: ['type', 'maxBytes', 'maxObjectBytes'] } },
-  },
-  upstreams: { type: 'object', additionalProperties: upstreamSchema, minProperties: 1, description: 'at least one named upstream' },
-  routes: { type: 'array', items: routeSchema, minItems: 1, description: 'at least one route' },
-  auth: authSchema,
-  cache: object({
-    enabled: { type: 'boolean', default: d.cache.enabled },
-    targetedField: { ...string, default: d.cache.targetedField, description: 'a lower-case field name such as cdn-cache-control' },
-    heuristicFraction: { type: 'number', minimum: 0, maximum: 1, default: d.cache.heuristicFraction },
-    heuristicMaxSec: durationSec(0, d.cache.heuristicMaxSec),
-    keepStaleSec: durationSec(0, d.cache.keepStaleSec),
-    key: object({
-      sortQuery: { type: 'boolean', default: d.cache.key.sortQuery },
-      ignoreParams: stringList,
+export const configSchema: SchemaObject = object(
+  {
+    listen: object({
+      host: { ...string, default: d.listen.host },
+      port: { ...port, default: d.listen.port },
     }),
-    forwardTagHeaders: { type: 'boolean', default: d.cache.forwardTagHeaders },
-    coalesce: { type: 'boolean', default: d.cache.coalesce },
-    name: { ...string, default: d.cache.name },
-  }),
-  limits: object({
-    maxHeaderBytes: bytes(1024, d.limits.maxHeaderBytes),
-    maxBodyBytes: bytes(0, d.limits.maxBodyBytes),
-    headersTimeoutMs: durationMs(1, d.limits.headersTimeoutMs),
-    requestTimeoutMs: durationMs(0, d.limits.requestTimeoutMs),
-    keepAliveTimeoutMs: durationMs(0, d.limits.keepAliveTimeoutMs),
-  }),
-  proxy: object({
-    trustedProxies: { type: 'array', items: string, description: 'IP addresses or CIDR ranges' },
-    via: { ...string, default: d.proxy.via },
-  }),
-  shutdown: object({ drainTimeoutMs: durationMs(0, d.shutdown.drainTimeoutMs) }),
-  log: object({ level: { enum: [...LOG_LEVELS], default: d.log.level } }),
-}, { required: ['upstreams', 'routes'] });
+    admin: object(
+      {
+        host: { ...string, default: d.admin.host },
+        port: { ...port, default: d.admin.port },
+        token: {
+          type: 'string',
+          minLength: d.admin.minTokenLength,
+          description: `a bearer token of at least ${d.admin.minTokenLength} characters`,
+        },
+      },
+      { required: ['token'] },
+    ),
+    store: {
+      type: 'object',
+      properties: {
+        type: { enum: ['memory', 'redis'], default: 'memory' },
+        maxBytes: bytes(1, d.store.maxBytes),
+        maxObjectBytes: bytes(1, d.store.maxObjectBytes),
+        url: { type: 'string', format: 'uri' },
+      },
+      // The keys a store takes depend on its type; unknown keys are reported against that type.
+      if: { properties: { type: { const: 'redis' } }, required: ['type'] },
+      then: { propertyNames: { enum: ['type', 'url', 'maxObjectBytes'] }, required: ['url'] },
+      else: { propertyNames: { enum: ['type', 'maxBytes', 'maxObjectBytes'] } },
+    },
+    upstreams: { type: 'object', additionalProperties: upstreamSchema, minProperties: 1, description: 'at least one named upstream' },
+    routes: { type: 'array', items: routeSchema, minItems: 1, description: 'at least one route' },
+    auth: authSchema,
+    cache: object({
+      enabled: { type: 'boolean', default: d.cache.enabled },
+      targetedField: { ...string, default: d.cache.targetedField, description: 'a lower-case field name such as cdn-cache-control' },
+      heuristicFraction: { type: 'number', minimum: 0, maximum: 1, default: d.cache.heuristicFraction },
+      heuristicMaxSec: durationSec(0, d.cache.heuristicMaxSec),
+      keepStaleSec: durationSec(0, d.cache.keepStaleSec),
+      key: object({
+        sortQuery: { type: 'boolean', default: d.cache.key.sortQuery },
+        ignoreParams: stringList,
+      }),
+      forwardTagHeaders: { type: 'boolean', default: d.cache.forwardTagHeaders },
+      coalesce: { type: 'boolean', default: d.cache.coalesce },
+      name: { ...string, default: d.cache.name },
+    }),
+    limits: object({
+      maxHeaderBytes: bytes(1024, d.limits.maxHeaderBytes),
+      maxBodyBytes: bytes(0, d.limits.maxBodyBytes),
+      headersTimeoutMs: durationMs(1, d.limits.headersTimeoutMs),
+      requestTimeoutMs: durationMs(0, d.limits.requestTimeoutMs),
+      keepAliveTimeoutMs: durationMs(0, d.limits.keepAliveTimeoutMs),
+    }),
+    proxy: object({
+      trustedProxies: { type: 'array', items: string, description: 'IP addresses or CIDR ranges' },
+      via: { ...string, default: d.proxy.via },
+    }),
+    shutdown: object({ drainTimeoutMs: durationMs(0, d.shutdown.drainTimeoutMs) }),
+    log: object({ level: { enum: [...LOG_LEVELS], default: d.log.level } }),
+  },
+  { required: ['upstreams', 'routes'] },
+);

@@ -45,8 +45,13 @@ export function checkAuthSection(auth: unknown, report: Report): void {
   for (const { path, data, name } of providers) {
     if (typeof name === 'string' && name !== '') {
       const earlier = names.get(name);
-      if (!NAME.test(name)) report([...path, 'name'], 'is not a valid provider name, expected letters, digits, ".", "_" and "-", starting with a letter or digit');
-      else if (earlier !== undefined) report([...path, 'name'], `repeats the provider name ${JSON.stringify(name)} of ${formatPath(earlier)}, expected a unique name`);
+      if (!NAME.test(name))
+        report(
+          [...path, 'name'],
+          'is not a valid provider name, expected letters, digits, ".", "_" and "-", starting with a letter or digit',
+        );
+      else if (earlier !== undefined)
+        report([...path, 'name'], `repeats the provider name ${JSON.stringify(name)} of ${formatPath(earlier)}, expected a unique name`);
       else names.set(name, path);
     }
     if (path[1] === 'providers' && data['introspection'] !== undefined) {
@@ -59,7 +64,11 @@ export function checkAuthSection(auth: unknown, report: Report): void {
     if (typeof issuer === 'string' && issuer !== '') {
       const earlier = issuers.get(issuer);
       // Tokens are matched to their provider by `iss`; two providers for one issuer would be ambiguous.
-      if (earlier !== undefined) report([...path, 'issuer'], `repeats the issuer of ${formatPath(earlier)}, expected one provider per issuer (tokens are matched to providers by iss)`);
+      if (earlier !== undefined)
+        report(
+          [...path, 'issuer'],
+          `repeats the issuer of ${formatPath(earlier)}, expected one provider per issuer (tokens are matched to providers by iss)`,
+        );
       else issuers.set(issuer, path);
     }
   }
@@ -74,22 +83,29 @@ function checkJwtProvider(jwt: Data, path: ConfigPath, report: Report): void {
   const at = (key: string): ConfigPath => [...path, key];
   const sources = KEY_SOURCES.filter((key) => jwt[key] !== undefined);
   if (sources.length !== 1) {
-    report(path, `needs exactly one key source, expected one of jwksUri, secret, publicKey (got ${sources.length === 0 ? 'none' : sources.join(' and ')})`);
+    report(
+      path,
+      `needs exactly one key source, expected one of jwksUri, secret, publicKey (got ${sources.length === 0 ? 'none' : sources.join(' and ')})`,
+    );
   }
   const jwksUri = jwt['jwksUri'];
   if (typeof jwksUri === 'string' && URL.canParse(jwksUri) && !/^https?:$/.test(new URL(jwksUri).protocol)) {
     report(at('jwksUri'), `must be an http(s) URL (got ${describeValue(jwksUri)})`);
   }
-  if (jwt['jwks'] !== undefined && jwksUri === undefined) report(at('jwks'), 'applies only with jwksUri, expected it removed or jwksUri set');
+  if (jwt['jwks'] !== undefined && jwksUri === undefined)
+    report(at('jwks'), 'applies only with jwksUri, expected it removed or jwksUri set');
   const algorithms = stringsOf(jwt['algorithms']);
   // RFC 8725 §3.1: one key, one kind of algorithm, or an attacker can make a public key verify as an HMAC secret.
   if (sources.length === 1 && algorithms.length > 0) {
     const wantsSecret = sources[0] === 'secret';
     const mismatched = algorithms.filter((alg) => HMAC.test(alg) !== wantsSecret);
     if (mismatched.length > 0) {
-      report(at('algorithms'), wantsSecret
-        ? `must all be HS256, HS384 or HS512 with a secret (got ${mismatched.join(', ')})`
-        : `must not include HMAC algorithms with ${sources[0]} (got ${mismatched.join(', ')}), expected RS*, PS*, ES* or EdDSA`);
+      report(
+        at('algorithms'),
+        wantsSecret
+          ? `must all be HS256, HS384 or HS512 with a secret (got ${mismatched.join(', ')})`
+          : `must not include HMAC algorithms with ${sources[0]} (got ${mismatched.join(', ')}), expected RS*, PS*, ES* or EdDSA`,
+      );
     }
   }
   const secret = jwt['secret'];
@@ -97,7 +113,11 @@ function checkJwtProvider(jwt: Data, path: ConfigPath, report: Report): void {
     // RFC 7518 §3.2: a key at least as long as the hash output (HS384 → 48 bytes, HS512 → 64 bytes).
     const bytes = Buffer.byteLength(secret, 'utf8');
     const needs = Math.max(0, ...algorithms.map((alg) => Number(HMAC.exec(alg)?.[1] ?? 0) / 8));
-    if (bytes < needs) report(at('secret'), `is ${bytes} bytes, expected at least ${needs} for ${algorithms.filter((a) => HMAC.test(a)).join(', ')} (RFC 7518 §3.2)`);
+    if (bytes < needs)
+      report(
+        at('secret'),
+        `is ${bytes} bytes, expected at least ${needs} for ${algorithms.filter((a) => HMAC.test(a)).join(', ')} (RFC 7518 §3.2)`,
+      );
   }
   const publicKey = jwt['publicKey'];
   if (typeof publicKey === 'string' && publicKey !== '') {
@@ -122,7 +142,8 @@ function findPublicKeyProblem(text: string, algorithms: readonly string[]): stri
   if (text.trimStart().startsWith('{')) {
     const jwk = parseJwk(text);
     if (typeof jwk === 'string') return jwk;
-    if (typeof jwk['alg'] === 'string' && !algorithms.includes(jwk['alg'])) return `is a JWK for ${jwk['alg']}, expected its alg among algorithms (${algorithms.join(', ')})`;
+    if (typeof jwk['alg'] === 'string' && !algorithms.includes(jwk['alg']))
+      return `is a JWK for ${jwk['alg']}, expected its alg among algorithms (${algorithms.join(', ')})`;
     try {
       keyType = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).asymmetricKeyType;
     } catch {
@@ -162,23 +183,48 @@ function checkIntrospection(introspection: Data, path: ConfigPath, report: Repor
   const endpoint = introspection['endpoint'];
   if (typeof endpoint !== 'string' || !URL.canParse(endpoint)) return;
   const url = new URL(endpoint);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') report([...path, 'endpoint'], `must be an http(s) URL (got ${describeValue(endpoint)})`);
-  else if (url.username !== '' || url.password !== '') report([...path, 'endpoint'], 'must not contain credentials, expected them in clientId and clientSecret');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    report([...path, 'endpoint'], `must be an http(s) URL (got ${describeValue(endpoint)})`);
+  else if (url.username !== '' || url.password !== '')
+    report([...path, 'endpoint'], 'must not contain credentials, expected them in clientId and clientSecret');
 }
 
 function checkRealm(realm: unknown, report: Report): void {
   // Sent as a quoted-string in WWW-Authenticate (RFC 9110 §11.2, §5.6.4): no quotes, backslashes or controls.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what a realm may not hold.
   if (typeof realm === 'string' && /["\\\x00-\x1f\x7f]/.test(realm)) {
-    report(['auth', 'realm'], `must not contain ", \\ or control characters, expected plain text such as cachet (got ${describeValue(realm)})`);
+    report(
+      ['auth', 'realm'],
+      `must not contain ", \\ or control characters, expected plain text such as cachet (got ${describeValue(realm)})`,
+    );
   }
 }
 
 /** Fields the gateway itself sets, frames or reads; an identity header must not overwrite them. */
 const RESERVED_HEADERS: ReadonlySet<string> = new Set([
-  'authorization', 'proxy-authorization', 'cookie', 'host', 'connection', 'keep-alive', 'content-length', 'content-type',
-  'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'via', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto',
-  'x-forwarded-host', 'x-request-id', 'traceparent', 'tracestate', 'cache-control', 'pragma',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'host',
+  'connection',
+  'keep-alive',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'via',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-request-id',
+  'traceparent',
+  'tracestate',
+  'cache-control',
+  'pragma',
 ]);
 
 function checkIdentityHeaders(headers: unknown, report: Report): void {
@@ -189,15 +235,21 @@ function checkIdentityHeaders(headers: unknown, report: Report): void {
     [['auth', 'identityHeaders', 'scopes'], headers['scopes'] ?? defaults.scopes],
   ];
   const claims = headers['claims'];
-  if (isRecord(claims)) for (const [claim, name] of Object.entries(claims)) entries.push([['auth', 'identityHeaders', 'claims', claim], name]);
+  if (isRecord(claims))
+    for (const [claim, name] of Object.entries(claims)) entries.push([['auth', 'identityHeaders', 'claims', claim], name]);
   const seen = new Map<string, ConfigPath>();
   for (const [path, name] of entries) {
     if (typeof name !== 'string' || name === '') continue;
     const lower = name.toLowerCase();
     const earlier = seen.get(lower);
     if (!TOKEN.test(name)) report(path, `must be a field name (RFC 9110 §5.1), such as X-Auth-Subject (got ${describeValue(name)})`);
-    else if (RESERVED_HEADERS.has(lower)) report(path, `is a field the gateway sets or reads itself, expected a name of its own such as X-Auth-Subject (got ${describeValue(name)})`);
-    else if (earlier !== undefined) report(path, `repeats the header of ${formatPath(earlier)} (names are case-insensitive), expected a distinct name`);
+    else if (RESERVED_HEADERS.has(lower))
+      report(
+        path,
+        `is a field the gateway sets or reads itself, expected a name of its own such as X-Auth-Subject (got ${describeValue(name)})`,
+      );
+    else if (earlier !== undefined)
+      report(path, `repeats the header of ${formatPath(earlier)} (names are case-insensitive), expected a distinct name`);
     else seen.set(lower, path);
   }
 }

@@ -29,7 +29,8 @@ export function checkRouteAuth(route: Data, index: number, providersExist: boole
     if (typeof tokenCookie === 'string') report(at('tokenCookie'), `is ${unused}`);
   }
   scopes.forEach((scope, i) => {
-    if (!SCOPE_TOKEN.test(scope)) report(at('scopes', i), `must be a scope token (RFC 6749 §3.3: no spaces, quotes or backslashes) (got ${describeValue(scope)})`);
+    if (!SCOPE_TOKEN.test(scope))
+      report(at('scopes', i), `must be a scope token (RFC 6749 §3.3: no spaces, quotes or backslashes) (got ${describeValue(scope)})`);
   });
   if (typeof tokenCookie === 'string' && tokenCookie !== '') checkTokenCookie(tokenCookie, route['methods'], at, report);
   const cache = route['cache'];
@@ -51,7 +52,10 @@ function checkTokenCookie(name: string, methods: unknown, at: (...keys: Array<st
   const unsafe = listed.filter((method) => !COOKIE_SAFE_METHODS.has(method));
   if (methods === undefined || unsafe.length > 0) {
     const got = methods === undefined ? 'every method' : unsafe.join(', ');
-    report(at('tokenCookie'), `needs methods limited to GET, HEAD and OPTIONS, since browsers send cookies cross-site (CSRF) (got ${got}); send the token in Authorization for other methods`);
+    report(
+      at('tokenCookie'),
+      `needs methods limited to GET, HEAD and OPTIONS, since browsers send cookies cross-site (CSRF) (got ${got}); send the token in Authorization for other methods`,
+    );
   }
 }
 
@@ -62,13 +66,18 @@ function checkCors(cors: Data, path: ConfigPath, report: Report): void {
   origins.forEach((origin: unknown, i) => {
     if (typeof origin !== 'string' || origin === '' || origin === '*') return;
     const problem = findCorsOriginProblem(origin);
-    if (problem !== undefined) report([...path, 'origins', i], `${problem}, expected an origin such as https://app.example.test or * (got ${describeValue(origin)})`);
+    if (problem !== undefined)
+      report(
+        [...path, 'origins', i],
+        `${problem}, expected an origin such as https://app.example.test or * (got ${describeValue(origin)})`,
+      );
     else if (seen.has(new URL(origin).origin)) report([...path, 'origins', i], `repeats an earlier origin (${new URL(origin).origin})`);
     else seen.add(new URL(origin).origin);
   });
   if (hasWildcard && origins.length > 1) report([...path, 'origins'], 'lists * with other origins, expected * alone or exact origins only');
   // Fetch standard §3.2.5 (CORS check): a credentialed response needs the exact origin, never `*`.
-  if (hasWildcard && cors['credentials'] === true) report([...path, 'credentials'], 'cannot be true with origins: * (the CORS protocol forbids it), expected exact origins');
+  if (hasWildcard && cors['credentials'] === true)
+    report([...path, 'credentials'], 'cannot be true with origins: * (the CORS protocol forbids it), expected exact origins');
   checkMethodList(cors['methods'], [...path, 'methods'], report, describeValue);
   for (const key of ['headers', 'exposeHeaders'] as const) {
     const list = cors[key];

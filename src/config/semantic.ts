@@ -54,13 +54,17 @@ function checkStore(store: unknown, report: Report): void {
   const url = store['url'];
   if (store['type'] === 'redis' && typeof url === 'string' && URL.canParse(url)) {
     const protocol = new URL(url).protocol;
-    if (protocol !== 'redis:' && protocol !== 'rediss:') report(['store', 'url'], `must be a redis:// or rediss:// URL (got ${describeValue(url)})`);
+    if (protocol !== 'redis:' && protocol !== 'rediss:')
+      report(['store', 'url'], `must be a redis:// or rediss:// URL (got ${describeValue(url)})`);
     // The shape is checked so configs are ready for it, but `check` must not call a config OK that `run` refuses.
     else report(['store', 'type'], `'redis' is not available in this version yet, expected memory`);
   }
   const { maxBytes, maxObjectBytes } = store;
   if (typeof maxBytes === 'number' && typeof maxObjectBytes === 'number' && maxObjectBytes > maxBytes) {
-    report(['store', 'maxObjectBytes'], `must not exceed store.maxBytes (${maxBytes}), expected at most ${maxBytes} (got ${maxObjectBytes})`);
+    report(
+      ['store', 'maxObjectBytes'],
+      `must not exceed store.maxBytes (${maxBytes}), expected at most ${maxBytes} (got ${maxObjectBytes})`,
+    );
   }
 }
 
@@ -69,7 +73,11 @@ function checkUpstreams(upstreams: unknown, report: Report): Set<string> {
   if (!isRecord(upstreams)) return names;
   for (const [name, upstream] of Object.entries(upstreams)) {
     names.add(name);
-    if (!NAME.test(name)) report(['upstreams', name], 'is not a valid upstream name, expected letters, digits, ".", "_" and "-", starting with a letter or digit');
+    if (!NAME.test(name))
+      report(
+        ['upstreams', name],
+        'is not a valid upstream name, expected letters, digits, ".", "_" and "-", starting with a letter or digit',
+      );
     if (!isRecord(upstream)) continue;
     const targets = upstream['targets'];
     if (Array.isArray(targets)) {
@@ -78,14 +86,18 @@ function checkUpstreams(upstreams: unknown, report: Report): Set<string> {
         if (typeof target !== 'string') return;
         const path = ['upstreams', name, 'targets', index];
         const problem = findOriginProblem(target);
-        if (problem !== undefined) report(path, `${problem}, expected an http(s) origin such as http://127.0.0.1:3001 (got ${describeValue(target)})`);
+        if (problem !== undefined)
+          report(path, `${problem}, expected an http(s) origin such as http://127.0.0.1:3001 (got ${describeValue(target)})`);
         else if (seen.has(new URL(target).origin)) report(path, `repeats an earlier target (${new URL(target).origin})`);
         else seen.add(new URL(target).origin);
       });
     }
     const healthCheck = upstream['healthCheck'];
     if (isRecord(healthCheck) && typeof healthCheck['path'] === 'string' && !/^\/\S*$/.test(healthCheck['path'])) {
-      report(['upstreams', name, 'healthCheck', 'path'], `must be a path starting with / and without spaces, such as /health (got ${describeValue(healthCheck['path'])})`);
+      report(
+        ['upstreams', name, 'healthCheck', 'path'],
+        `must be a path starting with / and without spaces, such as /health (got ${describeValue(healthCheck['path'])})`,
+      );
     }
   }
   return names;
@@ -110,7 +122,8 @@ function checkRoutes(routes: unknown, upstreamNames: ReadonlySet<string>, provid
     const { path, methods, upstream } = route;
     if (typeof path === 'string') {
       const problem = findRoutePathProblem(path);
-      if (problem !== undefined) report(at('path'), `${problem}, expected an exact path such as /v1/health or a prefix such as /v1/* (got ${describeValue(path)})`);
+      if (problem !== undefined)
+        report(at('path'), `${problem}, expected an exact path such as /v1/health or a prefix such as /v1/* (got ${describeValue(path)})`);
     }
     checkMethodList(methods, at('methods'), report, describeValue);
     if (typeof upstream === 'string' && upstreamNames.size > 0 && !upstreamNames.has(upstream)) {
@@ -151,7 +164,10 @@ function checkNames(config: Data, report: Report): void {
   if (Array.isArray(trusted)) {
     trusted.forEach((entry: unknown, index) => {
       if (typeof entry === 'string' && entry !== '' && !isIpOrCidr(entry)) {
-        report(['proxy', 'trustedProxies', index], `must be an IP address or CIDR range such as 10.0.0.0/8 or ::1 (got ${describeValue(entry)})`);
+        report(
+          ['proxy', 'trustedProxies', index],
+          `must be an IP address or CIDR range such as 10.0.0.0/8 or ::1 (got ${describeValue(entry)})`,
+        );
       }
     });
   }

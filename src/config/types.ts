@@ -71,7 +71,19 @@ export interface UpstreamConfig {
 }
 
 export type JwtAlgorithm =
-  | 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA';
 
 export type JwtKeySource =
   /** Remote JWK Set, cached; refreshed on an unknown `kid` at most once per `cooldownMs`; served stale while the endpoint is down. */

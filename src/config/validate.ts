@@ -46,7 +46,12 @@ export function validateConfig(raw: unknown, options: ConfigSource = {}): Config
   try {
     data = structuredClone(raw);
   } catch (err) {
-    throw new ConfigError('CACHET_ERR_CONFIG_INVALID', summary, ['(top level): must be plain data (objects, lists, strings, numbers, booleans)'], { cause: err });
+    throw new ConfigError(
+      'CACHET_ERR_CONFIG_INVALID',
+      summary,
+      ['(top level): must be plain data (objects, lists, strings, numbers, booleans)'],
+      { cause: err },
+    );
   }
   coerceScalars(configSchema, data);
   const validate = getValidator();
@@ -85,7 +90,10 @@ function parseUnitValue(format: UnitFormat, value: unknown): number | undefined 
 function coerceScalars(schema: SchemaObject, data: unknown): void {
   if (data === null || typeof data !== 'object') return;
   if (Array.isArray(data)) {
-    if (isSchema(schema['items'])) data.forEach((item: unknown, index) => { data[index] = coerceScalar(schema['items'], item); });
+    if (isSchema(schema['items']))
+      data.forEach((item: unknown, index) => {
+        data[index] = coerceScalar(schema['items'], item);
+      });
     return;
   }
   const record = data as Record<string, unknown>;

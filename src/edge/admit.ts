@@ -72,21 +72,40 @@ export function createAdmission(deps: AdmissionDeps): Admission {
       const upgrade = door === 'upgrade';
 
       // Node's strict parser already refused CR/LF/NUL in field lines (see `createListener`).
-      if (upgrade && req.httpVersion !== '1.1') return refuse(res, door, requestId, 'CACHET_ERR_REQUEST_MALFORMED', 'Upgrade is only defined for HTTP/1.1.', undefined, true);
+      if (upgrade && req.httpVersion !== '1.1')
+        return refuse(res, door, requestId, 'CACHET_ERR_REQUEST_MALFORMED', 'Upgrade is only defined for HTTP/1.1.', undefined, true);
       const framing = checkRequestFraming(req.httpVersion, req.rawHeaders, false);
       if (!framing.ok) return refuse(res, door, requestId, 'CACHET_ERR_REQUEST_MALFORMED', framing.reason, undefined, true);
-      if (upgrade && hasRequestBody(req)) return refuse(res, door, requestId, 'CACHET_ERR_REQUEST_MALFORMED', 'An upgrade request cannot carry content.', undefined, true);
+      if (upgrade && hasRequestBody(req))
+        return refuse(res, door, requestId, 'CACHET_ERR_REQUEST_MALFORMED', 'An upgrade request cannot carry content.', undefined, true);
       const target = normalizeRequestTarget(req.url ?? '', method);
       if (!target.ok) return refuse(res, door, requestId, 'CACHET_ERR_REQUEST_PATH', target.reason, undefined, false);
 
       const match = table.match(target.path, method);
-      if (match.kind === 'not-found') return refuse(res, door, requestId, 'CACHET_ERR_ROUTE_NOT_FOUND', 'No route matches this path.', undefined, false);
+      if (match.kind === 'not-found')
+        return refuse(res, door, requestId, 'CACHET_ERR_ROUTE_NOT_FOUND', 'No route matches this path.', undefined, false);
       if (match.kind === 'method-not-allowed') {
-        return refuse(res, door, requestId, 'CACHET_ERR_ROUTE_METHOD', `${method} is not allowed here.`, { allow: match.allow.join(', ') }, false);
+        return refuse(
+          res,
+          door,
+          requestId,
+          'CACHET_ERR_ROUTE_METHOD',
+          `${method} is not allowed here.`,
+          { allow: match.allow.join(', ') },
+          false,
+        );
       }
       const declared = req.headers['content-length'];
       if (declared !== undefined && (parseContentLength(declared) ?? 0) > maxBodyBytes) {
-        return refuse(res, door, requestId, 'CACHET_ERR_REQUEST_BODY_TOO_LARGE', `The request body exceeds ${maxBodyBytes} bytes.`, undefined, true);
+        return refuse(
+          res,
+          door,
+          requestId,
+          'CACHET_ERR_REQUEST_BODY_TOO_LARGE',
+          `The request body exceeds ${maxBodyBytes} bytes.`,
+          undefined,
+          true,
+        );
       }
 
       const route = match.route;
@@ -108,7 +127,15 @@ export function createAdmission(deps: AdmissionDeps): Admission {
       function enter(result: AuthResult): Exchange | undefined {
         if (!result.ok) {
           const challenge = formatBearerChallenge(realm, result);
-          return refuse(res, door, requestId, result.code, result.description, challenge === undefined ? cors : { ...cors, 'www-authenticate': challenge }, hasRequestBody(req));
+          return refuse(
+            res,
+            door,
+            requestId,
+            result.code,
+            result.description,
+            challenge === undefined ? cors : { ...cors, 'www-authenticate': challenge },
+            hasRequestBody(req),
+          );
         }
         let body = null;
         if (!upgrade && hasRequestBody(req)) {
@@ -127,7 +154,15 @@ export function createAdmission(deps: AdmissionDeps): Admission {
  * so the answer is the connection's last. At the upgrade door every refusal is, and the gateway closes the
  * connection itself once the answer is out.
  */
-function refuse(res: ServerResponse, door: Door, requestId: string, code: CachetErrorCode, detail: string, extra: ProblemHeaders | undefined, close: boolean): undefined {
+function refuse(
+  res: ServerResponse,
+  door: Door,
+  requestId: string,
+  code: CachetErrorCode,
+  detail: string,
+  extra: ProblemHeaders | undefined,
+  close: boolean,
+): undefined {
   const headers: Record<string, ProblemHeaders[string]> = { 'x-request-id': requestId, ...extra };
   if (close || door === 'upgrade') {
     headers['connection'] = 'close';
@@ -144,7 +179,10 @@ function refuse(res: ServerResponse, door: Door, requestId: string, code: Cachet
 function answerPreflightRequest(res: ServerResponse, cors: CorsConfig, req: IncomingMessage, requestId: string): undefined {
   const headers = answerPreflight(cors, req.headers);
   if (headers === undefined) {
-    sendProblem(res, 'CACHET_ERR_CORS_FORBIDDEN', 'This cross-origin request is not allowed.', { 'x-request-id': requestId, vary: 'Origin' });
+    sendProblem(res, 'CACHET_ERR_CORS_FORBIDDEN', 'This cross-origin request is not allowed.', {
+      'x-request-id': requestId,
+      vary: 'Origin',
+    });
     return undefined;
   }
   res.writeHead(204, { ...headers, 'x-request-id': requestId, 'content-length': '0' });

@@ -57,10 +57,12 @@ export function createRequestHandler(deps: RequestHandlerDeps): RequestHandler {
       return;
     }
     label.then(
-      (settled: CacheLabel) => metrics.recordRequest(ex.route.path, ex.method, ex.res.statusCode, settled, (performance.now() - ex.startedAt) / 1000),
+      (settled: CacheLabel) =>
+        metrics.recordRequest(ex.route.path, ex.method, ex.res.statusCode, settled, (performance.now() - ex.startedAt) / 1000),
       (err: unknown) => {
         logger.error({ err, requestId: ex.requestId }, 'request failed');
-        if (!ex.res.headersSent) sendProblem(ex.res, 'CACHET_ERR_INTERNAL', 'The gateway failed to handle the request.', { 'x-request-id': ex.requestId });
+        if (!ex.res.headersSent)
+          sendProblem(ex.res, 'CACHET_ERR_INTERNAL', 'The gateway failed to handle the request.', { 'x-request-id': ex.requestId });
         else abortResponse(ex.res);
       },
     );

@@ -3,9 +3,7 @@
  * the route its canonical form would reach, and the origin receives that same canonical form.
  */
 
-export type NormalizedTarget =
-  | { ok: true; path: string; query: string; changed: boolean }
-  | { ok: false; reason: string };
+export type NormalizedTarget = { ok: true; path: string; query: string; changed: boolean } | { ok: false; reason: string };
 
 const SLASH = 0x2f;
 const DOT = 0x2e;
@@ -52,7 +50,9 @@ export function normalizeRequestTarget(rawTarget: string, method?: string): Norm
   const first = rawTarget.charCodeAt(0);
   if (first === SLASH) return normalizeOriginForm(rawTarget, false);
   if (rawTarget === '*') {
-    return method === 'OPTIONS' ? { ok: true, path: '*', query: '', changed: false } : { ok: false, reason: 'asterisk-form is only allowed for OPTIONS' };
+    return method === 'OPTIONS'
+      ? { ok: true, path: '*', query: '', changed: false }
+      : { ok: false, reason: 'asterisk-form is only allowed for OPTIONS' };
   }
   const pathStart = findAbsoluteFormPath(rawTarget);
   if (pathStart === -1) return { ok: false, reason: 'request target must be origin-form (start with /)' };
@@ -179,6 +179,13 @@ function hexValue(c: number): number {
 
 /** RFC 3986 §2.3: ALPHA / DIGIT / "-" / "." / "_" / "~". */
 function isUnreserved(byte: number): boolean {
-  return (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39)
-    || byte === 0x2d || byte === DOT || byte === 0x5f || byte === 0x7e;
+  return (
+    (byte >= 0x41 && byte <= 0x5a) ||
+    (byte >= 0x61 && byte <= 0x7a) ||
+    (byte >= 0x30 && byte <= 0x39) ||
+    byte === 0x2d ||
+    byte === DOT ||
+    byte === 0x5f ||
+    byte === 0x7e
+  );
 }

@@ -80,9 +80,12 @@ function compileMethods(methods: readonly string[]): ReadonlySet<string> {
 
 function isPathMatch(route: CompiledRoute<unknown>, path: string): boolean {
   switch (route.kind) {
-    case 'all': return true;
-    case 'exact': return path === route.base;
-    case 'prefix': return path === route.base || path.startsWith(route.baseSlash);
+    case 'all':
+      return true;
+    case 'exact':
+      return path === route.base;
+    case 'prefix':
+      return path === route.base || path.startsWith(route.baseSlash);
   }
 }
 

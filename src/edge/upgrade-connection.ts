@@ -54,7 +54,7 @@ export function holdIncoming(socket: Duplex, head: Buffer): () => Buffer {
   return () => {
     socket.off('data', onData);
     socket.pause();
-    return held.length === 1 ? held[0] as Buffer : Buffer.concat(held);
+    return held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held);
   };
 }
 

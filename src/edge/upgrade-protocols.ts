@@ -28,9 +28,7 @@ export function isAskedSwitch(asked: string, answered: string | string[] | undef
       const protocol = member.trim().toLowerCase();
       if (protocol === '') continue;
       any = true;
-      const matches = protocol.includes('/')
-        ? offered.includes(protocol)
-        : offered.some((offer) => protocolName(offer) === protocol);
+      const matches = protocol.includes('/') ? offered.includes(protocol) : offered.some((offer) => protocolName(offer) === protocol);
       if (!matches) return false;
     }
   }

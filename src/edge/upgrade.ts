@@ -106,7 +106,10 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
         const upstream = outcome.socket;
         if (protocols === undefined || !isAskedSwitch(protocols, outcome.response.headers.upgrade)) {
           upstream.destroy();
-          sendProblem(ex.res, 'CACHET_ERR_UPSTREAM_RESPONSE', 'The upstream switched to a protocol the client did not ask for.', { ...ex.cors, 'x-request-id': ex.requestId });
+          sendProblem(ex.res, 'CACHET_ERR_UPSTREAM_RESPONSE', 'The upstream switched to a protocol the client did not ask for.', {
+            ...ex.cors,
+            'x-request-id': ex.requestId,
+          });
           return afterAnswer(ex, socket, release);
         }
         switchProtocols(ex, socket, release, outcome.response, upstream, outcome.head);
@@ -116,7 +119,13 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
         const { response } = outcome;
         const status = response.statusCode ?? 502;
         // sendUpstreamResponse reads the body as a plain Readable (resume, pipe, destroy, readableEnded).
-        const answer: UpstreamResponse = { ok: true, status, headers: response.headersDistinct, body: response as unknown as UpstreamResponse['body'], target: target as Target };
+        const answer: UpstreamResponse = {
+          ok: true,
+          status,
+          headers: response.headersDistinct,
+          body: response as unknown as UpstreamResponse['body'],
+          target: target as Target,
+        };
         forwarder.relay(ex, answer, cacheStatus(status));
         return afterAnswer(ex, socket, release);
       }
@@ -130,7 +139,14 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
   }
 
   /** 101: the origin's head goes to the client, then the held bytes to the origin; from here on bytes flow untouched. */
-  function switchProtocols(ex: Exchange, socket: Duplex, release: Release, response: IncomingMessage, upstream: Duplex, upstreamHead: Buffer): void {
+  function switchProtocols(
+    ex: Exchange,
+    socket: Duplex,
+    release: Release,
+    response: IncomingMessage,
+    upstream: Duplex,
+    upstreamHead: Buffer,
+  ): void {
     ex.res.detachSocket(socket as Socket);
     socket.write(formatSwitchingHead(response, ex.requestId), 'latin1');
     if (upstreamHead.length > 0) socket.write(upstreamHead);
@@ -146,7 +162,13 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     if (wantsClose) ex.res.shouldKeepAlive = false;
     ex.res.once('finish', () => {
       const status = ex.res.statusCode;
-      metrics.recordRequest(ex.route.path, ex.method, status, status >= 500 ? 'error' : 'bypass', (performance.now() - ex.startedAt) / 1000);
+      metrics.recordRequest(
+        ex.route.path,
+        ex.method,
+        status,
+        status >= 500 ? 'error' : 'bypass',
+        (performance.now() - ex.startedAt) / 1000,
+      );
       ex.res.detachSocket(socket as Socket);
       const early = release();
       if (wantsClose || socket.destroyed) return closeAfterAnswer(socket);

@@ -70,7 +70,10 @@ function createTrustList(entries: readonly string[]): BlockList | undefined {
   entries.forEach((entry, index) => {
     const subnet = parseSubnet(entry);
     if (subnet === undefined) {
-      throw new CachetError('CACHET_ERR_CONFIG_INVALID', `proxy.trustedProxies[${index}] ${JSON.stringify(entry)} is not an IP address or CIDR`);
+      throw new CachetError(
+        'CACHET_ERR_CONFIG_INVALID',
+        `proxy.trustedProxies[${index}] ${JSON.stringify(entry)} is not an IP address or CIDR`,
+      );
     }
     list.addSubnet(subnet.address, subnet.prefix, subnet.family);
   });

@@ -73,7 +73,11 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
 
   async function forward(ex: Exchange, status: ForwardStatus, onResponse?: OnResponse): Promise<ForwardLabel> {
     const headers = buildHeaders(ex.req, ex.requestId, ex.identity);
-    const upstream = await sendUpstream(ex.upstream.pool, { method: ex.method, path: ex.path, headers, body: ex.body, retries: ex.upstream.retries }, metrics);
+    const upstream = await sendUpstream(
+      ex.upstream.pool,
+      { method: ex.method, path: ex.path, headers, body: ex.body, retries: ex.upstream.retries },
+      metrics,
+    );
     if (!upstream.ok) {
       const tooLarge = bodyLimitError(ex.body);
       if (tooLarge !== undefined) {

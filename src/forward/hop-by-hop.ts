@@ -55,7 +55,8 @@ export function stripHopByHop(headers: HeaderRecord, alsoSkip?: ReadonlySet<stri
 function parseConnectionOptions(value: string | string[] | undefined): Set<string> | undefined {
   if (value === undefined) return undefined;
   // The common values name only fields that are hop-by-hop anyway: nothing to collect.
-  if (typeof value === 'string' && (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close')) return undefined;
+  if (typeof value === 'string' && (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close'))
+    return undefined;
   const options = new Set<string>();
   for (const line of typeof value === 'string' ? [value] : value) {
     for (const item of line.split(',')) {

@@ -12,11 +12,30 @@ const CLIENT_CONDITIONALS = ['if-none-match', 'if-modified-since', 'if-range'] a
 
 /** Fields the gateway sets itself on the way upstream; client-sent copies are never forwarded as they are. */
 const GATEWAY_FIELDS = [
-  'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'traceparent', 'tracestate',
+  'expect',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-request-id',
+  'traceparent',
+  'tracestate',
   // Fields frameworks read as the client address, host, URL or method: unkeyed by the cache and set by no one
   // the origin can trust, they are how cache poisoning and route-past-auth tricks work.
-  'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-scheme', 'x-forwarded-server', 'x-host', 'x-original-url', 'x-rewrite-url',
-  'x-original-host', 'x-http-method-override', 'x-http-method', 'x-method-override', 'x-real-ip', 'true-client-ip', 'x-client-ip',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-scheme',
+  'x-forwarded-server',
+  'x-host',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-host',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'x-real-ip',
+  'true-client-ip',
+  'x-client-ip',
 ] as const;
 
 /** Identity fields when no auth section names others; stripped from client requests in every case. */
@@ -35,14 +54,17 @@ export type UpstreamHeaderBuilder = (req: IncomingMessage, requestId: string, id
  * (100-continue is answered by the gateway), X-Forwarded-* set from the connection, `Via` appended,
  * X-Request-ID and W3C trace context propagated.
  */
-export function createUpstreamHeaderBuilder(config: ProxyConfig, identityHeaders: IdentityHeaderNames = DEFAULT_IDENTITY_HEADERS): UpstreamHeaderBuilder {
+export function createUpstreamHeaderBuilder(
+  config: ProxyConfig,
+  identityHeaders: IdentityHeaderNames = DEFAULT_IDENTITY_HEADERS,
+): UpstreamHeaderBuilder {
   const forwardedFor = createForwardedHeaders(config.trustedProxies);
   const claimHeaders = Object.entries(identityHeaders.claims);
   // Identity fields are the gateway's to set: a client-sent X-Auth-Subject never reaches the upstream, on any route.
   const skip: ReadonlySet<string> = new Set([
     ...GATEWAY_FIELDS,
-    ...DEFAULT_IDENTITY_HEADERS.subject === identityHeaders.subject ? [] : [DEFAULT_IDENTITY_HEADERS.subject],
-    ...DEFAULT_IDENTITY_HEADERS.scopes === identityHeaders.scopes ? [] : [DEFAULT_IDENTITY_HEADERS.scopes],
+    ...(DEFAULT_IDENTITY_HEADERS.subject === identityHeaders.subject ? [] : [DEFAULT_IDENTITY_HEADERS.subject]),
+    ...(DEFAULT_IDENTITY_HEADERS.scopes === identityHeaders.scopes ? [] : [DEFAULT_IDENTITY_HEADERS.scopes]),
     identityHeaders.subject,
     identityHeaders.scopes,
     ...claimHeaders.map(([, header]) => header),

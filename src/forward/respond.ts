@@ -10,7 +10,10 @@ export function sendUpstreamResponse(ex: Exchange, upstream: UpstreamResponse, c
   const headers = buildClientHeaders(upstream.headers, options);
   // RFC 9211 §2: caches nearer the origin come first; ours is appended.
   const upstreamStatus = headers['cache-status'];
-  headers['cache-status'] = upstreamStatus === undefined ? cacheStatus : `${Array.isArray(upstreamStatus) ? upstreamStatus.join(', ') : upstreamStatus}, ${cacheStatus}`;
+  headers['cache-status'] =
+    upstreamStatus === undefined
+      ? cacheStatus
+      : `${Array.isArray(upstreamStatus) ? upstreamStatus.join(', ') : upstreamStatus}, ${cacheStatus}`;
   headers['x-request-id'] = ex.requestId;
   if (ex.cors !== undefined) {
     // The edge owns CORS on this route: an upstream's own answer could contradict it (e.g. `*` with credentials).
@@ -32,7 +35,9 @@ export function sendUpstreamResponse(ex: Exchange, upstream: UpstreamResponse, c
     if (isCompleteDespiteError(body, err)) res.end();
     else abortResponse(res);
   });
-  res.on('close', () => { if (!body.readableEnded) body.destroy(); });
+  res.on('close', () => {
+    if (!body.readableEnded) body.destroy();
+  });
   body.pipe(res);
 }
 

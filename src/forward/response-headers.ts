@@ -30,7 +30,10 @@ export function appendVia(headers: HeaderRecord, pseudonym: string): void {
 }
 
 /** Flattens a header record into the `[name, value, name, value]` list `res.writeHead` takes, repeating names of multi-valued fields. */
-export function flattenHeaders(headers: Readonly<Record<string, string | readonly string[] | undefined>>, skip?: ReadonlySet<string>): string[] {
+export function flattenHeaders(
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>,
+  skip?: ReadonlySet<string>,
+): string[] {
   const flat: string[] = [];
   for (const name in headers) {
     if (skip?.has(name)) continue;

@@ -62,11 +62,15 @@ function requestUpgrade(target: Target, attempt: UpgradeAttempt): Promise<Upgrad
     };
     const onAbort = (): void => fail('aborted', attempt.signal.reason);
     let timer = setTimeout(() => fail('connect', new Error('connect timeout')), attempt.connectTimeoutMs);
-    request.once('socket', (socket) => socket.once('connect', () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => fail('timeout', new Error('no response head in time')), attempt.responseTimeoutMs);
-    }));
-    request.once('upgrade', (response: IncomingMessage, socket: Duplex, head: Buffer) => settle({ kind: 'switched', response, socket, head }));
+    request.once('socket', (socket) =>
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => fail('timeout', new Error('no response head in time')), attempt.responseTimeoutMs);
+      }),
+    );
+    request.once('upgrade', (response: IncomingMessage, socket: Duplex, head: Buffer) =>
+      settle({ kind: 'switched', response, socket, head }),
+    );
     request.once('response', (response: IncomingMessage) => {
       request.setTimeout(attempt.responseTimeoutMs, () => request.destroy(new Error('body timeout')));
       settle({ kind: 'answered', response, close: () => request.destroy() });
@@ -84,7 +88,12 @@ function requestUpgrade(target: Target, attempt: UpgradeAttempt): Promise<Upgrad
  * idempotent request (never with content here) tries another. The pool sees the connection until the tunnel or
  * the relayed answer ends.
  */
-export async function sendUpgrade(ex: Exchange, headers: HeaderRecord, signal: AbortSignal, metrics: Metrics): Promise<{ target: Target | undefined; outcome: UpgradeOutcome }> {
+export async function sendUpgrade(
+  ex: Exchange,
+  headers: HeaderRecord,
+  signal: AbortSignal,
+  metrics: Metrics,
+): Promise<{ target: Target | undefined; outcome: UpgradeOutcome }> {
   const { pool, retries, timeouts } = ex.upstream;
   const attempts = isIdempotentMethod(ex.method) ? 1 + retries : 1;
   let tried: Set<Target> | undefined;

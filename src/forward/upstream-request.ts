@@ -66,7 +66,11 @@ const OUTCOME_OF: Readonly<Record<UpstreamErrorKind, DispatchOutcome>> = {
  *   whose pool opens or reuses another connection (the reset one is gone). Only once, so a request that makes
  *   targets drop it is not replayed on every one of them.
  */
-export async function sendUpstream(pool: UpstreamPool, request: UpstreamRequest, metrics?: Metrics): Promise<UpstreamResponse | UpstreamFailure> {
+export async function sendUpstream(
+  pool: UpstreamPool,
+  request: UpstreamRequest,
+  metrics?: Metrics,
+): Promise<UpstreamResponse | UpstreamFailure> {
   let retriesLeft = request.body === null && isIdempotentMethod(request.method) ? request.retries : 0;
   let hasRetriedReset = false;
   let tried: Set<Target> | undefined;

@@ -17,4 +17,3 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   const options = { level, name: 'cachet' };
   return destination === undefined ? pino(options) : pino(options, destination);
 }
-

@@ -89,7 +89,9 @@ class BucketCounts {
 function renderHistogram(name: string, help: string, series: Iterable<BucketCounts>): string {
   let text = `# HELP ${name} ${help}\n# TYPE ${name} histogram\n`;
   for (const histogram of series) {
-    const labels = Object.entries(histogram.labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
+    const labels = Object.entries(histogram.labels)
+      .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+      .join(',');
     let cumulative = 0;
     for (let i = 0; i < DURATION_BUCKETS_SEC.length; i++) {
       cumulative += histogram.counts[i] as number;
@@ -159,26 +161,34 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: 'Responses sent, by route, method, status and cache outcome.',
     labelNames: ['route', 'method', 'status', 'cache'],
     registers: [registry],
-    collect() { copySeries(this, requests); },
+    collect() {
+      copySeries(this, requests);
+    },
   });
   new Counter({
     name: 'cachet_cache_hits_total',
     help: 'Cacheable lookups answered from storage (hit or stale).',
     registers: [registry],
-    collect() { setTotal(this, countLookups(HIT_LABELS)); },
+    collect() {
+      setTotal(this, countLookups(HIT_LABELS));
+    },
   });
   new Counter({
     name: 'cachet_cache_misses_total',
     help: 'Cacheable lookups that needed the origin (miss or revalidated).',
     registers: [registry],
-    collect() { setTotal(this, countLookups(MISS_LABELS)); },
+    collect() {
+      setTotal(this, countLookups(MISS_LABELS));
+    },
   });
   const requestDurations = new Map<string, BucketCounts>();
   new Counter({
     name: 'cachet_coalesced_requests_total',
-    help: 'Requests that waited on another request\'s upstream fetch.',
+    help: "Requests that waited on another request's upstream fetch.",
     registers: [registry],
-    collect() { setTotal(this, coalesced); },
+    collect() {
+      setTotal(this, coalesced);
+    },
   });
   new Counter({
     name: 'cachet_stale_served_total',
@@ -195,7 +205,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: 'Requests sent to upstream targets, by outcome.',
     labelNames: ['upstream', 'target', 'outcome'],
     registers: [registry],
-    collect() { copySeries(this, upstreamRequests); },
+    collect() {
+      copySeries(this, upstreamRequests);
+    },
   });
   const upstreamDurations = new Map<string, BucketCounts>();
   const upstreamRetries = new Counter({
@@ -220,19 +232,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: 'cachet_store_bytes',
     help: 'Bytes held by the cache store.',
     registers: [registry],
-    collect() { this.set(storeStats?.().bytes ?? 0); },
+    collect() {
+      this.set(storeStats?.().bytes ?? 0);
+    },
   });
   new Gauge({
     name: 'cachet_store_entries',
     help: 'Responses held by the cache store.',
     registers: [registry],
-    collect() { this.set(storeStats?.().entries ?? 0); },
+    collect() {
+      this.set(storeStats?.().entries ?? 0);
+    },
   });
   new Counter({
     name: 'cachet_store_evictions_total',
     help: 'Entries the store evicted to stay within its size.',
     registers: [registry],
-    collect() { setTotal(this, storeStats?.().evictions ?? 0); },
+    collect() {
+      setTotal(this, storeStats?.().evictions ?? 0);
+    },
   });
   const purges = new Counter({
     name: 'cachet_purges_total',
@@ -259,18 +277,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     recordRequest(route, method, status, cache, durationSec) {
       // Nested maps keyed by the label values themselves: no key string built per request.
       let byCache = requestSeries.get(route);
-      if (byCache === undefined) requestSeries.set(route, byCache = new Map());
+      if (byCache === undefined) requestSeries.set(route, (byCache = new Map()));
       let byStatus = byCache.get(cache);
-      if (byStatus === undefined) byCache.set(cache, byStatus = new Map());
+      if (byStatus === undefined) byCache.set(cache, (byStatus = new Map()));
       let byMethod = byStatus.get(status);
-      if (byMethod === undefined) byStatus.set(status, byMethod = new Map());
+      if (byMethod === undefined) byStatus.set(status, (byMethod = new Map()));
       let series = byMethod.get(method);
       if (series === undefined) {
         // Methods outside the standard set share one label value, so odd methods cannot grow the series count.
         const methodLabel = KNOWN_METHODS.has(method) ? method : 'OTHER';
         series = requests.get(`${route}\0${methodLabel}\0${status}\0${cache}`);
         if (series === undefined) {
-          series = { labels: { route, method: methodLabel, status: String(status), cache }, count: 0, duration: histogramFor(requestDurations, `${route}\0${cache}`, { route, cache }) };
+          series = {
+            labels: { route, method: methodLabel, status: String(status), cache },
+            count: 0,
+            duration: histogramFor(requestDurations, `${route}\0${cache}`, { route, cache }),
+          };
           requests.set(`${route}\0${methodLabel}\0${status}\0${cache}`, series);
         }
         byMethod.set(method, series);
@@ -286,9 +308,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     recordUpstream(upstream, target, outcome, durationSec) {
       let byTarget = upstreamSeries.get(upstream);
-      if (byTarget === undefined) upstreamSeries.set(upstream, byTarget = new Map());
+      if (byTarget === undefined) upstreamSeries.set(upstream, (byTarget = new Map()));
       let byOutcome = byTarget.get(target);
-      if (byOutcome === undefined) byTarget.set(target, byOutcome = new Map());
+      if (byOutcome === undefined) byTarget.set(target, (byOutcome = new Map()));
       let series = byOutcome.get(outcome);
       if (series === undefined) {
         series = { labels: { upstream, target, outcome }, count: 0, duration: histogramFor(upstreamDurations, upstream, { upstream }) };
@@ -316,9 +338,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     async render() {
       const text = await registry.metrics();
-      return text
-        + renderHistogram('cachet_request_duration_seconds', 'Time from request to response end, by route and cache outcome.', requestDurations.values())
-        + renderHistogram('cachet_upstream_duration_seconds', 'Time to an upstream response head (or failure), by upstream.', upstreamDurations.values());
+      return (
+        text +
+        renderHistogram(
+          'cachet_request_duration_seconds',
+          'Time from request to response end, by route and cache outcome.',
+          requestDurations.values(),
+        ) +
+        renderHistogram(
+          'cachet_upstream_duration_seconds',
+          'Time to an upstream response head (or failure), by upstream.',
+          upstreamDurations.values(),
+        )
+      );
     },
   };
 }

@@ -81,15 +81,18 @@ function assertValidOptions(options: CacheControlOptions): void {
     if (!KNOWN.has(name)) throw new TypeError(`cacheControl: unknown option ${JSON.stringify(name)}.`);
     if (value === undefined) continue;
     if (SECONDS.has(name)) {
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new TypeError(`cacheControl: ${name} must be a non-negative integer number of seconds, got ${String(value)}.`);
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+        throw new TypeError(`cacheControl: ${name} must be a non-negative integer number of seconds, got ${String(value)}.`);
     } else if (typeof value !== 'boolean') {
       throw new TypeError(`cacheControl: ${name} must be a boolean, got ${String(value)}.`);
     }
   }
   if (options.public === true && options.private === true) throw new TypeError('cacheControl: public and private contradict each other.');
-  if (options.private === true && options.sMaxAge !== undefined) throw new TypeError('cacheControl: sMaxAge applies to shared caches, which private excludes.');
+  if (options.private === true && options.sMaxAge !== undefined)
+    throw new TypeError('cacheControl: sMaxAge applies to shared caches, which private excludes.');
   if (options.noStore === true) {
     const conflict = STORE_ONLY.find((name) => options[name] !== undefined && options[name] !== false);
-    if (conflict !== undefined) throw new TypeError(`cacheControl: noStore forbids storing, so ${conflict} has no effect; remove one of them.`);
+    if (conflict !== undefined)
+      throw new TypeError(`cacheControl: noStore forbids storing, so ${conflict} has no effect; remove one of them.`);
   }
 }

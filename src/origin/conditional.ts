@@ -16,10 +16,7 @@ export interface RepresentationState {
 }
 
 /** The result of evaluating preconditions: go on, answer 304 Not Modified, or answer 412 Precondition Failed. */
-export type Precondition =
-  | { readonly outcome: 'proceed' }
-  | { readonly outcome: 'not-modified' }
-  | { readonly outcome: 'failed' };
+export type Precondition = { readonly outcome: 'proceed' } | { readonly outcome: 'not-modified' } | { readonly outcome: 'failed' };
 
 const PROCEED: Precondition = Object.freeze({ outcome: 'proceed' });
 const NOT_MODIFIED: Precondition = Object.freeze({ outcome: 'not-modified' });
@@ -103,7 +100,8 @@ function isIfNoneMatchTrue(value: string, current: ParsedETag | undefined, exist
 function readCurrentETag(etag: string | undefined): ParsedETag | undefined {
   if (etag === undefined) return undefined;
   const parsed = parseETag(etag);
-  if (parsed === undefined) throw new TypeError(`evaluatePreconditions: state.etag ${JSON.stringify(etag)} is not an entity-tag; use strongETag() or weakETag().`);
+  if (parsed === undefined)
+    throw new TypeError(`evaluatePreconditions: state.etag ${JSON.stringify(etag)} is not an entity-tag; use strongETag() or weakETag().`);
   return parsed;
 }
 

@@ -40,10 +40,14 @@ export function strongETag(body: string | Buffer | Uint8Array): string {
  * weakETag('2026-a'); // 'W/"2026-a"'
  */
 export function weakETag(version: string | number): string {
-  if (typeof version === 'number' && !Number.isFinite(version)) throw new TypeError(`weakETag: version must be a finite number, got ${version}.`);
+  if (typeof version === 'number' && !Number.isFinite(version))
+    throw new TypeError(`weakETag: version must be a finite number, got ${version}.`);
   const text = String(version);
   if (text.length === 0) throw new TypeError('weakETag: version must not be empty.');
-  if (!ETAGC.test(text)) throw new TypeError(`weakETag: version ${JSON.stringify(text)} may not contain double quotes, spaces or control characters (RFC 9110 §8.8.3).`);
+  if (!ETAGC.test(text))
+    throw new TypeError(
+      `weakETag: version ${JSON.stringify(text)} may not contain double quotes, spaces or control characters (RFC 9110 §8.8.3).`,
+    );
   return `W/"${text}"`;
 }
 

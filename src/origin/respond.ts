@@ -26,7 +26,11 @@ export function sendNotModified(res: ResponseLike, headers: OutgoingHttpHeaders 
  * @example
  * if (pre.outcome === 'failed') return sendPreconditionFailed(res, { etag: current });
  */
-export function sendPreconditionFailed(res: ResponseLike, headers: OutgoingHttpHeaders = {}, detail = 'The representation changed since the client last read it.'): void {
+export function sendPreconditionFailed(
+  res: ResponseLike,
+  headers: OutgoingHttpHeaders = {},
+  detail = 'The representation changed since the client last read it.',
+): void {
   sendProblem(res, 412, 'Precondition Failed', detail, headers);
 }
 
@@ -37,7 +41,11 @@ export function sendPreconditionFailed(res: ResponseLike, headers: OutgoingHttpH
  * @example
  * if (requireIfMatch(req.headers)) return sendPreconditionRequired(res);
  */
-export function sendPreconditionRequired(res: ResponseLike, headers: OutgoingHttpHeaders = {}, detail = 'Send If-Match with the ETag you last read.'): void {
+export function sendPreconditionRequired(
+  res: ResponseLike,
+  headers: OutgoingHttpHeaders = {},
+  detail = 'Send If-Match with the ETag you last read.',
+): void {
   sendProblem(res, 428, 'Precondition Required', detail, headers);
 }
 

@@ -80,7 +80,8 @@ async function postPurge(url: string, token: string, body: object, timeoutMs: nu
     throw new CachetError('CACHET_ERR_ORIGIN_PURGE', `Purge at ${url} failed: ${response.status} ${readDetail(text)}`.trimEnd());
   }
   const purged = readPurgedCount(text);
-  if (purged === undefined) throw new CachetError('CACHET_ERR_ORIGIN_PURGE', `Purge at ${url} answered ${response.status} without {"purged": N}.`);
+  if (purged === undefined)
+    throw new CachetError('CACHET_ERR_ORIGIN_PURGE', `Purge at ${url} answered ${response.status} without {"purged": N}.`);
   return purged;
 }
 
@@ -110,7 +111,9 @@ function collectTags(inputs: readonly TagInput[], caller: string): string[] {
   for (const input of inputs) {
     if (input === undefined || input === false || input === '') continue;
     if (typeof input !== 'string' || input.length > MAX_TAG_LENGTH || !TAG.test(input)) {
-      throw new TypeError(`${caller}: tag ${JSON.stringify(input)} must be 1-${MAX_TAG_LENGTH} visible ASCII characters without spaces or commas.`);
+      throw new TypeError(
+        `${caller}: tag ${JSON.stringify(input)} must be 1-${MAX_TAG_LENGTH} visible ASCII characters without spaces or commas.`,
+      );
     }
     tags.add(input);
   }

@@ -10,19 +10,22 @@ import { ERROR_TABLE, type CachetErrorCode } from '../errors.ts';
  * because no request object exists yet, in their turn behind pipelined requests still being answered.
  */
 export function createListener(limits: LimitsConfig, onRequest: http.RequestListener): http.Server {
-  const server = http.createServer({
-    maxHeaderSize: limits.maxHeaderBytes,
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    // Node enforces headersTimeout and requestTimeout only when it sweeps its connections (every 30 s by
-    // default): a client stalled mid-request would hold its socket for up to 30 s past its limit.
-    connectionsCheckingInterval: sweepIntervalMs(limits),
-    // Strict parsing: lenient parsers are how smuggling starts (RFC 9112 §11.2).
-    insecureHTTPParser: false,
-    requireHostHeader: true,
-    joinDuplicateHeaders: false,
-  }, onRequest);
+  const server = http.createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node enforces headersTimeout and requestTimeout only when it sweeps its connections (every 30 s by
+      // default): a client stalled mid-request would hold its socket for up to 30 s past its limit.
+      connectionsCheckingInterval: sweepIntervalMs(limits),
+      // Strict parsing: lenient parsers are how smuggling starts (RFC 9112 §11.2).
+      insecureHTTPParser: false,
+      requireHostHeader: true,
+      joinDuplicateHeaders: false,
+    },
+    onRequest,
+  );
   // 100-continue is answered by the request handler after its checks, so a too-large body is refused before it is sent.
   server.on('checkContinue', (req, res) => server.emit('request', req, res));
   server.on('clientError', answerClientError);
@@ -72,7 +75,11 @@ function mayBeHead(err: NodeJS.ErrnoException & { rawPacket?: unknown }): boolea
 
 function formatParseErrorAnswer(err: NodeJS.ErrnoException, withoutContent: boolean): string {
   const code: CachetErrorCode =
-    err.code === 'HPE_HEADER_OVERFLOW' ? 'CACHET_ERR_REQUEST_HEADERS_TOO_LARGE' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'CACHET_ERR_REQUEST_TIMEOUT' : 'CACHET_ERR_REQUEST_MALFORMED';
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? 'CACHET_ERR_REQUEST_HEADERS_TOO_LARGE'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'CACHET_ERR_REQUEST_TIMEOUT'
+        : 'CACHET_ERR_REQUEST_MALFORMED';
   const { status, title } = ERROR_TABLE[code];
   if (withoutContent) return `HTTP/1.1 ${status} ${title}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n`;
   const body = JSON.stringify({ type: 'about:blank', title, status, detail: describeParseError(err), code });
@@ -81,15 +88,25 @@ function formatParseErrorAnswer(err: NodeJS.ErrnoException, withoutContent: bool
 
 function describeParseError(err: NodeJS.ErrnoException): string {
   switch (err.code) {
-    case 'HPE_HEADER_OVERFLOW': return 'The request header section is too large.';
-    case 'HPE_UNEXPECTED_CONTENT_LENGTH': return 'Content-Length and Transfer-Encoding cannot be combined.';
-    case 'HPE_INVALID_TRANSFER_ENCODING': return 'Invalid Transfer-Encoding.';
-    case 'HPE_INVALID_CONTENT_LENGTH': return 'Invalid Content-Length.';
-    case 'HPE_INVALID_HEADER_TOKEN': return 'Invalid header field.';
-    case 'HPE_INVALID_METHOD': return 'Invalid request method.';
-    case 'HPE_INVALID_URL': return 'Invalid request target.';
-    case 'HPE_INVALID_VERSION': return 'Invalid HTTP version.';
-    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW': return 'Chunk extensions too large.';
-    default: return 'The request could not be parsed.';
+    case 'HPE_HEADER_OVERFLOW':
+      return 'The request header section is too large.';
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return 'Content-Length and Transfer-Encoding cannot be combined.';
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+      return 'Invalid Transfer-Encoding.';
+    case 'HPE_INVALID_CONTENT_LENGTH':
+      return 'Invalid Content-Length.';
+    case 'HPE_INVALID_HEADER_TOKEN':
+      return 'Invalid header field.';
+    case 'HPE_INVALID_METHOD':
+      return 'Invalid request method.';
+    case 'HPE_INVALID_URL':
+      return 'Invalid request target.';
+    case 'HPE_INVALID_VERSION':
+      return 'Invalid HTTP version.';
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return 'Chunk extensions too large.';
+    default:
+      return 'The request could not be parsed.';
   }
 }

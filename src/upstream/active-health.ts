@@ -75,8 +75,12 @@ export function createActiveHealthChecker<T extends { readonly origin: string }>
     for (const target of targets) {
       if (pending.has(target) || closing.signal.aborted) continue;
       const run = probeTarget(clientFor(target), config, closing.signal)
-        .then((result) => { if (!closing.signal.aborted) onResult(target, result); })
-        .finally(() => { pending.delete(target); });
+        .then((result) => {
+          if (!closing.signal.aborted) onResult(target, result);
+        })
+        .finally(() => {
+          pending.delete(target);
+        });
       pending.set(target, run);
     }
   }

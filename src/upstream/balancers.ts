@@ -29,7 +29,11 @@ export function pickRoundRobin<S extends BalancerSlot>(slots: readonly S[], curs
  * The eligible slot with the fewest in-flight requests; ties go to the first one at or after `cursor`, so an idle
  * pool (all zero) still spreads like round-robin instead of piling onto slot 0.
  */
-export function pickLeastConnections<S extends BalancerSlot>(slots: readonly S[], cursor: number, isEligible: (slot: S) => boolean): number {
+export function pickLeastConnections<S extends BalancerSlot>(
+  slots: readonly S[],
+  cursor: number,
+  isEligible: (slot: S) => boolean,
+): number {
   const count = slots.length;
   const start = normaliseCursor(cursor, count);
   let best = -1;
@@ -48,8 +52,10 @@ export function pickLeastConnections<S extends BalancerSlot>(slots: readonly S[]
 /** The balancer a pool's `balancer` setting names. */
 export function selectBalancer(kind: BalancerKind): Balancer {
   switch (kind) {
-    case 'round-robin': return pickRoundRobin;
-    case 'least-connections': return pickLeastConnections;
+    case 'round-robin':
+      return pickRoundRobin;
+    case 'least-connections':
+      return pickLeastConnections;
   }
 }
 

@@ -18,7 +18,11 @@ export interface PassiveState {
   readonly ejectedUntil: number | undefined;
 }
 
-export const INITIAL_PASSIVE_STATE: PassiveState = Object.freeze({ consecutiveConnectFailures: 0, consecutiveResets: 0, ejectedUntil: undefined });
+export const INITIAL_PASSIVE_STATE: PassiveState = Object.freeze({
+  consecutiveConnectFailures: 0,
+  consecutiveResets: 0,
+  ejectedUntil: undefined,
+});
 
 /**
  * The state after one dispatch outcome. Returns `state` itself when nothing changes, so the hot path allocates nothing.
@@ -42,7 +46,9 @@ export function applyPassiveOutcome(
 ): PassiveState {
   switch (outcome) {
     case 'ok':
-      return state.consecutiveConnectFailures === 0 && state.consecutiveResets === 0 && state.ejectedUntil === undefined ? state : INITIAL_PASSIVE_STATE;
+      return state.consecutiveConnectFailures === 0 && state.consecutiveResets === 0 && state.ejectedUntil === undefined
+        ? state
+        : INITIAL_PASSIVE_STATE;
     case 'connect-error':
     case 'reset': {
       // A failure reported by a request dispatched before the ejection must not extend it.
@@ -50,8 +56,9 @@ export function applyPassiveOutcome(
       const isConnect = outcome === 'connect-error';
       const consecutiveConnectFailures = state.consecutiveConnectFailures + (isConnect ? 1 : 0);
       const consecutiveResets = state.consecutiveResets + (isConnect ? 0 : 1);
-      const isDue = state.ejectedUntil !== undefined
-        || (isConnect ? consecutiveConnectFailures >= config.failureThreshold : consecutiveResets >= config.resetThreshold);
+      const isDue =
+        state.ejectedUntil !== undefined ||
+        (isConnect ? consecutiveConnectFailures >= config.failureThreshold : consecutiveResets >= config.resetThreshold);
       // Refused, a half-open target is closed again: it may be the one left to take every request.
       return { consecutiveConnectFailures, consecutiveResets, ejectedUntil: isDue && mayEject() ? nowAt + config.ejectMs : undefined };
     }

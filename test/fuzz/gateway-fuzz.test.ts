@@ -29,9 +29,7 @@ import { explainedBy, PENDING_FINDINGS, type PendingName } from './pending.ts';
  * it explains are printed as diagnostics instead of failing the run, and the case families it names are not
  * drawn. Remove a name once its fix lands.
  */
-const FUZZ_PENDING: ReadonlySet<PendingName> = new Set<PendingName>([
-  'upstream-desync',
-]);
+const FUZZ_PENDING: ReadonlySet<PendingName> = new Set<PendingName>(['upstream-desync']);
 
 const DEFAULT_SEED = 0x5eed_cace;
 const DEFAULT_ITERATIONS = 100;

@@ -5,7 +5,11 @@ export function createManualClock(startAt = Date.UTC(2026, 0, 1)): Clock & { adv
   let current = startAt;
   return {
     now: () => current,
-    advance(ms: number) { current += ms; },
-    set(at: number) { current = at; },
+    advance(ms: number) {
+      current += ms;
+    },
+    set(at: number) {
+      current = at;
+    },
   };
 }

@@ -15,7 +15,12 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
  * A gateway on 127.0.0.1:0 in front of `targets`, closed after the test. `raw` is merged over a
  * minimal config (one upstream `api`, one route `/*`) and goes through the real validation.
  */
-export async function startGateway(t: TestContext, targets: readonly string[], raw: Record<string, unknown> = {}, clock?: Clock): Promise<StartedGateway> {
+export async function startGateway(
+  t: TestContext,
+  targets: readonly string[],
+  raw: Record<string, unknown> = {},
+  clock?: Clock,
+): Promise<StartedGateway> {
   const { upstream, ...rest } = raw as { upstream?: Record<string, unknown> };
   const config = validateConfig({
     listen: { host: '127.0.0.1', port: 0 },

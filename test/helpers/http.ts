@@ -26,7 +26,12 @@ const oneShot = new Agent({ pipelining: 0, keepAliveTimeout: 10 });
  * beyond Host), body read as text. Malformed requests go through `rawExchange` (raw.ts) instead.
  */
 export async function send(url: string, options: SendOptions = {}): Promise<SentResponse> {
-  const res = await request(url, { method: (options.method ?? 'GET') as Dispatcher.HttpMethod, headers: toUndiciHeaders(options.headers), body: options.body, dispatcher: oneShot });
+  const res = await request(url, {
+    method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
+    headers: toUndiciHeaders(options.headers),
+    body: options.body,
+    dispatcher: oneShot,
+  });
   const text = await res.body.text();
   const headers = res.headers as Record<string, string | string[] | undefined>;
   return {

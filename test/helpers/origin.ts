@@ -24,7 +24,11 @@ export interface Origin {
 
 /** A real origin on 127.0.0.1 that records every request it receives; closed after the test. */
 export async function startOrigin(t: TestContext | undefined, handler?: OriginHandler, port = 0): Promise<Origin> {
-  let current: OriginHandler = handler ?? ((_req, res) => { res.end('ok'); });
+  let current: OriginHandler =
+    handler ??
+    ((_req, res) => {
+      res.end('ok');
+    });
   const requests: RecordedRequest[] = [];
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -51,11 +55,14 @@ export async function startOrigin(t: TestContext | undefined, handler?: OriginHa
     requests,
     server,
     count: (url) => (url === undefined ? requests.length : requests.filter((r) => r.url === url).length),
-    handle: (next) => { current = next; },
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    handle: (next) => {
+      current = next;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   t?.after(() => origin.close());
   return origin;

@@ -41,14 +41,19 @@ export function rawConnection(url: string, payload: string | Buffer, options: Ra
     function armQuiet(): void {
       if (options.quietMs === undefined) return;
       clearTimeout(quietTimer);
-      quietTimer = setTimeout(() => { closed = true; socket.end(); }, options.quietMs);
+      quietTimer = setTimeout(() => {
+        closed = true;
+        socket.end();
+      }, options.quietMs);
     }
     socket.on('data', (chunk: Buffer) => {
       text += chunk.toString('latin1');
       armQuiet();
       options.onData?.(text, socket);
     });
-    socket.on('end', () => { closed = true; });
+    socket.on('end', () => {
+      closed = true;
+    });
     socket.on('close', () => {
       clearTimeout(giveUp);
       clearTimeout(quietTimer);

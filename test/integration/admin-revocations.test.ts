@@ -49,10 +49,13 @@ async function startAdmin(t: TestContext, withRevocations = true): Promise<Admin
     ...(withRevocations ? { revocations, now: () => NOW_SEC * 1000 + 999 } : {}),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, revocations };
 }
 
@@ -63,10 +66,15 @@ interface Reply {
   json(): Record<string, unknown>;
 }
 
-function call(base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+function call(
+  base: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     // Node frames no body on DELETE by default; say its length so the server reads it.
-    const headers = options.body === undefined ? options.headers : { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) };
+    const headers =
+      options.body === undefined ? options.headers : { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) };
     const req = http.request(`${base}${path}`, { method: options.method ?? 'GET', headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -81,8 +89,10 @@ function call(base: string, path: string, options: { method?: string; headers?: 
   });
 }
 
-const post = (base: string, body: unknown): Promise<Reply> => call(base, '/revocations', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(body) });
-const del = (base: string, body: unknown): Promise<Reply> => call(base, '/revocations', { method: 'DELETE', headers: JSON_AUTH, body: JSON.stringify(body) });
+const post = (base: string, body: unknown): Promise<Reply> =>
+  call(base, '/revocations', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(body) });
+const del = (base: string, body: unknown): Promise<Reply> =>
+  call(base, '/revocations', { method: 'DELETE', headers: JSON_AUTH, body: JSON.stringify(body) });
 
 function assertProblem(reply: Reply, status: number, code: string): Record<string, unknown> {
   assert.equal(reply.status, status, reply.text);
@@ -95,7 +105,11 @@ function assertProblem(reply: Reply, status: number, code: string): Record<strin
 
 test('revocations: POST {jti, exp} and {sub, before[, exp]} → 201 {"revoked"}, then GET lists them', async (t) => {
   const admin = await startAdmin(t);
-  const entries = [{ jti: 'token-1', exp: NOW_SEC + 3600 }, { sub: 'alice', before: NOW_SEC }, { sub: 'bob', before: NOW_SEC, exp: NOW_SEC + 60 }];
+  const entries = [
+    { jti: 'token-1', exp: NOW_SEC + 3600 },
+    { sub: 'alice', before: NOW_SEC },
+    { sub: 'bob', before: NOW_SEC, exp: NOW_SEC + 60 },
+  ];
   for (const entry of entries) {
     const reply = await post(admin.url, entry);
     assert.equal(reply.status, 201, reply.text);
@@ -115,9 +129,13 @@ test('revocations: DELETE with a body or a path (percent-decoded) → {"removed"
   await post(admin.url, { jti: 'a/b c', exp: NOW_SEC + 60 });
   await post(admin.url, { sub: 'alice@example.test', before: NOW_SEC });
   await post(admin.url, { jti: 'plain', exp: NOW_SEC + 60 });
-  assert.deepEqual((await call(admin.url, `/revocations/jti/${encodeURIComponent('a/b c')}`, { method: 'DELETE', headers: AUTH })).json(), { removed: true });
+  assert.deepEqual((await call(admin.url, `/revocations/jti/${encodeURIComponent('a/b c')}`, { method: 'DELETE', headers: AUTH })).json(), {
+    removed: true,
+  });
   assert.deepEqual((await call(admin.url, '/revocations/jti/a%2Fb%20c', { method: 'DELETE', headers: AUTH })).json(), { removed: false });
-  assert.deepEqual((await call(admin.url, '/revocations/sub/alice%40example.test', { method: 'DELETE', headers: AUTH })).json(), { removed: true });
+  assert.deepEqual((await call(admin.url, '/revocations/sub/alice%40example.test', { method: 'DELETE', headers: AUTH })).json(), {
+    removed: true,
+  });
   const body = await del(admin.url, { jti: 'plain' });
   assert.equal(body.status, 200);
   assert.deepEqual(body.json(), { removed: true });
@@ -125,13 +143,26 @@ test('revocations: DELETE with a body or a path (percent-decoded) → {"removed"
   assert.deepEqual((await call(admin.url, '/revocations', { headers: AUTH })).json(), { revocations: [] });
 });
 
-for (const [method, path] of [['GET', '/revocations'], ['POST', '/revocations'], ['DELETE', '/revocations'], ['DELETE', '/revocations/jti/x']] as const) {
+for (const [method, path] of [
+  ['GET', '/revocations'],
+  ['POST', '/revocations'],
+  ['DELETE', '/revocations'],
+  ['DELETE', '/revocations/jti/x'],
+] as const) {
   test(`revocations: ${method} ${path} without the admin token is 401 and changes nothing (RFC 6750 §3.1)`, async (t) => {
     const admin = await startAdmin(t);
-    const reply = await call(admin.url, path, { method, headers: { 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{"jti":"x","exp":1767225700}' });
+    const reply = await call(admin.url, path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: method === 'GET' ? undefined : '{"jti":"x","exp":1767225700}',
+    });
     assertProblem(reply, 401, 'CACHET_ERR_ADMIN_UNAUTHORIZED');
     assert.equal(reply.headers['www-authenticate'], 'Bearer realm="cachet-admin"');
-    const wrong = await call(admin.url, path, { method, headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{"jti":"x","exp":1767225700}' });
+    const wrong = await call(admin.url, path, {
+      method,
+      headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+      body: method === 'GET' ? undefined : '{"jti":"x","exp":1767225700}',
+    });
     assertProblem(wrong, 401, 'CACHET_ERR_ADMIN_UNAUTHORIZED');
     assert.deepEqual(admin.revocations.calls, []);
   });
@@ -174,10 +205,25 @@ test('revocations: a 256-character id is accepted (the bound is inclusive)', asy
 test('revocations: bad DELETE bodies and paths are 400; invalid JSON too', async (t) => {
   const admin = await startAdmin(t);
   assert.match(String(assertProblem(await del(admin.url, {}), 400, 'CACHET_ERR_ADMIN_BAD_REQUEST')['detail']), /exactly one of jti or sub/);
-  assert.match(String(assertProblem(await del(admin.url, { jti: 'a', exp: 1 }), 400, 'CACHET_ERR_ADMIN_BAD_REQUEST')['detail']), /Unknown field "exp"/);
-  assertProblem(await call(admin.url, '/revocations', { method: 'DELETE', headers: JSON_AUTH, body: '{"jti":' }), 400, 'CACHET_ERR_ADMIN_BAD_REQUEST');
-  assertProblem(await call(admin.url, '/revocations/jti/%E0%A4%A', { method: 'DELETE', headers: AUTH }), 400, 'CACHET_ERR_ADMIN_BAD_REQUEST');
-  assertProblem(await call(admin.url, `/revocations/sub/${'s'.repeat(257)}`, { method: 'DELETE', headers: AUTH }), 400, 'CACHET_ERR_ADMIN_BAD_REQUEST');
+  assert.match(
+    String(assertProblem(await del(admin.url, { jti: 'a', exp: 1 }), 400, 'CACHET_ERR_ADMIN_BAD_REQUEST')['detail']),
+    /Unknown field "exp"/,
+  );
+  assertProblem(
+    await call(admin.url, '/revocations', { method: 'DELETE', headers: JSON_AUTH, body: '{"jti":' }),
+    400,
+    'CACHET_ERR_ADMIN_BAD_REQUEST',
+  );
+  assertProblem(
+    await call(admin.url, '/revocations/jti/%E0%A4%A', { method: 'DELETE', headers: AUTH }),
+    400,
+    'CACHET_ERR_ADMIN_BAD_REQUEST',
+  );
+  assertProblem(
+    await call(admin.url, `/revocations/sub/${'s'.repeat(257)}`, { method: 'DELETE', headers: AUTH }),
+    400,
+    'CACHET_ERR_ADMIN_BAD_REQUEST',
+  );
 });
 
 test('revocations: methods, media type and unknown sub-paths', async (t) => {
@@ -190,7 +236,11 @@ test('revocations: methods, media type and unknown sub-paths', async (t) => {
   assert.equal(getOne.headers['allow'], 'DELETE');
   assertProblem(await call(admin.url, '/revocations/kid/x', { method: 'DELETE', headers: AUTH }), 404, 'CACHET_ERR_ADMIN_NOT_FOUND');
   assertProblem(await call(admin.url, '/revocations/jti/a/b', { method: 'DELETE', headers: AUTH }), 404, 'CACHET_ERR_ADMIN_NOT_FOUND');
-  assertProblem(await call(admin.url, '/revocations', { method: 'POST', headers: { ...AUTH, 'content-type': 'text/plain' }, body: '{}' }), 415, 'CACHET_ERR_ADMIN_MEDIA_TYPE');
+  assertProblem(
+    await call(admin.url, '/revocations', { method: 'POST', headers: { ...AUTH, 'content-type': 'text/plain' }, body: '{}' }),
+    415,
+    'CACHET_ERR_ADMIN_MEDIA_TYPE',
+  );
   const head = await call(admin.url, '/revocations', { method: 'HEAD', headers: AUTH });
   assert.equal(head.status, 200);
   assert.equal(head.text, '');

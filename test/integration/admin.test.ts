@@ -33,12 +33,21 @@ async function startAdmin(t: TestContext, options: { purgeCount?: number; failPu
     metrics,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, purges, setHealth: (next) => { health = next; } };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    purges,
+    setHealth: (next) => {
+      health = next;
+    },
+  };
 }
 
 interface Reply {
@@ -49,7 +58,11 @@ interface Reply {
 }
 
 /** One request on a fresh connection; `body` chunks are written one by one (chunked unless content-length is set). */
-function call(base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string | string[] } = {}): Promise<Reply> {
+function call(
+  base: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | string[] } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     let answered = false;
     const req = http.request(`${base}${path}`, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
@@ -63,15 +76,21 @@ function call(base: string, path: string, options: { method?: string; headers?: 
       res.on('error', reject);
     });
     // The server may answer and close before an oversized body is fully written; the response decides.
-    req.on('error', (err) => { if (!answered) reject(err); });
+    req.on('error', (err) => {
+      if (!answered) reject(err);
+    });
     const body = options.body;
-    for (const chunk of typeof body === 'string' ? [body] : body ?? []) req.write(chunk);
+    for (const chunk of typeof body === 'string' ? [body] : (body ?? [])) req.write(chunk);
     req.end();
   });
 }
 
 function purge(base: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  return call(base, '/purge', { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return call(base, '/purge', {
+    method: 'POST',
+    headers: { ...AUTH, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 /** RFC 9457 §3: a problem+json body with the stable code, never stored. */
@@ -119,10 +138,19 @@ test('admin: HEAD /health is allowed, POST /health is 405 with Allow (RFC 9110 �
   assert.equal(post.headers['allow'], 'GET, HEAD');
 });
 
-for (const [method, path] of [['GET', '/metrics'], ['POST', '/purge'], ['GET', '/nope'], ['DELETE', '/metrics']] as const) {
+for (const [method, path] of [
+  ['GET', '/metrics'],
+  ['POST', '/purge'],
+  ['GET', '/nope'],
+  ['DELETE', '/metrics'],
+] as const) {
   test(`admin: ${method} ${path} without a token is 401 with a Bearer challenge (RFC 9110 §11.6.1)`, async (t) => {
     const admin = await startAdmin(t);
-    const reply = await call(admin.url, path, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{"tag":"x"}' : undefined });
+    const reply = await call(admin.url, path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: method === 'POST' ? '{"tag":"x"}' : undefined,
+    });
     assertProblem(reply, 401, 'CACHET_ERR_ADMIN_UNAUTHORIZED');
     assert.equal(reply.headers['www-authenticate'], 'Bearer realm="cachet-admin"');
     assert.equal(admin.purges.length, 0);
@@ -165,7 +193,14 @@ const selectors: ReadonlyArray<[unknown, Array<{ selector: Selector; soft: boole
   [{ tag: 'threats' }, [{ selector: { tag: 'threats' }, soft: false }], 2],
   [{ tag: 'threats', soft: true }, [{ selector: { tag: 'threats' }, soft: true }], 2],
   [{ prefix: '/v1/', soft: true }, [{ selector: { prefix: '/v1/' }, soft: true }], 2],
-  [{ tags: ['a', 'b'], soft: true }, [{ selector: { tag: 'a' }, soft: true }, { selector: { tag: 'b' }, soft: true }], 4],
+  [
+    { tags: ['a', 'b'], soft: true },
+    [
+      { selector: { tag: 'a' }, soft: true },
+      { selector: { tag: 'b' }, soft: true },
+    ],
+    4,
+  ],
 ];
 
 for (const [body, expected, purged] of selectors) {
@@ -209,11 +244,19 @@ test('admin: POST /purge without a JSON content type is 415 (RFC 9110 §15.5.16)
 test('admin: a purge body over 64 KiB is 413, declared or streamed', async (t) => {
   const admin = await startAdmin(t);
   const big = JSON.stringify({ tag: 'x'.repeat(MAX_ADMIN_BODY_BYTES) });
-  const declared = await call(admin.url, '/purge', { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json', 'content-length': String(big.length) }, body: big });
+  const declared = await call(admin.url, '/purge', {
+    method: 'POST',
+    headers: { ...AUTH, 'content-type': 'application/json', 'content-length': String(big.length) },
+    body: big,
+  });
   assertProblem(declared, 413, 'CACHET_ERR_ADMIN_BODY_TOO_LARGE');
   assert.equal(declared.headers['connection'], 'close');
   const chunk = 'x'.repeat(16 * 1024);
-  const streamed = await call(admin.url, '/purge', { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: ['{"tag":"', chunk, chunk, chunk, chunk, chunk, '"}'] });
+  const streamed = await call(admin.url, '/purge', {
+    method: 'POST',
+    headers: { ...AUTH, 'content-type': 'application/json' },
+    body: ['{"tag":"', chunk, chunk, chunk, chunk, chunk, '"}'],
+  });
   assertProblem(streamed, 413, 'CACHET_ERR_ADMIN_BODY_TOO_LARGE');
   assert.equal(admin.purges.length, 0);
 });

@@ -5,7 +5,9 @@ import { startOrigin, type Origin } from '../helpers/origin.ts';
 import { startGateway, send, ADMIN_TOKEN } from '../helpers/gateway.ts';
 import { startIssuer, type Issuer } from '../helpers/tokens.ts';
 
-async function startAuthGateway(t: import('node:test').TestContext): Promise<{ url: string; adminUrl: string; origin: Origin; issuer: Issuer }> {
+async function startAuthGateway(
+  t: import('node:test').TestContext,
+): Promise<{ url: string; adminUrl: string; origin: Origin; issuer: Issuer }> {
   const issuer = await startIssuer(t);
   const origin = await startOrigin(t, (req, res) => {
     if (req.url?.startsWith('/v1/me')) {
@@ -85,13 +87,17 @@ test('a cached response on an auth route is served only after the token verifies
   assert.equal(origin.count('/v1/shared'), 1);
 });
 
-test('path spellings cannot slip past a route\'s auth', async (t) => {
+test("path spellings cannot slip past a route's auth", async (t) => {
   const { url, origin } = await startAuthGateway(t);
   for (const spelling of ['/public/../v1/things', '/public/%2e%2e/v1/things', '//v1/things', '/public/.%2E/v1/things']) {
     const res = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(Number(new URL(url).port), '127.0.0.1', () => socket.write(`GET ${spelling} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+      const socket = net.connect(Number(new URL(url).port), '127.0.0.1', () =>
+        socket.write(`GET ${spelling} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+      );
       let data = '';
-      socket.on('data', (d) => { data += d.toString(); });
+      socket.on('data', (d) => {
+        data += d.toString();
+      });
       socket.on('close', () => resolve(data));
       socket.on('error', reject);
     });
@@ -107,7 +113,11 @@ test('revoking a jti or a subject takes effect at once', async (t) => {
   const other = await issuer.sign({ jti: 'token-2', sub: 'bob', iat: now - 10 });
   assert.equal((await send(`${url}/v1/r`, { headers: bearer(token) })).status, 200);
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-  assert.equal((await send(`${adminUrl}/revocations`, { method: 'POST', headers: admin, body: JSON.stringify({ jti: 'token-1', exp: now + 300 }) })).status, 201);
+  assert.equal(
+    (await send(`${adminUrl}/revocations`, { method: 'POST', headers: admin, body: JSON.stringify({ jti: 'token-1', exp: now + 300 }) }))
+      .status,
+    201,
+  );
   assert.equal((await send(`${url}/v1/r`, { headers: bearer(token) })).status, 401);
   assert.equal((await send(`${url}/v1/r`, { headers: bearer(other) })).status, 200);
   await send(`${adminUrl}/revocations`, { method: 'POST', headers: admin, body: JSON.stringify({ sub: 'bob', before: now }) });
@@ -135,13 +145,20 @@ test('per-user caching: a private response is stored for its subject and never s
 test('an Upgrade request on an authenticated route is refused without a valid token', async (t) => {
   const { url, origin } = await startAuthGateway(t);
   let upgrades = 0;
-  origin.server.on('upgrade', (_req, socket) => { upgrades++; socket.destroy(); });
+  origin.server.on('upgrade', (_req, socket) => {
+    upgrades++;
+    socket.destroy();
+  });
   const answer = await new Promise<string>((resolve, reject) => {
     const socket = net.connect(Number(new URL(url).port), '127.0.0.1', () => {
-      socket.write('GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+      socket.write(
+        'GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
     });
     let data = '';
-    socket.on('data', (d) => { data += d.toString(); });
+    socket.on('data', (d) => {
+      data += d.toString();
+    });
     socket.on('close', () => resolve(data));
     socket.on('error', reject);
   });
@@ -185,7 +202,7 @@ test('claim → header map, claim matches, per-user invalidation on write, and C
 
   assert.equal((await send(`${url}/v1/me/scans`, { method: 'POST', headers: bearer(alice), body: '{}' })).status, 201);
   const afterWrite = await send(`${url}/v1/me/scans`, { headers: bearer(alice) });
-  assert.equal(afterWrite.text, 'alice tenant=acme v1', 'the writer\'s own per-user copy was invalidated');
+  assert.equal(afterWrite.text, 'alice tenant=acme v1', "the writer's own per-user copy was invalidated");
 
   const fromApp = { ...bearer(alice), origin: 'https://app.example.test' };
   await send(`${url}/v1/list`, { headers: fromApp });

@@ -12,15 +12,28 @@ export const realm = 'cachet-test';
 
 export function createRoute(overrides: Partial<RouteConfig> = {}): RouteConfig {
   return {
-    path: '/v1/*', methods: undefined, upstream: 'api', auth: 'jwt', scopes: [], cache: false, perUserCache: false,
-    claims: {}, tokenCookie: undefined, cors: undefined, ...overrides,
+    path: '/v1/*',
+    methods: undefined,
+    upstream: 'api',
+    auth: 'jwt',
+    scopes: [],
+    cache: false,
+    perUserCache: false,
+    claims: {},
+    tokenCookie: undefined,
+    cors: undefined,
+    ...overrides,
   };
 }
 
 export function createAuthConfig(providers: readonly AuthProviderConfig[], overrides: Partial<AuthConfig> = {}): AuthConfig {
   return {
-    providers, realm, maxTokenBytes: 8192, verificationCache: { maxEntries: 1000, maxTtlSec: 60 },
-    identityHeaders: { subject: 'x-auth-subject', scopes: 'x-auth-scopes', claims: {} }, ...overrides,
+    providers,
+    realm,
+    maxTokenBytes: 8192,
+    verificationCache: { maxEntries: 1000, maxTtlSec: 60 },
+    identityHeaders: { subject: 'x-auth-subject', scopes: 'x-auth-scopes', claims: {} },
+    ...overrides,
   };
 }
 
@@ -43,7 +56,11 @@ export interface AuthStage {
  * A real HTTP server on 127.0.0.1 whose only job is the authentication stage: it answers the
  * refusal status, code and WWW-Authenticate value, or 200 with the subject.
  */
-export async function startAuthStage(t: TestContext, authenticator: Authenticator, routes: Readonly<Record<string, RouteConfig>>): Promise<AuthStage> {
+export async function startAuthStage(
+  t: TestContext,
+  authenticator: Authenticator,
+  routes: Readonly<Record<string, RouteConfig>>,
+): Promise<AuthStage> {
   const server = http.createServer(async (req, res) => {
     const pathname = (req.url ?? '/').split('?')[0] ?? '/';
     const route = routes[pathname] ?? routes['*'] ?? createRoute();
@@ -63,7 +80,13 @@ export async function startAuthStage(t: TestContext, authenticator: Authenticato
     res.end(JSON.stringify({ code: result.code }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   t.after(() => authenticator.close());
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   async function send(path: string, headers: string[] = []): Promise<StageAnswer> {
@@ -83,7 +106,12 @@ export async function startAuthStage(t: TestContext, authenticator: Authenticato
 
 export interface TokenFactory {
   /** Signs with defaults (iss, aud, sub alice, scope read, iat now, exp now + 300) that `claims` override; `undefined` removes one. */
-  sign(key: CryptoKey | KeyObject | Uint8Array, alg: string, claims?: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
+  sign(
+    key: CryptoKey | KeyObject | Uint8Array,
+    alg: string,
+    claims?: Record<string, unknown>,
+    header?: Record<string, unknown>,
+  ): Promise<string>;
   nowSec(): number;
 }
 
@@ -92,12 +120,22 @@ export function createTokenFactory(clock: Clock, issuer: string, audience = 'cac
   return {
     nowSec,
     async sign(key, alg, claims = {}, header = {}) {
-      const payload: Record<string, unknown> = { iss: issuer, aud: audience, sub: 'alice', scope: 'read', iat: nowSec(), exp: nowSec() + 300, ...claims };
+      const payload: Record<string, unknown> = {
+        iss: issuer,
+        aud: audience,
+        sub: 'alice',
+        scope: 'read',
+        iat: nowSec(),
+        exp: nowSec() + 300,
+        ...claims,
+      };
       for (const name of Object.keys(payload)) if (payload[name] === undefined) delete payload[name];
       // SignJWT only re-checks types through its setters, so raw claims of any type pass through.
       // Extensions named in `crit` are declared understood here, so that the verifier alone decides.
       const crit = Array.isArray(header['crit']) ? Object.fromEntries((header['crit'] as string[]).map((name) => [name, true])) : undefined;
-      return new SignJWT(payload as JWTPayload).setProtectedHeader({ alg, typ: 'JWT', ...header }).sign(key, crit === undefined ? {} : { crit });
+      return new SignJWT(payload as JWTPayload)
+        .setProtectedHeader({ alg, typ: 'JWT', ...header })
+        .sign(key, crit === undefined ? {} : { crit });
     },
   };
 }

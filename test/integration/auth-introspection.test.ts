@@ -29,30 +29,63 @@ async function startIntrospectionServer(t: TestContext, clock: { now(): number }
     }
     const token = new URLSearchParams(body.toString()).get('token') ?? '';
     const answers: Record<string, object> = {
-      'active-token': { active: true, sub: 'erin', scope: 'read write', exp: nowSec() + 600, iat: nowSec(), iss: 'https://as.test', aud: 'cachet-test', client_id: 'app', jti: 'op-1' },
-      'short-lived': { active: true, sub: 'frank', scope: 'read', exp: startSec + cacheMaxSec + 10, iss: 'https://as.test', aud: ['x', 'cachet-test'] },
+      'active-token': {
+        active: true,
+        sub: 'erin',
+        scope: 'read write',
+        exp: nowSec() + 600,
+        iat: nowSec(),
+        iss: 'https://as.test',
+        aud: 'cachet-test',
+        client_id: 'app',
+        jti: 'op-1',
+      },
+      'short-lived': {
+        active: true,
+        sub: 'frank',
+        scope: 'read',
+        exp: startSec + cacheMaxSec + 10,
+        iss: 'https://as.test',
+        aud: ['x', 'cachet-test'],
+      },
       'other-issuer': { active: true, sub: 'gina', exp: nowSec() + 600, iss: 'https://elsewhere.test', aud: 'cachet-test' },
       'other-audience': { active: true, sub: 'gina', exp: nowSec() + 600, iss: 'https://as.test', aud: 'someone-else' },
-      'expired': { active: true, sub: 'gina', exp: nowSec() - 1, iss: 'https://as.test', aud: 'cachet-test' },
+      expired: { active: true, sub: 'gina', exp: nowSec() - 1, iss: 'https://as.test', aud: 'cachet-test' },
       'bad-types': { active: true, sub: 5, exp: nowSec() + 600, iss: 'https://as.test', aud: 'cachet-test' },
       'a.b.c': { active: true, sub: 'jwt-shaped', exp: nowSec() + 600, iss: 'https://as.test', aud: 'cachet-test' },
     };
     res.end(JSON.stringify(answers[token] ?? { active: false }));
     return undefined;
   });
-  return { origin, setMode: (next: typeof mode) => { mode = next; } };
+  return {
+    origin,
+    setMode: (next: typeof mode) => {
+      mode = next;
+    },
+  };
 }
 
 async function startStage(t: TestContext) {
   const clock = createManualClock();
   const server = await startIntrospectionServer(t, clock);
   const provider: IntrospectionProviderConfig = {
-    kind: 'introspection', name: 'as', endpoint: `${server.origin.url}/introspect`, clientId: 'cachet gw', clientSecret: 's3cret:x',
-    issuer: 'https://as.test', audience: ['cachet-test'], cacheMaxSec, timeoutMs,
+    kind: 'introspection',
+    name: 'as',
+    endpoint: `${server.origin.url}/introspect`,
+    clientId: 'cachet gw',
+    clientSecret: 's3cret:x',
+    issuer: 'https://as.test',
+    audience: ['cachet-test'],
+    cacheMaxSec,
+    timeoutMs,
   };
   const revocations = createRevocationList();
   const authenticator = createAuthenticator(createAuthConfig([provider]), { clock, revocations });
-  const stage = await startAuthStage(t, authenticator, { '*': createRoute(), '/v1/write': createRoute({ scopes: ['read', 'write'] }), '/v1/admin': createRoute({ scopes: ['admin'] }) });
+  const stage = await startAuthStage(t, authenticator, {
+    '*': createRoute(),
+    '/v1/write': createRoute({ scopes: ['read', 'write'] }),
+    '/v1/admin': createRoute({ scopes: ['admin'] }),
+  });
   return { clock, server, stage, revocations };
 }
 
@@ -124,13 +157,20 @@ test('introspection: revocation applies to introspected identities too', async (
   const { clock, stage, revocations } = await startStage(t);
   assert.equal((await stage.bearer('active-token')).status, 200);
   revocations.add({ jti: 'op-1', exp: Math.floor(clock.now() / 1000) + 600 }, Math.floor(clock.now() / 1000));
-  assert.deepEqual(summarize(await stage.bearer('active-token')), { status: 401, code: 'CACHET_ERR_AUTH_REVOKED', challenge: invalidToken('token revoked') });
+  assert.deepEqual(summarize(await stage.bearer('active-token')), {
+    status: 401,
+    code: 'CACHET_ERR_AUTH_REVOKED',
+    challenge: invalidToken('token revoked'),
+  });
 });
 
 test('introspection: concurrent requests with one token share one call (single flight)', async (t) => {
   const { server, stage } = await startStage(t);
   const answers = await Promise.all(Array.from({ length: 5 }, () => stage.bearer('active-token')));
-  assert.deepEqual(answers.map((answer) => answer.status), [200, 200, 200, 200, 200]);
+  assert.deepEqual(
+    answers.map((answer) => answer.status),
+    [200, 200, 200, 200, 200],
+  );
   assert.equal(server.origin.count(), 1);
 });
 

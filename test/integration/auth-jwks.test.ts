@@ -35,13 +35,24 @@ async function startJwksServer(t: TestContext, keys: JWK[]) {
     res.end(mode === 'huge' ? JSON.stringify({ keys, pad: 'x'.repeat(1024 * 1024) }) : JSON.stringify({ keys }));
     return undefined;
   });
-  return { origin, keys, setMode: (next: typeof mode) => { mode = next; } };
+  return {
+    origin,
+    keys,
+    setMode: (next: typeof mode) => {
+      mode = next;
+    },
+  };
 }
 
 async function startStage(t: TestContext, jwksUri: string) {
   const clock = createManualClock();
   const provider: JwtProviderConfig = {
-    kind: 'jwt', name: 'jwks', issuer, audience: ['cachet-test'], algorithms: ['ES256'], clockToleranceSec: 0,
+    kind: 'jwt',
+    name: 'jwks',
+    issuer,
+    audience: ['cachet-test'],
+    algorithms: ['ES256'],
+    clockToleranceSec: 0,
     keys: { type: 'jwks', uri: jwksUri, cooldownMs, maxAgeMs, timeoutMs },
   };
   const authenticator = createAuthenticator(createAuthConfig([provider]), { clock, revocations: createRevocationList() });
@@ -56,7 +67,11 @@ async function startStage(t: TestContext, jwksUri: string) {
 }
 
 const unavailable = { status: 503, code: 'CACHET_ERR_AUTH_UNAVAILABLE', challenge: undefined };
-const noMatchingKey = { status: 401, code: 'CACHET_ERR_AUTH_INVALID_TOKEN', challenge: `Bearer realm="${realm}", error="invalid_token", error_description="no matching key"` };
+const noMatchingKey = {
+  status: 401,
+  code: 'CACHET_ERR_AUTH_INVALID_TOKEN',
+  challenge: `Bearer realm="${realm}", error="invalid_token", error_description="no matching key"`,
+};
 
 function summarize(answer: { status: number; code: string | undefined; challenge: string | undefined }) {
   return { status: answer.status, code: answer.code, challenge: answer.challenge };
@@ -68,7 +83,10 @@ test('JWKS: one fetch serves concurrent first requests (single flight), then the
   const { stage, sign } = await startStage(t, `${jwks.origin.url}/jwks.json`);
   const tokens = await Promise.all(Array.from({ length: 5 }, () => sign(key)));
   const answers = await Promise.all(tokens.map((token) => stage.bearer(token)));
-  assert.deepEqual(answers.map((answer) => answer.status), [200, 200, 200, 200, 200]);
+  assert.deepEqual(
+    answers.map((answer) => answer.status),
+    [200, 200, 200, 200, 200],
+  );
   assert.equal((await stage.bearer(await sign(key))).status, 200);
   assert.equal(jwks.origin.count(), 1);
 });

@@ -253,7 +253,11 @@ test('purge by tag, prefix and URL on the admin listener; tags are not forwarded
   await send(`${url}/t/2`);
   const byUrl = await send(`${adminUrl}/purge`, { method: 'POST', headers: auth, body: JSON.stringify({ url: '/t/2' }) });
   assert.deepEqual(JSON.parse(byUrl.text), { purged: 1 });
-  const unauthorized = await send(`${adminUrl}/purge`, { method: 'POST', body: JSON.stringify({ tag: 'all' }), headers: { 'content-type': 'application/json' } });
+  const unauthorized = await send(`${adminUrl}/purge`, {
+    method: 'POST',
+    body: JSON.stringify({ tag: 'all' }),
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(unauthorized.status, 401);
 });
 

@@ -11,10 +11,16 @@ import { send } from '../helpers/gateway.ts';
 const BIN = new URL('../../bin/cachet.js', import.meta.url).pathname;
 
 /** Starts the real executable and resolves with the first URL it prints on its `listening` line. */
-async function startCli(t: import('node:test').TestContext, args: string[], env: Record<string, string> = {}): Promise<{ url: string; exited: Promise<number | null>; child: ReturnType<typeof spawn> }> {
+async function startCli(
+  t: import('node:test').TestContext,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ url: string; exited: Promise<number | null>; child: ReturnType<typeof spawn> }> {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
-  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
@@ -31,7 +37,10 @@ async function startCli(t: import('node:test').TestContext, args: string[], env:
 }
 
 test('cachet proxy --to caches, and SIGTERM drains and exits 0', async (t) => {
-  const origin = await startOrigin(t, (_req, res) => { res.setHeader('cache-control', 'max-age=60'); res.end('from origin'); });
+  const origin = await startOrigin(t, (_req, res) => {
+    res.setHeader('cache-control', 'max-age=60');
+    res.end('from origin');
+  });
   const { url, exited, child } = await startCli(t, ['proxy', '--to', origin.url, '--port', '0']);
   assert.equal((await send(`${url}/x`)).text, 'from origin');
   const hit = await send(`${url}/x`);
@@ -45,16 +54,19 @@ test('cachet run --config serves the configured routes and admin API', async (t)
   const origin = await startOrigin(t, (req, res) => res.end(`seen ${req.url}`));
   const dir = await mkdtemp(join(tmpdir(), 'cachet-'));
   const file = join(dir, 'cachet.yaml');
-  await writeFile(file, [
-    'listen: { host: 127.0.0.1, port: 0 }',
-    'admin: { host: 127.0.0.1, port: 0, token: ${TEST_ADMIN_TOKEN} }',
-    'upstreams:',
-    '  api:',
-    `    targets: [${origin.url}]`,
-    'routes:',
-    '  - path: /v1/*',
-    '    upstream: api',
-  ].join('\n'));
+  await writeFile(
+    file,
+    [
+      'listen: { host: 127.0.0.1, port: 0 }',
+      'admin: { host: 127.0.0.1, port: 0, token: ${TEST_ADMIN_TOKEN} }',
+      'upstreams:',
+      '  api:',
+      `    targets: [${origin.url}]`,
+      'routes:',
+      '  - path: /v1/*',
+      '    upstream: api',
+    ].join('\n'),
+  );
   const { url, exited, child } = await startCli(t, ['run', '--config', file], { TEST_ADMIN_TOKEN: 'a-very-long-admin-token' });
   assert.equal((await send(`${url}/v1/a`)).text, 'seen /v1/a');
   assert.equal((await send(`${url}/other`)).status, 404);

@@ -49,5 +49,8 @@ test('an unparseable HEAD is refused without content; any other request gets a p
   assert.match(head.text, /^HTTP\/1\.1 400 Bad Request\r\n/);
   assert.match(head.text, /\r\n\r\n$/, 'no content after the head');
   const get = await exchange(url, 'GET /a HTTP/1.1\r\nHost: x\r\nBad Name: 1\r\n\r\n');
-  assert.match(get.text, /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*content-type: application\/problem\+json[\s\S]*"code":"CACHET_ERR_REQUEST_MALFORMED"/);
+  assert.match(
+    get.text,
+    /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*content-type: application\/problem\+json[\s\S]*"code":"CACHET_ERR_REQUEST_MALFORMED"/,
+  );
 });

@@ -11,7 +11,9 @@ function parseResponses(raw: string): Array<{ statusLine: string; fields: Array<
   while (remaining.startsWith('HTTP/')) {
     const end = remaining.indexOf('\r\n\r\n');
     const lines = remaining.slice(0, end).split('\r\n');
-    const fields = lines.slice(1).map((line): [string, string] => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]);
+    const fields = lines
+      .slice(1)
+      .map((line): [string, string] => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]);
     const length = Number(fields.find(([name]) => name === 'content-length')?.[1] ?? 0);
     out.push({ statusLine: lines[0] as string, fields, rest: remaining.slice(end + 4, end + 4 + length) });
     remaining = remaining.slice(end + 4 + length);
@@ -33,7 +35,10 @@ async function startCachedOrigin(t: import('node:test').TestContext): Promise<{ 
 
 test('a hit on a kept-alive connection carries each field once, the body, and keeps the connection', async (t) => {
   const { url, host } = await startCachedOrigin(t);
-  const raw = await rawExchange(url, `GET /fast HTTP/1.1\r\nHost: ${host}\r\n\r\nGET /fast HTTP/1.1\r\nHost: ${host}\r\nX-Request-ID: second\r\n\r\n`);
+  const raw = await rawExchange(
+    url,
+    `GET /fast HTTP/1.1\r\nHost: ${host}\r\n\r\nGET /fast HTTP/1.1\r\nHost: ${host}\r\nX-Request-ID: second\r\n\r\n`,
+  );
   const responses = parseResponses(raw);
   assert.equal(responses.length, 2, raw);
   // The serialised head writes its own lower-case keep-alive fields; Node's writeHead would write `Connection:`.
@@ -45,7 +50,10 @@ test('a hit on a kept-alive connection carries each field once, the body, and ke
     for (const name of ['age', 'cache-status', 'x-request-id', 'content-length', 'content-type', 'via', 'connection', 'date']) {
       assert.equal(names.filter((n) => n === name).length, 1, `${name} once in ${JSON.stringify(response.fields)}`);
     }
-    assert.deepEqual(response.fields.filter(([name]) => name === 'set-cookie').map(([, v]) => v), ['a=1', 'b=2']);
+    assert.deepEqual(
+      response.fields.filter(([name]) => name === 'set-cookie').map(([, v]) => v),
+      ['a=1', 'b=2'],
+    );
     assert.match(response.fields.find(([name]) => name === 'cache-status')?.[1] ?? '', /^cachet; hit; ttl=\d+$/);
     assert.equal(response.fields.find(([name]) => name === 'connection')?.[1], 'keep-alive');
   }
@@ -54,7 +62,11 @@ test('a hit on a kept-alive connection carries each field once, the body, and ke
 
 test('a hit for a request that asks to close, or on HTTP/1.0, closes as Node would', async (t) => {
   const { url, host } = await startCachedOrigin(t);
-  assert.doesNotMatch(await rawExchange(url, `GET /fast HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`), /\r\nconnection: keep-alive\r\n/, 'a closing exchange takes writeHead');
+  assert.doesNotMatch(
+    await rawExchange(url, `GET /fast HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+    /\r\nconnection: keep-alive\r\n/,
+    'a closing exchange takes writeHead',
+  );
   const closing = parseResponses(await rawExchange(url, `GET /fast HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
   assert.equal(closing[0]?.fields.find(([name]) => name === 'connection')?.[1], 'close');
   assert.equal(closing[0]?.rest, 'cached body');

@@ -26,7 +26,9 @@ test('a 50 MB object to 20 concurrent clients: one origin fetch, streamed, no pe
 
   const baseline = process.memoryUsage().arrayBuffers;
   let peak = baseline;
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().arrayBuffers); }, 5);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+  }, 5);
   const clients = Array.from({ length: CLIENTS }, async () => {
     const res = await request(`${url}/definitions`);
     const hash = createHash('sha256');

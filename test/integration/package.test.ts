@@ -9,7 +9,17 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..', '..');
 /** What `npm pack` needs from the repository; the copy keeps the build's `dist/` out of the working tree. */
-const PACKED_INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'src', 'bin', 'docs', 'scripts'];
+const PACKED_INPUTS = [
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'README.md',
+  'src',
+  'bin',
+  'docs',
+  'scripts',
+];
 
 interface LockEntry {
   readonly dev?: boolean;
@@ -28,18 +38,32 @@ test('npm pack, install into an empty project: the CLI, cachet and cachet/origin
   for (const name of PACKED_INPUTS) cpSync(join(ROOT, name), join(repo, name), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
   // npm's own scripts must find Node 24 (the build runs TypeScript sources), as they do in the repository.
-  const env = { ...process.env, PATH: `${resolve(process.execPath, '..')}:${process.env.PATH ?? ''}`, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+  const env = {
+    ...process.env,
+    PATH: `${resolve(process.execPath, '..')}:${process.env.PATH ?? ''}`,
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+  };
   await run('npm', ['pack', '--pack-destination', work], { cwd: repo, env });
   const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'));
   assert.ok(tarball !== undefined, 'npm pack wrote no tarball');
 
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string>; engines: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+    dependencies: Record<string, string>;
+    engines: Record<string, string>;
+  };
   assert.equal(manifest.dependencies['node'], undefined, 'the Node binary package must not be a runtime dependency');
   const project = join(work, 'project');
   cpSync(join(ROOT, 'test', 'fixtures', 'package-consumer'), project, { recursive: true });
   writeConsumerManifest(project, tarball, manifest);
   await run('npm', ['ci', '--offline'], { cwd: project, env });
-  assert.deepEqual(readdirSync(join(project, 'node_modules', 'cachet')).sort(), ['README.md', 'bin', 'dist', 'docs', 'package.json'], 'the package ships built JS, not sources');
+  assert.deepEqual(
+    readdirSync(join(project, 'node_modules', 'cachet')).sort(),
+    ['README.md', 'bin', 'dist', 'docs', 'package.json'],
+    'the package ships built JS, not sources',
+  );
 
   const bin = join(project, 'node_modules', '.bin', 'cachet');
   const version = await run(process.execPath, [bin, '--version'], { cwd: project });
@@ -61,16 +85,33 @@ test('npm pack, install into an empty project: the CLI, cachet and cachet/origin
 });
 
 /** A consumer depending on the tarball, with a lockfile holding the repository's runtime dependency versions. */
-function writeConsumerManifest(project: string, tarball: string, manifest: { version: string; dependencies: Record<string, string>; engines: Record<string, string> }): void {
+function writeConsumerManifest(
+  project: string,
+  tarball: string,
+  manifest: { version: string; dependencies: Record<string, string>; engines: Record<string, string> },
+): void {
   const spec = `file:../${tarball}`;
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
   const packages: Record<string, unknown> = {
     '': { name: 'consumer', version: '1.0.0', dependencies: { cachet: spec } },
-    'node_modules/cachet': { version: manifest.version, resolved: spec, license: 'MIT', dependencies: manifest.dependencies, engines: manifest.engines, bin: { cachet: 'bin/cachet.js' } },
+    'node_modules/cachet': {
+      version: manifest.version,
+      resolved: spec,
+      license: 'MIT',
+      dependencies: manifest.dependencies,
+      engines: manifest.engines,
+      bin: { cachet: 'bin/cachet.js' },
+    },
   };
   for (const [path, entry] of Object.entries(lock.packages)) {
     if (path.startsWith('node_modules/') && entry.dev !== true) packages[path] = entry;
   }
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module', dependencies: { cachet: spec } }));
-  writeFileSync(join(project, 'package-lock.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', lockfileVersion: 3, requires: true, packages }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module', dependencies: { cachet: spec } }),
+  );
+  writeFileSync(
+    join(project, 'package-lock.json'),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', lockfileVersion: 3, requires: true, packages }),
+  );
 }

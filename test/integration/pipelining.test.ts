@@ -37,7 +37,11 @@ type Wire = RawAnswer;
  * Writes `payload` on one connection and collects every byte until the gateway closes it, or until
  * `waitMs` passes (`closed: false`). `onData` sees the bytes so far and may write more.
  */
-function pipeline(url: string, payload: string, options: { waitMs?: number; onData?: (text: string, socket: net.Socket) => void } = {}): Promise<Wire> {
+function pipeline(
+  url: string,
+  payload: string,
+  options: { waitMs?: number; onData?: (text: string, socket: net.Socket) => void } = {},
+): Promise<Wire> {
   return rawConnection(url, payload, { encoding: 'latin1', waitMs: options.waitMs ?? CLOSE_WITHIN_MS, onData: options.onData });
 }
 
@@ -75,7 +79,10 @@ function parseResponses(raw: string): { responses: WireResponse[]; rest: string 
         const size = parseInt(raw.slice(next, lineEnd), 16);
         if (Number.isNaN(size) || raw.length < lineEnd + 2 + size + 2) break;
         next = lineEnd + 2 + size + 2;
-        if (size === 0) { complete = true; break; }
+        if (size === 0) {
+          complete = true;
+          break;
+        }
         body += raw.slice(lineEnd + 2, lineEnd + 2 + size);
       }
       if (!complete) break;
@@ -91,7 +98,10 @@ function parseResponses(raw: string): { responses: WireResponse[]; rest: string 
 const statusesOf = (wire: Wire): number[] => parseResponses(wire.text).responses.map((r) => r.status);
 
 /** A raw origin: `answer` gets each request's path and its connection (kept alive), for bytes no server library writes. */
-async function startRawOrigin(t: TestContext, answer: (path: string, socket: net.Socket) => void): Promise<{ url: string; paths: string[] }> {
+async function startRawOrigin(
+  t: TestContext,
+  answer: (path: string, socket: net.Socket) => void,
+): Promise<{ url: string; paths: string[] }> {
   const paths: string[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -111,10 +121,13 @@ async function startRawOrigin(t: TestContext, answer: (path: string, socket: net
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server.close(() => resolve());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, paths };
 }
 
@@ -137,21 +150,34 @@ function answerSlowAndNext(path: string, socket: net.Socket, stepMs = 80): boole
   return false;
 }
 
-test('a request the parser refuses is answered after the pipelined requests before it, then the connection closes', { concurrency: true }, async (t) => {
+test('a request the parser refuses is answered after the pipelined requests before it, then the connection closes', {
+  concurrency: true,
+}, async (t) => {
   // A raw origin: the body cut short by the refusal is aborted upstream, which this origin shrugs off.
   const origin = await startRawOrigin(t, (path, socket) => answerSlowAndNext(path, socket));
   const { url } = await startGateway(t, [origin.url], { limits: { maxHeaderBytes: 2048 } });
   const cases = [
     ['an invalid header byte (400)', `GET /bad HTTP/1.1\r\nHost: x\r\nBad\x01Name: y\r\n\r\n`, 400],
     ['an oversized header section (431)', GET('/big', `X-Big: ${'a'.repeat(4096)}\r\n`), 431],
-    ['Content-Length with Transfer-Encoding (400)', `POST /both HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400],
-    ['a malformed chunk in a body already being forwarded (400)', `POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n`, 400],
+    [
+      'Content-Length with Transfer-Encoding (400)',
+      `POST /both HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      400,
+    ],
+    [
+      'a malformed chunk in a body already being forwarded (400)',
+      `POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n`,
+      400,
+    ],
   ] as const;
   for (const [what, refused, status] of cases) {
     void t.test(what, async () => {
       const wire = await pipeline(url, `${GET('/slow')}${GET('/next')}${refused}`);
       const { responses, rest } = parseResponses(wire.text);
-      assert.deepEqual(responses.map((r) => r.status), [200, 200, status]);
+      assert.deepEqual(
+        responses.map((r) => r.status),
+        [200, 200, status],
+      );
       assert.equal(responses[0]?.body, 'slow body');
       assert.equal(responses[1]?.body, 'next');
       assert.match(responses[2]?.body ?? '', /"code":"CACHET_ERR_REQUEST_/);
@@ -167,18 +193,28 @@ test('a request the gateway refuses itself is answered in turn; requests pipelin
   const cases = [
     ['a body over the limit (413)', `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n${'b'.repeat(2000)}`, 413],
     ['a framing refusal, Host twice (400)', `GET /twice HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n`, 400],
-    ['a chunked body found over the limit while forwarded (413)', `POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n${'b'.repeat(2000)}\r\n0\r\n\r\n`, 413],
+    [
+      'a chunked body found over the limit while forwarded (413)',
+      `POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n${'b'.repeat(2000)}\r\n0\r\n\r\n`,
+      413,
+    ],
   ] as const;
   for (const [what, refused, status] of cases) {
     await t.test(what, async () => {
       const seen = origin.requests.length;
       const wire = await pipeline(url, `${GET('/slow')}${refused}${GET('/after')}`);
       const { responses, rest } = parseResponses(wire.text);
-      assert.deepEqual(responses.map((r) => r.status), [200, status]);
+      assert.deepEqual(
+        responses.map((r) => r.status),
+        [200, status],
+      );
       assert.equal(responses[0]?.body, 'slow body');
       assert.equal(rest, '');
       assert.ok(wire.closed);
-      assert.deepEqual(origin.requests.slice(seen).map((r) => r.url), ['/slow']);
+      assert.deepEqual(
+        origin.requests.slice(seen).map((r) => r.url),
+        ['/slow'],
+      );
     });
   }
 });
@@ -186,34 +222,59 @@ test('a request the gateway refuses itself is answered in turn; requests pipelin
 test('a 401 before the body was read is answered in turn and closes; the request behind it is not forwarded', async (t) => {
   const origin = await startSlowOrigin(t);
   const { url } = await startAuthStack(t, {}, origin);
-  const wire = await pipeline(url, `${GET('/public/slow')}POST /v1/things HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi${GET('/public/after')}`);
+  const wire = await pipeline(
+    url,
+    `${GET('/public/slow')}POST /v1/things HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi${GET('/public/after')}`,
+  );
   const { responses, rest } = parseResponses(wire.text);
-  assert.deepEqual(responses.map((r) => r.status), [200, 401]);
+  assert.deepEqual(
+    responses.map((r) => r.status),
+    [200, 401],
+  );
   assert.equal(responses[0]?.body, 'slow body');
   assert.equal(rest, '');
   assert.ok(wire.closed);
-  assert.deepEqual(origin.requests.map((r) => r.url), ['/public/slow']);
+  assert.deepEqual(
+    origin.requests.map((r) => r.url),
+    ['/public/slow'],
+  );
 });
 
-test('a queued response whose upstream body breaks ends the connection at its turn: earlier responses complete, no hang', { concurrency: true }, async (t) => {
+test('a queued response whose upstream body breaks ends the connection at its turn: earlier responses complete, no hang', {
+  concurrency: true,
+}, async (t) => {
   // undici checks its body timeout about once a second: for that case `/slow` lasts 1.5 s, so the timeout
   // strikes while the broken response is still queued.
   const breaks: ReadonlyArray<readonly [string, (socket: net.Socket) => void, Record<string, unknown>?, number?]> = [
-    ['the origin closes mid-body', (socket) => {
-      socket.write(`HTTP/1.1 200 OK\r\n${NO_STORE}Content-Length: 100\r\n\r\n0123456789`);
-      setTimeout(() => socket.destroy(), 50).unref();
-    }],
-    ['the origin closes mid-body of a response being stored', (socket) => {
-      socket.write(`HTTP/1.1 200 OK\r\n${STORABLE}Content-Length: 100\r\n\r\n0123456789`);
-      setTimeout(() => socket.destroy(), 50).unref();
-    }],
-    ['an oversized chunk', (socket) => {
-      socket.write(`HTTP/1.1 200 OK\r\n${NO_STORE}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`);
-      setTimeout(() => socket.write('fffffffffffffffffffffff\r\n'), 50).unref();
-    }],
-    ['the body timeout', (socket) => {
-      socket.write(`HTTP/1.1 200 OK\r\n${NO_STORE}Content-Length: 100\r\n\r\n0123456789`);
-    }, { upstream: { timeouts: { responseMs: 400 } } }, 300],
+    [
+      'the origin closes mid-body',
+      (socket) => {
+        socket.write(`HTTP/1.1 200 OK\r\n${NO_STORE}Content-Length: 100\r\n\r\n0123456789`);
+        setTimeout(() => socket.destroy(), 50).unref();
+      },
+    ],
+    [
+      'the origin closes mid-body of a response being stored',
+      (socket) => {
+        socket.write(`HTTP/1.1 200 OK\r\n${STORABLE}Content-Length: 100\r\n\r\n0123456789`);
+        setTimeout(() => socket.destroy(), 50).unref();
+      },
+    ],
+    [
+      'an oversized chunk',
+      (socket) => {
+        socket.write(`HTTP/1.1 200 OK\r\n${NO_STORE}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`);
+        setTimeout(() => socket.write('fffffffffffffffffffffff\r\n'), 50).unref();
+      },
+    ],
+    [
+      'the body timeout',
+      (socket) => {
+        socket.write(`HTTP/1.1 200 OK\r\n${NO_STORE}Content-Length: 100\r\n\r\n0123456789`);
+      },
+      { upstream: { timeouts: { responseMs: 400 } } },
+      300,
+    ],
   ];
   for (const [what, breakBody, config, stepMs] of breaks) {
     void t.test(what, async (t) => {
@@ -223,7 +284,10 @@ test('a queued response whose upstream body breaks ends the connection at its tu
       const { url } = await startGateway(t, [origin.url], config);
       const wire = await pipeline(url, `${GET('/slow')}${GET('/broken')}${GET('/next')}`);
       const { responses } = parseResponses(wire.text);
-      assert.deepEqual(responses.map((r) => r.status), [200]);
+      assert.deepEqual(
+        responses.map((r) => r.status),
+        [200],
+      );
       assert.equal(responses[0]?.body, 'slow body');
       assert.ok(wire.closed, 'the gateway ends the connection instead of leaving the client waiting');
     });
@@ -237,8 +301,14 @@ test('Expect: 100-continue on a queued request: no 100 inside an earlier respons
   const expecting = `POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello`;
   const wire = await pipeline(url, `${GET('/slow')}${expecting}${GET('/after', 'Connection: close\r\n')}`);
   const { responses, rest } = parseResponses(wire.text);
-  assert.deepEqual(responses.map((r) => r.status), [200, 200, 200]);
-  assert.deepEqual(responses.map((r) => r.body), ['slow body', 'POST /echo 5', 'GET /after 0']);
+  assert.deepEqual(
+    responses.map((r) => r.status),
+    [200, 200, 200],
+  );
+  assert.deepEqual(
+    responses.map((r) => r.body),
+    ['slow body', 'POST /echo 5', 'GET /after 0'],
+  );
   assert.equal(rest, '');
 });
 
@@ -246,16 +316,23 @@ test('Expect: 100-continue on a queued request whose client waits: the 100 comes
   const origin = await startSlowOrigin(t);
   const { url } = await startGateway(t, [origin.url]);
   let sent = false;
-  const wire = await pipeline(url, `${GET('/slow')}POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n`, {
-    onData: (text, socket) => {
-      if (!sent && text.includes('HTTP/1.1 100 Continue\r\n\r\n')) {
-        sent = true;
-        socket.write('hello');
-      }
+  const wire = await pipeline(
+    url,
+    `${GET('/slow')}POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n`,
+    {
+      onData: (text, socket) => {
+        if (!sent && text.includes('HTTP/1.1 100 Continue\r\n\r\n')) {
+          sent = true;
+          socket.write('hello');
+        }
+      },
     },
-  });
+  );
   assert.deepEqual(statusesOf(wire), [200, 100, 200]);
-  assert.deepEqual(parseResponses(wire.text).responses.map((r) => r.body), ['slow body', '', 'POST /echo 5']);
+  assert.deepEqual(
+    parseResponses(wire.text).responses.map((r) => r.body),
+    ['slow body', '', 'POST /echo 5'],
+  );
 });
 
 test('no 100 Continue to an HTTP/1.0 client (RFC 9110 §15.2)', async (t) => {
@@ -267,17 +344,28 @@ test('no 100 Continue to an HTTP/1.0 client (RFC 9110 §15.2)', async (t) => {
   assert.ok(wire.text.endsWith('POST /echo 5'));
 });
 
-test('Content-Length in a chunked response\'s trailer section is ignored: the response completes, the next one follows', async (t) => {
-  for (const [what, storability] of [['passed through', NO_STORE], ['being stored', STORABLE]] as const) {
+test("Content-Length in a chunked response's trailer section is ignored: the response completes, the next one follows", async (t) => {
+  for (const [what, storability] of [
+    ['passed through', NO_STORE],
+    ['being stored', STORABLE],
+  ] as const) {
     await t.test(what, async (t) => {
       const origin = await startRawOrigin(t, (path, socket) => {
         if (answerSlowAndNext(path, socket)) return;
-        socket.write(`HTTP/1.1 200 OK\r\n${storability}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nContent-Length: 11\r\n\r\n`);
+        socket.write(
+          `HTTP/1.1 200 OK\r\n${storability}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nContent-Length: 11\r\n\r\n`,
+        );
       });
       const { url } = await startGateway(t, [origin.url]);
       const wire = await pipeline(url, `${GET('/trailer')}${GET('/next', 'Connection: close\r\n')}`);
       const { responses, rest } = parseResponses(wire.text);
-      assert.deepEqual(responses.map((r) => [r.status, r.body]), [[200, 'hello world'], [200, 'next']]);
+      assert.deepEqual(
+        responses.map((r) => [r.status, r.body]),
+        [
+          [200, 'hello world'],
+          [200, 'next'],
+        ],
+      );
       assert.equal(rest, '');
       // Anomalous framing is never stored: the next request for it goes to the origin again.
       const again = await pipeline(url, GET('/trailer', 'Connection: close\r\n'));

@@ -6,8 +6,18 @@ import { startGateway, send } from '../helpers/gateway.ts';
 import { rawExchange } from '../helpers/raw.ts';
 
 test('round-robin spreads requests across targets', async (t) => {
-  const origins = await Promise.all([0, 1, 2].map(() => startOrigin(t, (_req, res) => { res.setHeader('cache-control', 'no-store'); res.end('x'); })));
-  const { url } = await startGateway(t, origins.map((o) => o.url));
+  const origins = await Promise.all(
+    [0, 1, 2].map(() =>
+      startOrigin(t, (_req, res) => {
+        res.setHeader('cache-control', 'no-store');
+        res.end('x');
+      }),
+    ),
+  );
+  const { url } = await startGateway(
+    t,
+    origins.map((o) => o.url),
+  );
   for (let i = 0; i < 30; i++) await send(`${url}/rr`);
   for (const origin of origins) assert.equal(origin.count(), 10);
 });
@@ -36,7 +46,10 @@ test('connect failure → 502 and response timeout → 504, as problem+json', as
   assert.equal(JSON.parse(bad.text).code, 'CACHET_ERR_UPSTREAM_CONNECT');
   assert.ok(bad.header('cache-status'));
 
-  const slow = await startOrigin(t, async (_req, res) => { await new Promise((r) => setTimeout(r, 1000)); res.end('late'); });
+  const slow = await startOrigin(t, async (_req, res) => {
+    await new Promise((r) => setTimeout(r, 1000));
+    res.end('late');
+  });
   const gw504 = await startGateway(t, [slow.url], { upstream: { timeouts: { responseMs: 150 } } });
   const timeout = await send(`${gw504.url}/x`);
   assert.equal(timeout.status, 504);
@@ -52,7 +65,10 @@ test('hop-by-hop fields are removed both ways, including those named in Connecti
     res.end('ok');
   });
   const { url } = await startGateway(t, [origin.url]);
-  const res = await rawExchange(url, 'GET /h HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, x-client-hop\r\nX-Client-Hop: leak\r\nTE: trailers\r\nX-End: kept\r\n\r\n');
+  const res = await rawExchange(
+    url,
+    'GET /h HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, x-client-hop\r\nX-Client-Hop: leak\r\nTE: trailers\r\nX-End: kept\r\n\r\n',
+  );
   assert.doesNotMatch(res, /x-secret-hop: leak/i);
   assert.match(res, /\r\nx-end: kept\r\n/i);
   assert.match(res, /\r\nvia: 1\.1 cachet\r\n/i);
@@ -76,7 +92,9 @@ test('X-Forwarded-* come from the connection; client-sent values are dropped', a
 test('X-Request-ID is kept when well-formed, replaced otherwise, and traceparent propagated', async (t) => {
   const origin = await startOrigin(t);
   const { url } = await startGateway(t, [origin.url]);
-  const kept = await send(`${url}/id`, { headers: { 'x-request-id': 'abc-123', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
+  const kept = await send(`${url}/id`, {
+    headers: { 'x-request-id': 'abc-123', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+  });
   assert.equal(kept.header('x-request-id'), 'abc-123');
   assert.equal(origin.requests[0]?.headers['x-request-id'], 'abc-123');
   assert.match(String(origin.requests[0]?.headers['traceparent']), /^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
@@ -92,7 +110,10 @@ test('oversized header section → 431; oversized body → 413; neither reaches 
   assert.match(big, /^HTTP\/1\.1 431 /);
   const declared = await send(`${url}/b`, { method: 'POST', body: 'x'.repeat(2000) });
   assert.equal(declared.status, 413);
-  const chunked = await rawExchange(url, `POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n${'y'.repeat(2048)}\r\n0\r\n\r\n`);
+  const chunked = await rawExchange(
+    url,
+    `POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n${'y'.repeat(2048)}\r\n0\r\n\r\n`,
+  );
   assert.match(chunked, /^HTTP\/1\.1 413 /);
   assert.equal(origin.requests.filter((r) => r.body.length > 1024).length, 0);
 });
@@ -135,7 +156,10 @@ test('every spelling of a path is normalised before routing', async (t) => {
 test('Expect: 100-continue is answered and the body forwarded', async (t) => {
   const origin = await startOrigin(t, (_req, res, body) => res.end(`got ${body.length}`));
   const { url } = await startGateway(t, [origin.url]);
-  const answer = await rawExchange(url, 'POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nhello');
+  const answer = await rawExchange(
+    url,
+    'POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nhello',
+  );
   assert.match(answer, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   assert.match(answer, /got 5$/);
 });
@@ -152,13 +176,18 @@ test('WebSocket upgrade passes through', async (t) => {
   const { port } = new URL(url);
   const reply = await new Promise<string>((resolve, reject) => {
     const socket = net.connect(Number(port), '127.0.0.1', () => {
-      socket.write('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+      socket.write(
+        'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
     });
     let data = '';
     socket.on('data', (chunk) => {
       data += chunk.toString();
       if (data.includes('\r\n\r\n') && !data.includes('echo:')) socket.write('ping');
-      if (data.includes('echo:ping')) { socket.destroy(); resolve(data); }
+      if (data.includes('echo:ping')) {
+        socket.destroy();
+        resolve(data);
+      }
     });
     socket.on('error', reject);
   });
@@ -167,8 +196,13 @@ test('WebSocket upgrade passes through', async (t) => {
 });
 
 test('all targets down → 503 problem', async (t) => {
-  const origin = await startOrigin(t, (_req, res) => { res.statusCode = 500; res.end(); });
-  const { url } = await startGateway(t, [origin.url], { upstream: { healthCheck: { path: '/health', intervalMs: 20, unhealthyThreshold: 1, healthyThreshold: 1, timeoutMs: 200 } } });
+  const origin = await startOrigin(t, (_req, res) => {
+    res.statusCode = 500;
+    res.end();
+  });
+  const { url } = await startGateway(t, [origin.url], {
+    upstream: { healthCheck: { path: '/health', intervalMs: 20, unhealthyThreshold: 1, healthyThreshold: 1, timeoutMs: 200 } },
+  });
   await new Promise((r) => setTimeout(r, 150));
   const res = await send(`${url}/x`);
   assert.equal(res.status, 503);
@@ -176,7 +210,10 @@ test('all targets down → 503 problem', async (t) => {
 });
 
 test('graceful shutdown drains an in-flight request', async (t) => {
-  const origin = await startOrigin(t, async (_req, res) => { await new Promise((r) => setTimeout(r, 200)); res.end('finished'); });
+  const origin = await startOrigin(t, async (_req, res) => {
+    await new Promise((r) => setTimeout(r, 200));
+    res.end('finished');
+  });
   const { url, gateway } = await startGateway(t, [origin.url]);
   const inflight = send(`${url}/slow`);
   await new Promise((r) => setTimeout(r, 50));

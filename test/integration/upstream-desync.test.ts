@@ -52,10 +52,13 @@ async function startRawOrigin(t: TestContext, respond: (req: RawRequest) => void
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server.close(() => resolve());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
@@ -145,7 +148,10 @@ test('(c) a second response after the next request was written: once the desync 
     const strayFirst = owed === undefined;
     write(req.socket, strayFirst ? answer('rogue') : answer(bodyOf(owed as string)));
     owed = req.path;
-    if (!strayFirst) setTimeout(() => { if (owed === req.path) write(req.socket, answer(bodyOf(req.path))); }, 30);
+    if (!strayFirst)
+      setTimeout(() => {
+        if (owed === req.path) write(req.socket, answer(bodyOf(req.path)));
+      }, 30);
   });
   const { url, gateway } = await startGateway(t, [origin.url], ONE_CONNECTION);
 
@@ -240,6 +246,12 @@ test('a connection that stays in sync keeps serving requests and its answers are
   const origin = await startRawOrigin(t, (req) => write(req.socket, answer(bodyOf(req.path))));
   const { url, gateway } = await startGateway(t, [origin.url], ONE_CONNECTION);
   for (const path of ['/one', '/two', '/one', '/two']) assertBody(await send(`${url}${path}`), bodyOf(path));
-  assert.deepEqual(origin.requests.map((r) => [r.path, r.connection]), [['/one', 1], ['/two', 1]]);
+  assert.deepEqual(
+    origin.requests.map((r) => [r.path, r.connection]),
+    [
+      ['/one', 1],
+      ['/two', 1],
+    ],
+  );
   assert.equal(await desyncCount(gateway.metrics), 0);
 });

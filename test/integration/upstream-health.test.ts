@@ -10,10 +10,13 @@ import { createUpstreamPool, type Target, type UpstreamPool } from '../../src/up
 async function startOrigin(t: TestContext, handler: RequestListener): Promise<{ url: string; server: Server }> {
   const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
@@ -121,7 +124,9 @@ test('active probes never overlap: a target slower than the interval but within 
 
 test('an active probe slower than timeoutMs fails', async (t) => {
   let probes = 0;
-  const silent = await startOrigin(t, () => { probes++; });
+  const silent = await startOrigin(t, () => {
+    probes++;
+  });
   const healthCheck: HealthCheckConfig = { path: '/health', intervalMs: 20, timeoutMs: 150, healthyThreshold: 1, unhealthyThreshold: 1 };
   const events = new EventTarget();
   const pool = createUpstreamPool(buildConfig([silent.url], healthCheck), {
@@ -145,7 +150,9 @@ test('active probes read the body, so one keep-alive connection serves every pro
     res.end('x'.repeat(10_000));
   });
   origin.server.on('connection', () => connections++);
-  const pool = createUpstreamPool(buildConfig([origin.url], { path: '/health', intervalMs: 20, timeoutMs: 500, healthyThreshold: 1, unhealthyThreshold: 1 }));
+  const pool = createUpstreamPool(
+    buildConfig([origin.url], { path: '/health', intervalMs: 20, timeoutMs: 500, healthyThreshold: 1, unhealthyThreshold: 1 }),
+  );
   t.after(() => pool.close());
   pool.start();
   while (probes < 4) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -155,8 +162,12 @@ test('active probes read the body, so one keep-alive connection serves every pro
 
 test('close() stops probing and aborts a probe in flight', async (t) => {
   let probes = 0;
-  const origin = await startOrigin(t, () => { probes++; });
-  const pool = createUpstreamPool(buildConfig([origin.url], { path: '/health', intervalMs: 20, timeoutMs: 5000, healthyThreshold: 1, unhealthyThreshold: 1 }));
+  const origin = await startOrigin(t, () => {
+    probes++;
+  });
+  const pool = createUpstreamPool(
+    buildConfig([origin.url], { path: '/health', intervalMs: 20, timeoutMs: 5000, healthyThreshold: 1, unhealthyThreshold: 1 }),
+  );
   t.after(() => pool.close());
   pool.start();
   while (probes < 1) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -6,7 +6,13 @@ import type { IncomingMessage } from 'node:http';
 import { startOrigin } from '../helpers/origin.ts';
 import { startGateway, send, type StartedGateway } from '../helpers/gateway.ts';
 
-const TWO_ROUTES = { routes: [{ path: '/a/*', upstream: 'api' }, { path: '/b/*', upstream: 'api' }], cache: { enabled: false } };
+const TWO_ROUTES = {
+  routes: [
+    { path: '/a/*', upstream: 'api' },
+    { path: '/b/*', upstream: 'api' },
+  ],
+  cache: { enabled: false },
+};
 
 /** Drops the connection with an RST after reading the whole request, before any response byte. */
 function resetConnection(req: IncomingMessage): void {
@@ -34,8 +40,14 @@ test('a GET whose connection the origin resets is retried on a fresh connection;
   assert.equal(origin.count('/a/1'), 2, 'sent once more after the reset');
   for (const path of ['/a/2', '/b/1', '/b/2']) assert.equal((await send(`${gateway.url}${path}`)).status, 200, path);
   assert.deepEqual(await healthOf(gateway), { status: 'ok', upstreams: [{ name: 'api', healthy: 1, total: 1 }] });
-  assert.equal(await metricLine(gateway, 'cachet_upstream_retries_total{upstream="api",reason="reset"}'), 'cachet_upstream_retries_total{upstream="api",reason="reset"} 1');
-  assert.match(await metricLine(gateway, `cachet_upstream_requests_total{upstream="api",target="${origin.url}",outcome="reset"}`) ?? '', / 1$/);
+  assert.equal(
+    await metricLine(gateway, 'cachet_upstream_retries_total{upstream="api",reason="reset"}'),
+    'cachet_upstream_retries_total{upstream="api",reason="reset"} 1',
+  );
+  assert.match(
+    (await metricLine(gateway, `cachet_upstream_requests_total{upstream="api",target="${origin.url}",outcome="reset"}`)) ?? '',
+    / 1$/,
+  );
 });
 
 test('of two targets, one reset sends the GET to the other and ejects nobody', async (t) => {
@@ -88,11 +100,14 @@ test('of two targets, one refusing connections is ejected after failureThreshold
     const res = await send(`${gateway.url}/x${i}`);
     assert.equal(res.status, 200);
     assert.equal(res.text, 'live');
-    healthAfter.push((await healthOf(gateway) as { status: string }).status);
+    healthAfter.push(((await healthOf(gateway)) as { status: string }).status);
   }
   // The retry moves the round-robin cursor past the live target, so each request tries the refusing one first.
   assert.deepEqual(healthAfter, ['ok', 'ok', 'degraded', 'degraded', 'degraded', 'degraded', 'degraded', 'degraded']);
-  assert.equal(await metricLine(gateway, 'cachet_upstream_retries_total{upstream="api",reason="connect"}'), 'cachet_upstream_retries_total{upstream="api",reason="connect"} 3');
+  assert.equal(
+    await metricLine(gateway, 'cachet_upstream_retries_total{upstream="api",reason="connect"}'),
+    'cachet_upstream_retries_total{upstream="api",reason="connect"} 3',
+  );
 });
 
 test('a single target refusing connections is never ejected: 502 every time, not 503', async (t) => {

@@ -53,10 +53,20 @@ export function createDeviceClient(gatewayUrl: string, connections: number, defi
   let threatListBytes = 0;
   const threatBytes = new Map<number, number>();
 
-  const send = async (kind: RequestKind, path: string, init: { method?: Dispatcher.HttpMethod; headers: Record<string, string>; body?: string }, fullBodyBytes: (status: number, bodyBytes: number) => number): Promise<Sample & { headers: Record<string, string | string[] | undefined>; text?: string }> => {
+  const send = async (
+    kind: RequestKind,
+    path: string,
+    init: { method?: Dispatcher.HttpMethod; headers: Record<string, string>; body?: string },
+    fullBodyBytes: (status: number, bodyBytes: number) => number,
+  ): Promise<Sample & { headers: Record<string, string | string[] | undefined>; text?: string }> => {
     const startedAt = performance.now();
     try {
-      const res = await request(`${gatewayUrl}${path}`, { method: init.method ?? 'GET', headers: init.headers, body: init.body, dispatcher });
+      const res = await request(`${gatewayUrl}${path}`, {
+        method: init.method ?? 'GET',
+        headers: init.headers,
+        body: init.body,
+        dispatcher,
+      });
       const keepText = kind === 'token' || res.statusCode >= 400;
       let bodyBytes = 0;
       const chunks: Buffer[] = [];
@@ -78,15 +88,33 @@ export function createDeviceClient(gatewayUrl: string, connections: number, defi
         ...(keepText ? { text: Buffer.concat(chunks).toString('utf8') } : {}),
       };
     } catch {
-      return { kind, status: 0, outcome: 'none', originInstance: undefined, latencyMs: performance.now() - startedAt, bytes: 0, bytesWithoutCache: 0, headers: {} };
+      return {
+        kind,
+        status: 0,
+        outcome: 'none',
+        originInstance: undefined,
+        latencyMs: performance.now() - startedAt,
+        bytes: 0,
+        bytesWithoutCache: 0,
+        headers: {},
+      };
     }
   };
   const authorize = (device: Device): Record<string, string> => ({ authorization: `Bearer ${device.token ?? ''}` });
 
   return {
     async fetchToken(device) {
-      const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: device.clientId, client_secret: DEMO_DEVICE_SECRET }).toString();
-      const sample = await send('token', '/auth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, (_, n) => n);
+      const body = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: device.clientId,
+        client_secret: DEMO_DEVICE_SECRET,
+      }).toString();
+      const sample = await send(
+        'token',
+        '/auth/token',
+        { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },
+        (_, n) => n,
+      );
       if (sample.status === 200 && sample.text !== undefined) {
         const parsed = parseTokenResponse(sample.text);
         device.token = parsed?.access_token;

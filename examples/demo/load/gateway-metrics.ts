@@ -55,7 +55,10 @@ export function subtractCounters(after: GatewayCounters, before: GatewayCounters
 /** Fetches and parses cachet's metrics; `undefined` when the admin API cannot be read (the report says so). */
 export async function fetchGatewayCounters(adminUrl: string, adminToken: string): Promise<GatewayCounters | undefined> {
   try {
-    const res = await fetch(`${adminUrl}/metrics`, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${adminUrl}/metrics`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+      signal: AbortSignal.timeout(5000),
+    });
     if (!res.ok) return undefined;
     return parseGatewayCounters(await res.text());
   } catch {

@@ -97,7 +97,8 @@ export function parseLoadOptions(argv: readonly string[], env: Readonly<Record<s
   const interval = pick('interval', 'DEMO_INTERVAL');
   if (interval !== undefined) {
     const parsed = parseDuration(/^\d+$/.test(interval.text) ? `${interval.text}s` : interval.text, 'ms');
-    if (parsed === undefined || parsed < 1) problems.push(`${interval.source}: expected a duration such as 10s, 500ms or 1m (got ${JSON.stringify(interval.text)})`);
+    if (parsed === undefined || parsed < 1)
+      problems.push(`${interval.source}: expected a duration such as 10s, 500ms or 1m (got ${JSON.stringify(interval.text)})`);
     else intervalMs = parsed;
   }
 
@@ -105,7 +106,8 @@ export function parseLoadOptions(argv: readonly string[], env: Readonly<Record<s
   const fresh = pick('fresh', 'DEMO_FRESH');
   if (fresh !== undefined) {
     const parsed = parseShare(fresh.text);
-    if (parsed === undefined) problems.push(`${fresh.source}: expected a share from 0 to 1 or 0% to 100% (got ${JSON.stringify(fresh.text)})`);
+    if (parsed === undefined)
+      problems.push(`${fresh.source}: expected a share from 0 to 1 or 0% to 100% (got ${JSON.stringify(fresh.text)})`);
     else freshShare = parsed;
   }
 
@@ -113,7 +115,8 @@ export function parseLoadOptions(argv: readonly string[], env: Readonly<Record<s
   const size = pick('definitions-bytes', 'DEFINITIONS_BYTES');
   if (size !== undefined) {
     const parsed = parseByteSize(size.text);
-    if (parsed === undefined || parsed < 1 || parsed > 1024 ** 3) problems.push(`${size.source}: expected a size from 1 byte to 1GiB such as 50MiB (got ${JSON.stringify(size.text)})`);
+    if (parsed === undefined || parsed < 1 || parsed > 1024 ** 3)
+      problems.push(`${size.source}: expected a size from 1 byte to 1GiB such as 50MiB (got ${JSON.stringify(size.text)})`);
     else definitionsBytes = parsed;
   }
 
@@ -123,7 +126,19 @@ export function parseLoadOptions(argv: readonly string[], env: Readonly<Record<s
   if (problems.length > 0) return { kind: 'error', problems };
   return {
     kind: 'ok',
-    options: { devices, rounds, intervalMs, concurrency, freshShare, seed, gatewayUrl, adminUrl, adminToken, definitionsBytes, threatIds: SEED_THREAT_COUNT },
+    options: {
+      devices,
+      rounds,
+      intervalMs,
+      concurrency,
+      freshShare,
+      seed,
+      gatewayUrl,
+      adminUrl,
+      adminToken,
+      definitionsBytes,
+      threatIds: SEED_THREAT_COUNT,
+    },
   };
 }
 

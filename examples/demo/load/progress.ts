@@ -47,6 +47,8 @@ export function formatProgressLine(progress: LoadProgress, withBar: boolean): st
   const fraction = Math.min(1, progress.completed / Math.max(1, progress.planned));
   const filled = Math.round(fraction * BAR_WIDTH);
   const bar = withBar ? `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ` : '';
-  return `${bar}${String(Math.floor(fraction * 100)).padStart(3)}%  ${formatCount(progress.completed)}/${formatCount(progress.planned)} requests`
-    + `  hit ${formatPercent(progress.hitRatio)}  ${Math.round(progress.elapsedMs / 1000)} s of ${Math.round(progress.scheduleMs / 1000)} s`;
+  return (
+    `${bar}${String(Math.floor(fraction * 100)).padStart(3)}%  ${formatCount(progress.completed)}/${formatCount(progress.planned)} requests` +
+    `  hit ${formatPercent(progress.hitRatio)}  ${Math.round(progress.elapsedMs / 1000)} s of ${Math.round(progress.scheduleMs / 1000)} s`
+  );
 }

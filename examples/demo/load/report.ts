@@ -48,9 +48,10 @@ export function checkClaims(input: ReportInput): ClaimCheck[] {
     {
       claim: `a 304 replaces a ${formatBytes(input.definitionsBytes)} download`,
       isMet: definitions.notModified > 0,
-      evidence: definitions.notModified === 0
-        ? 'no 304 was answered'
-        : `${formatCount(definitions.notModified)} × 304 of about ${formatCount(Math.round(average304Bytes))} B each instead of ${formatCount(input.definitionsBytes)} B`,
+      evidence:
+        definitions.notModified === 0
+          ? 'no 304 was answered'
+          : `${formatCount(definitions.notModified)} × 304 of about ${formatCount(Math.round(average304Bytes))} B each instead of ${formatCount(input.definitionsBytes)} B`,
     },
   ];
 }
@@ -60,26 +61,43 @@ export function formatReport(input: ReportInput): string[] {
   const { summary } = input;
   const total = summary.total;
   const lines: string[] = [];
-  lines.push(`${formatCount(input.devices)} devices, ${input.rounds} checks each, one every ${formatSeconds(input.intervalMs)} `
-    + `(${formatCount(input.freshDevices)} new without definitions, ${formatCount(input.devices - input.freshDevices)} already holding them); `
-    + `definitions ${formatBytes(input.definitionsBytes)}; ran ${formatSeconds(input.elapsedMs)}`);
+  lines.push(
+    `${formatCount(input.devices)} devices, ${input.rounds} checks each, one every ${formatSeconds(input.intervalMs)} ` +
+      `(${formatCount(input.freshDevices)} new without definitions, ${formatCount(input.devices - input.freshDevices)} already holding them); ` +
+      `definitions ${formatBytes(input.definitionsBytes)}; ran ${formatSeconds(input.elapsedMs)}`,
+  );
   lines.push('');
-  lines.push(`Requests through cachet: ${formatCount(total.requests)} (${formatCount(total.errors)} errors)   latency p50 ${formatMs(total.p50Ms)}  p99 ${formatMs(total.p99Ms)}`);
-  for (const [kind, label] of Object.entries(KIND_LABELS) as [RequestKind, string][]) lines.push(formatKindLine(label, summary.byKind[kind]));
-  lines.push(`  statuses: ${Object.entries(summary.statuses).map(([status, count]) => `${status === '0' ? 'network error' : status} × ${formatCount(count)}`).join(', ')}`);
+  lines.push(
+    `Requests through cachet: ${formatCount(total.requests)} (${formatCount(total.errors)} errors)   latency p50 ${formatMs(total.p50Ms)}  p99 ${formatMs(total.p99Ms)}`,
+  );
+  for (const [kind, label] of Object.entries(KIND_LABELS) as [RequestKind, string][])
+    lines.push(formatKindLine(label, summary.byKind[kind]));
+  lines.push(
+    `  statuses: ${Object.entries(summary.statuses)
+      .map(([status, count]) => `${status === '0' ? 'network error' : status} × ${formatCount(count)}`)
+      .join(', ')}`,
+  );
   lines.push('');
   const lookups = total.lookups;
   lines.push('Hit ratio');
-  lines.push(`  from Cache-Status      ${formatPercent(ratioOf(total.hits, lookups))} (${formatCount(total.hits)} of ${formatCount(lookups)} cache lookups, collapsed ones included; tokens are never cached)`);
+  lines.push(
+    `  from Cache-Status      ${formatPercent(ratioOf(total.hits, lookups))} (${formatCount(total.hits)} of ${formatCount(lookups)} cache lookups, collapsed ones included; tokens are never cached)`,
+  );
   const definitions = summary.byKind.definitions;
-  lines.push(`    definitions          ${formatPercent(ratioOf(definitions.hits, definitions.lookups))} (${formatCount(definitions.hits)} of ${formatCount(definitions.lookups)}; max-age=3600)`);
+  lines.push(
+    `    definitions          ${formatPercent(ratioOf(definitions.hits, definitions.lookups))} (${formatCount(definitions.hits)} of ${formatCount(definitions.lookups)}; max-age=3600)`,
+  );
   const lists = mergeLookups(summary.byKind['threat-list'], summary.byKind.threat);
-  lines.push(`    threats              ${formatPercent(ratioOf(lists.hits, lists.lookups))} (${formatCount(lists.hits)} of ${formatCount(lists.lookups)}; max-age=60)`);
+  lines.push(
+    `    threats              ${formatPercent(ratioOf(lists.hits, lists.lookups))} (${formatCount(lists.hits)} of ${formatCount(lists.lookups)}; max-age=60)`,
+  );
   if (input.gateway === undefined) {
     lines.push('  from cachet /metrics   not available (pass --admin-url and --admin-token)');
   } else {
     const { cacheHits, cacheMisses } = input.gateway;
-    lines.push(`  from cachet /metrics   ${formatPercent(ratioOf(cacheHits, cacheHits + cacheMisses))} (cachet_cache_hits_total +${formatCount(cacheHits)}, cachet_cache_misses_total +${formatCount(cacheMisses)})`);
+    lines.push(
+      `  from cachet /metrics   ${formatPercent(ratioOf(cacheHits, cacheHits + cacheMisses))} (cachet_cache_hits_total +${formatCount(cacheHits)}, cachet_cache_misses_total +${formatCount(cacheMisses)})`,
+    );
   }
   lines.push('');
   lines.push('Origin requests');
@@ -87,17 +105,25 @@ export function formatReport(input: ReportInput): string[] {
     const perTarget = Object.entries(input.gateway.upstreamRequests);
     const forwarded = perTarget.reduce((sum, [, count]) => sum + count, 0);
     const apiRequests = total.requests - summary.byKind.token.requests;
-    lines.push(`  from cachet /metrics   ${formatCount(forwarded)} of ${formatCount(apiRequests)} API requests reached an origin (${formatPercent(ratioOf(forwarded, apiRequests))}): `
-      + perTarget.map(([target, count]) => `${input.originNames?.[target] ?? target} ${formatCount(count)}`).join(', '));
+    lines.push(
+      `  from cachet /metrics   ${formatCount(forwarded)} of ${formatCount(apiRequests)} API requests reached an origin (${formatPercent(ratioOf(forwarded, apiRequests))}): ` +
+        perTarget.map(([target, count]) => `${input.originNames?.[target] ?? target} ${formatCount(count)}`).join(', '),
+    );
   }
   const instances = Object.entries(summary.originInstances).sort(([a], [b]) => a.localeCompare(b));
-  lines.push(`  from X-Origin-Instance ${instances.length === 0 ? 'none' : instances.map(([name, count]) => `${name} ${formatCount(count)}`).join(', ')} (responses not served from the cache)`);
+  lines.push(
+    `  from X-Origin-Instance ${instances.length === 0 ? 'none' : instances.map(([name, count]) => `${name} ${formatCount(count)}`).join(', ')} (responses not served from the cache)`,
+  );
   lines.push('');
   lines.push('Bytes');
   lines.push(`  served to devices      ${formatBytes(total.bytes)}`);
-  lines.push(`  without caching        ${formatBytes(total.bytesWithoutCache)} (every check a full 200: the whole definitions file each time)`);
+  lines.push(
+    `  without caching        ${formatBytes(total.bytesWithoutCache)} (every check a full 200: the whole definitions file each time)`,
+  );
   lines.push(`  saved                  ${formatPercent(ratioOf(total.bytesWithoutCache - total.bytes, total.bytesWithoutCache))}`);
-  lines.push(`  definitions            ${formatCount(definitions.fullResponses)} full downloads, ${formatCount(definitions.notModified)} × 304 Not Modified`);
+  lines.push(
+    `  definitions            ${formatCount(definitions.fullResponses)} full downloads, ${formatCount(definitions.notModified)} × 304 Not Modified`,
+  );
   lines.push('');
   lines.push('Claims, measured');
   for (const check of checkClaims(input)) lines.push(`  [${check.isMet ? 'ok' : 'NOT MET'}] ${check.claim}: ${check.evidence}`);

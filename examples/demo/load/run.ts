@@ -54,7 +54,10 @@ export function countPlannedRequests(plan: LoadPlan): number {
  * (reading the current definitions' ETag with HEAD) happens before `onStart`, so callers can take
  * their "before" metrics snapshot there.
  */
-export async function runLoad(plan: LoadPlan, hooks: { onStart?: () => Promise<void>; onProgress?: (progress: LoadProgress) => void } = {}): Promise<LoadResult> {
+export async function runLoad(
+  plan: LoadPlan,
+  hooks: { onStart?: () => Promise<void>; onProgress?: (progress: LoadProgress) => void } = {},
+): Promise<LoadResult> {
   let definitionsBytes = 0;
   const client = createDeviceClient(plan.gatewayUrl, plan.concurrency, () => definitionsBytes);
   try {
@@ -72,23 +75,32 @@ export async function runLoad(plan: LoadPlan, hooks: { onStart?: () => Promise<v
     const limit = createLimiter(plan.concurrency);
     const startedAt = performance.now();
     const scheduleMs = plan.intervalMs * plan.rounds;
-    const report = (): void => hooks.onProgress?.({ completed: stats.completed, planned, hitRatio: stats.hitRatio(), elapsedMs: performance.now() - startedAt, scheduleMs });
+    const report = (): void =>
+      hooks.onProgress?.({
+        completed: stats.completed,
+        planned,
+        hitRatio: stats.hitRatio(),
+        elapsedMs: performance.now() - startedAt,
+        scheduleMs,
+      });
     const timer = setInterval(report, 200);
     const record = (sample: Sample): void => stats.record(sample);
     try {
-      await Promise.all(devices.map(async (device, index) => {
-        const offsetMs = offsetsMs[index] ?? 0;
-        for (let round = 0; round < plan.rounds; round++) {
-          const dueInMs = startedAt + offsetMs + round * plan.intervalMs - performance.now();
-          if (dueInMs > 0) await sleep(dueInMs);
-          if (needsToken(device, Date.now())) record(await limit(() => client.fetchToken(device)));
-          if (device.token === undefined) continue;
-          const threatId = 1 + Math.floor(random() * plan.threatIds);
-          record(await limit(() => client.checkDefinitions(device)));
-          record(await limit(() => client.checkThreatList(device)));
-          record(await limit(() => client.fetchThreat(device, threatId)));
-        }
-      }));
+      await Promise.all(
+        devices.map(async (device, index) => {
+          const offsetMs = offsetsMs[index] ?? 0;
+          for (let round = 0; round < plan.rounds; round++) {
+            const dueInMs = startedAt + offsetMs + round * plan.intervalMs - performance.now();
+            if (dueInMs > 0) await sleep(dueInMs);
+            if (needsToken(device, Date.now())) record(await limit(() => client.fetchToken(device)));
+            if (device.token === undefined) continue;
+            const threatId = 1 + Math.floor(random() * plan.threatIds);
+            record(await limit(() => client.checkDefinitions(device)));
+            record(await limit(() => client.checkThreatList(device)));
+            record(await limit(() => client.fetchThreat(device, threatId)));
+          }
+        }),
+      );
     } finally {
       clearInterval(timer);
     }

@@ -83,7 +83,9 @@ export function createLoadStats(): LoadStats {
       if (isLookup(sample.outcome)) lookups++;
       if (isHit(sample.outcome)) hits++;
     },
-    get completed() { return samples.length; },
+    get completed() {
+      return samples.length;
+    },
     hitRatio: () => (lookups === 0 ? 0 : hits / lookups),
     summarize: () => summarizeSamples(samples),
   };
@@ -117,15 +119,21 @@ export function percentile(sorted: readonly number[], fraction: number): number 
 
 function summarizeKind(samples: readonly Sample[]): KindSummary {
   const latencies = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
-  let hits = 0, lookups = 0, notModified = 0, notModifiedBytes = 0, fullResponses = 0, errors = 0, bytes = 0, bytesWithoutCache = 0;
+  let hits = 0,
+    lookups = 0,
+    notModified = 0,
+    notModifiedBytes = 0,
+    fullResponses = 0,
+    errors = 0,
+    bytes = 0,
+    bytesWithoutCache = 0;
   for (const sample of samples) {
     if (isLookup(sample.outcome)) lookups++;
     if (isHit(sample.outcome)) hits++;
     if (sample.status === 304) {
       notModified++;
       notModifiedBytes += sample.bytes;
-    }
-    else if (sample.status === 200) fullResponses++;
+    } else if (sample.status === 200) fullResponses++;
     if (sample.status === 0 || sample.status >= 400) errors++;
     bytes += sample.bytes;
     bytesWithoutCache += sample.bytesWithoutCache;

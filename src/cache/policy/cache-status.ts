@@ -27,7 +27,10 @@ export type ForwardReason = NonNullable<CacheStatusInfo['fwd']>;
  */
 export function formatForwardStatus(cacheName: string, fwd: ForwardReason, answer: number | string, detail?: string): string {
   if (typeof answer === 'string') return formatCacheStatus(cacheName, { hit: false, fwd, detail: detail ?? answer });
-  return formatCacheStatus(cacheName, detail === undefined ? { hit: false, fwd, fwdStatus: answer } : { hit: false, fwd, fwdStatus: answer, detail });
+  return formatCacheStatus(
+    cacheName,
+    detail === undefined ? { hit: false, fwd, fwdStatus: answer } : { hit: false, fwd, fwdStatus: answer, detail },
+  );
 }
 
 /** Largest magnitude of an sf-integer (RFC 9651 §3.3.1). */

@@ -34,9 +34,10 @@ export function evaluateClientConditional(method: string, requestHeaders: Header
   if (typeof ifModifiedSince !== 'string') return 'none';
   const sinceAt = parseHttpDate(ifModifiedSince);
   if (sinceAt === undefined) return 'none';
-  const modifiedAt = parseHttpDate(readFirstLine(stored.headers['last-modified']))
-    ?? parseHttpDate(readFirstLine(stored.headers['date']))
-    ?? Math.floor(stored.responseAt / 1000) * 1000;
+  const modifiedAt =
+    parseHttpDate(readFirstLine(stored.headers['last-modified'])) ??
+    parseHttpDate(readFirstLine(stored.headers['date'])) ??
+    Math.floor(stored.responseAt / 1000) * 1000;
   return modifiedAt <= sinceAt ? 'not-modified' : 'none';
 }
 
@@ -114,7 +115,8 @@ export function freshenStoredHeaders(stored: StoredHeaders, notModifiedHeaders: 
   const connectionOptions = readConnectionOptions(notModifiedHeaders['connection']);
   for (const name in notModifiedHeaders) {
     const value = notModifiedHeaders[name];
-    if (value === undefined || name === 'content-length' || name === 'content-range' || isExcludedFromStorage(name, connectionOptions)) continue;
+    if (value === undefined || name === 'content-length' || name === 'content-range' || isExcludedFromStorage(name, connectionOptions))
+      continue;
     merged[name] = typeof value === 'string' ? value : value.slice();
   }
   const directives = parseResponseDirectives(merged['cache-control']);

@@ -104,7 +104,7 @@ export function parseDeltaSeconds(text: string): number | undefined {
     if (c < 0x30 || c > 0x39) return undefined;
   }
   const value = Number(text);
-  return Math.min(value , MAX_DELTA_SECONDS);
+  return Math.min(value, MAX_DELTA_SECONDS);
 }
 
 /**

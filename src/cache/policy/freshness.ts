@@ -32,7 +32,13 @@ export function isHeuristicallyCacheable(status: number): boolean {
  * line when repeated; ignored under an RFC 9213 targeted field); else the §4.2.2 heuristic, only for
  * heuristically cacheable statuses or `public`: `heuristicFraction` of (Date - Last-Modified), capped.
  */
-export function computeFreshnessLifetime(status: number, directives: ResponseDirectives, headers: HeaderMap, responseAt: number, options: FreshnessOptions): FreshnessLifetime {
+export function computeFreshnessLifetime(
+  status: number,
+  directives: ResponseDirectives,
+  headers: HeaderMap,
+  responseAt: number,
+  options: FreshnessOptions,
+): FreshnessLifetime {
   if (directives.sMaxAge !== undefined) return { lifetimeSec: directives.sMaxAge, heuristic: false };
   if (directives.maxAge !== undefined) return { lifetimeSec: directives.maxAge, heuristic: false };
   const dateAt = parseHttpDate(readFirstLine(headers['date'])) ?? responseAt;

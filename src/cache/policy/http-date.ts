@@ -46,7 +46,14 @@ function expandTwoDigitYear(twoDigits: number, nowAt: number | undefined): numbe
   return year > currentYear + 50 ? year - 100 : year;
 }
 
-function buildInstant(year: number, monthName: string | undefined, dayText: string | undefined, hourText: string | undefined, minuteText: string | undefined, secondText: string | undefined): number | undefined {
+function buildInstant(
+  year: number,
+  monthName: string | undefined,
+  dayText: string | undefined,
+  hourText: string | undefined,
+  minuteText: string | undefined,
+  secondText: string | undefined,
+): number | undefined {
   const month = MONTH_INDEX[(monthName ?? '').toLowerCase()];
   const day = Number((dayText ?? '').trim());
   const hour = Number(hourText);

@@ -53,7 +53,8 @@ function normalizeAuthority(scheme: string, host: string): string {
 function rebuildQuery(query: string, options: KeyOptions): string {
   let params = query.split('&').filter((param) => param.length > 0);
   // A value holding ';' is kept: origins that also split on ';' would read a parameter the key never saw (cloaking).
-  if (options.ignoreParams.length > 0) params = params.filter((param) => param.includes(';') || !options.ignoreParams.includes(readParamName(param)));
+  if (options.ignoreParams.length > 0)
+    params = params.filter((param) => param.includes(';') || !options.ignoreParams.includes(readParamName(param)));
   if (options.sortQuery) {
     // Array.prototype.sort is stable: parameters with the same name keep their order.
     params.sort((a, b) => compareStrings(readParamName(a), readParamName(b)));

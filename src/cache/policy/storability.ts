@@ -5,7 +5,15 @@ import { parseVary } from './vary.ts';
 
 export type StoreDecision = { storable: true } | { storable: false; reason: StoreRefusal };
 
-export type StoreRefusal = 'method' | 'status' | 'no-store' | 'must-understand' | 'private' | 'authorization' | 'vary-star' | 'no-freshness';
+export type StoreRefusal =
+  | 'method'
+  | 'status'
+  | 'no-store'
+  | 'must-understand'
+  | 'private'
+  | 'authorization'
+  | 'vary-star'
+  | 'no-freshness';
 
 export interface StorabilityInput {
   readonly method: string;
@@ -22,8 +30,8 @@ export interface StorabilityInput {
  * answer, never stored by itself), 305/306 (obsolete) and 407 (proxy-specific).
  */
 const UNDERSTOOD_STATUSES: ReadonlySet<number> = new Set([
-  200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 307, 308, 400, 401, 402, 403, 404, 405, 406, 408, 409, 410, 411,
-  412, 413, 414, 415, 417, 421, 422, 426, 500, 501, 502, 503, 504, 505,
+  200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 307, 308, 400, 401, 402, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414, 415,
+  417, 421, 422, 426, 500, 501, 502, 503, 504, 505,
 ]);
 
 const STORABLE: StoreDecision = Object.freeze({ storable: true });
@@ -47,7 +55,8 @@ export function decideStorability(input: StorabilityInput): StoreDecision {
   }
   if (directives.private) return refuse('private');
   // §3.5: only public, s-maxage and must-revalidate let a shared cache reuse an answer to Authorization.
-  if (input.hasAuthorization && !directives.public && directives.sMaxAge === undefined && !directives.mustRevalidate) return refuse('authorization');
+  if (input.hasAuthorization && !directives.public && directives.sMaxAge === undefined && !directives.mustRevalidate)
+    return refuse('authorization');
   if (parseVary(input.headers) === '*') return refuse('vary-star');
   if (!hasFreshnessInformation(status, directives, input.headers)) return refuse('no-freshness');
   return STORABLE;
@@ -60,11 +69,13 @@ export function isUnderstoodStatus(status: number): boolean {
 
 /** RFC 9111 §3, last item: public, s-maxage, max-age, Expires, or a heuristically cacheable status. */
 function hasFreshnessInformation(status: number, directives: ResponseDirectives, headers: HeaderMap): boolean {
-  return directives.public
-    || directives.sMaxAge !== undefined
-    || directives.maxAge !== undefined
-    || (!directives.targeted && headers['expires'] !== undefined)
-    || isHeuristicallyCacheable(status);
+  return (
+    directives.public ||
+    directives.sMaxAge !== undefined ||
+    directives.maxAge !== undefined ||
+    (!directives.targeted && headers['expires'] !== undefined) ||
+    isHeuristicallyCacheable(status)
+  );
 }
 
 function refuse(reason: StoreRefusal): StoreDecision {

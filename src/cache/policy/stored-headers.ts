@@ -11,8 +11,17 @@ import type { ResponseDirectives } from './directives.ts';
  * - Age: the cache computes its own (RFC 9111 §4.2.3, §5.1).
  */
 const NEVER_STORED: ReadonlySet<string> = new Set([
-  'connection', 'proxy-connection', 'keep-alive', 'te', 'transfer-encoding', 'upgrade', 'trailer',
-  'proxy-authenticate', 'proxy-authentication-info', 'proxy-authorization', 'age',
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+  'proxy-authenticate',
+  'proxy-authentication-info',
+  'proxy-authorization',
+  'age',
 ]);
 
 /**

@@ -91,7 +91,12 @@ function parseKey(c: Cursor): string | undefined {
   const first = peek(c);
   if (!isLcAlpha(first) && first !== 0x2a) return undefined;
   c.i++;
-  for (let code = peek(c); isLcAlpha(code) || isDigit(code) || code === 0x5f || code === 0x2d || code === 0x2e || code === 0x2a; code = peek(c)) c.i++;
+  for (
+    let code = peek(c);
+    isLcAlpha(code) || isDigit(code) || code === 0x5f || code === 0x2d || code === 0x2e || code === 0x2a;
+    code = peek(c)
+  )
+    c.i++;
   return c.s.slice(start, c.i);
 }
 

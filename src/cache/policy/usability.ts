@@ -43,13 +43,15 @@ export function evaluateUsability(meta: EntryMeta, request: RequestDirectives, n
     return revalidate(meta, request, now, ageSec, ttlSec, 'request-max-age');
   }
   if (isFresh) {
-    if (request.minFresh !== undefined && ttlSec < request.minFresh) return revalidate(meta, request, now, ageSec, ttlSec, 'request-min-fresh');
+    if (request.minFresh !== undefined && ttlSec < request.minFresh)
+      return revalidate(meta, request, now, ageSec, ttlSec, 'request-min-fresh');
     return { kind: 'fresh', ageSec, ttlSec };
   }
   if (policy.mustRevalidate) return { kind: 'revalidate', ageSec, ttlSec, staleIfErrorUsable: false, reason: 'stale' };
   const stalenessSec = -ttlSec;
   if (request.maxStale !== undefined && stalenessSec <= request.maxStale) return { kind: 'stale-allowed', ageSec, ttlSec };
-  if (policy.staleWhileRevalidateSec > 0 && stalenessSec <= policy.staleWhileRevalidateSec) return { kind: 'stale-while-revalidate', ageSec, ttlSec };
+  if (policy.staleWhileRevalidateSec > 0 && stalenessSec <= policy.staleWhileRevalidateSec)
+    return { kind: 'stale-while-revalidate', ageSec, ttlSec };
   return revalidate(meta, request, now, ageSec, ttlSec, 'stale');
 }
 
@@ -90,6 +92,13 @@ function isTooOldFor(maxAgeSec: number, ageSec: number): boolean {
   return maxAgeSec === 0 || ageSec > maxAgeSec;
 }
 
-function revalidate(meta: EntryMeta, request: RequestDirectives, now: number, ageSec: number, ttlSec: number, reason: RevalidateReason): Usability {
+function revalidate(
+  meta: EntryMeta,
+  request: RequestDirectives,
+  now: number,
+  ageSec: number,
+  ttlSec: number,
+  reason: RevalidateReason,
+): Usability {
   return { kind: 'revalidate', ageSec, ttlSec, staleIfErrorUsable: canServeStaleOnError(meta, request, now), reason };
 }

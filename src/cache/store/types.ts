@@ -14,10 +14,7 @@ export interface StoredEntry {
   readonly body: readonly Buffer[];
 }
 
-export type PurgeSelector =
-  | { readonly url: string }
-  | { readonly prefix: string }
-  | { readonly tag: string };
+export type PurgeSelector = { readonly url: string } | { readonly prefix: string } | { readonly tag: string };
 
 export interface PurgeOptions {
   /** Mark matching entries stale (kept for stale-while-revalidate / stale-if-error) instead of deleting. */

@@ -5,8 +5,16 @@ import { ADMIN_TOKEN, startGateway } from '../../helpers/gateway.ts';
 import { exchange, rawExchange, readStatuses, type FieldLines } from './harness.ts';
 
 const PATHS: ReadonlyArray<readonly [string, string]> = [
-  ['GET', '/metrics'], ['POST', '/purge'], ['GET', '/revocations'], ['POST', '/revocations'], ['DELETE', '/revocations'],
-  ['DELETE', '/revocations/jti/x'], ['GET', '/nonexistent'], ['GET', '/health/../metrics'], ['GET', '/metrics?x=/health'], ['GET', '/HEALTH'],
+  ['GET', '/metrics'],
+  ['POST', '/purge'],
+  ['GET', '/revocations'],
+  ['POST', '/revocations'],
+  ['DELETE', '/revocations'],
+  ['DELETE', '/revocations/jti/x'],
+  ['GET', '/nonexistent'],
+  ['GET', '/health/../metrics'],
+  ['GET', '/metrics?x=/health'],
+  ['GET', '/HEALTH'],
 ];
 
 const CREDENTIALS: ReadonlyArray<readonly [string, FieldLines]> = [
@@ -20,7 +28,10 @@ const CREDENTIALS: ReadonlyArray<readonly [string, FieldLines]> = [
 ];
 
 test('admin API: every path but /health needs the exact token (RFC 6750 §3.1)', async (t) => {
-  const origin = await startOrigin(t, (_req, res) => { res.setHeader('cache-control', 'public, max-age=60'); res.end('cached body'); });
+  const origin = await startOrigin(t, (_req, res) => {
+    res.setHeader('cache-control', 'public, max-age=60');
+    res.end('cached body');
+  });
   const { url, adminUrl, gateway } = await startGateway(t, [origin.url]);
   const admin = adminUrl as string;
   await exchange(`${url}/v1/cached`);
@@ -29,7 +40,11 @@ test('admin API: every path but /health needs the exact token (RFC 6750 §3.1)',
     await t.test(`${what} → 401 on every admin path`, async () => {
       for (const [method, path] of PATHS) {
         const target = what.includes('query') ? `${path}${path.includes('?') ? '&' : '?'}token=${ADMIN_TOKEN}` : path;
-        const res = await exchange(`${admin}${target}`, { method, fields: [...fields, ['content-type', 'application/json']], body: method === 'GET' ? undefined : JSON.stringify({ prefix: '/' }) });
+        const res = await exchange(`${admin}${target}`, {
+          method,
+          fields: [...fields, ['content-type', 'application/json']],
+          body: method === 'GET' ? undefined : JSON.stringify({ prefix: '/' }),
+        });
         assert.equal(res.status, 401, `${method} ${target}`);
         assert.match(res.header('www-authenticate') ?? '', /^Bearer realm="cachet-admin"/);
         assert.doesNotMatch(res.text, /cachet_|# HELP/);
@@ -47,13 +62,20 @@ test('admin API: every path but /health needs the exact token (RFC 6750 §3.1)',
   });
 
   await t.test('/health takes no writes: POST /health → 405, nothing purged', async () => {
-    const res = await exchange(`${admin}/health`, { method: 'POST', fields: [['content-type', 'application/json']], body: '{"prefix":"/"}' });
+    const res = await exchange(`${admin}/health`, {
+      method: 'POST',
+      fields: [['content-type', 'application/json']],
+      body: '{"prefix":"/"}',
+    });
     assert.equal(res.status, 405);
     assert.match((await exchange(`${url}/v1/cached`)).header('cache-status') ?? '', /hit/);
   });
 
   await t.test('admin paths on the proxy port: forwarded or refused, never executed by the gateway', async () => {
-    const fields: FieldLines = [['authorization', `Bearer ${ADMIN_TOKEN}`], ['content-type', 'application/json']];
+    const fields: FieldLines = [
+      ['authorization', `Bearer ${ADMIN_TOKEN}`],
+      ['content-type', 'application/json'],
+    ];
     await exchange(`${url}/purge`, { method: 'POST', fields, body: '{"prefix":"/"}' });
     await exchange(`${url}/purge`, { method: 'POST', fields, body: '{"url":"/v1/cached"}' });
     // PURGE on the cached URI itself would invalidate it under RFC 9111 §4.4 once the origin says 2xx; aim elsewhere.
@@ -61,19 +83,35 @@ test('admin API: every path but /health needs the exact token (RFC 6750 §3.1)',
     const metrics = await exchange(`${url}/metrics`, { fields });
     assert.doesNotMatch(metrics.text, /# HELP cachet_/);
     assert.match((await exchange(`${url}/v1/cached`)).header('cache-status') ?? '', /hit/, 'the proxy port executed a purge');
-    assert.ok(origin.requests.some((r) => r.url === '/purge'), 'the proxy\'s /* route forwards /purge like any path');
-    assert.ok(origin.requests.some((r) => r.method === 'PURGE'), 'PURGE is forwarded like any method');
+    assert.ok(
+      origin.requests.some((r) => r.url === '/purge'),
+      "the proxy's /* route forwards /purge like any path",
+    );
+    assert.ok(
+      origin.requests.some((r) => r.method === 'PURGE'),
+      'PURGE is forwarded like any method',
+    );
   });
 
   await t.test('the right token works (control), and purges', async () => {
-    const res = await exchange(`${admin}/purge`, { method: 'POST', fields: [['authorization', `Bearer ${ADMIN_TOKEN}`], ['content-type', 'application/json']], body: '{"url":"/v1/cached"}' });
+    const res = await exchange(`${admin}/purge`, {
+      method: 'POST',
+      fields: [
+        ['authorization', `Bearer ${ADMIN_TOKEN}`],
+        ['content-type', 'application/json'],
+      ],
+      body: '{"url":"/v1/cached"}',
+    });
     assert.equal(res.status, 200);
     assert.doesNotMatch((await exchange(`${url}/v1/cached`)).header('cache-status') ?? '', /hit/);
   });
 
   await t.test('admin request smuggling shapes → 400, nothing executed', async () => {
     await exchange(`${url}/v1/cached`);
-    const raw = await rawExchange(admin, `POST /purge HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nPOST /purge HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Length: 14\r\n\r\n{"prefix":"/"}`);
+    const raw = await rawExchange(
+      admin,
+      `POST /purge HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nPOST /purge HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Length: 14\r\n\r\n{"prefix":"/"}`,
+    );
     assert.equal(readStatuses(raw)[0], 400);
     assert.match((await exchange(`${url}/v1/cached`)).header('cache-status') ?? '', /hit/);
     void gateway;

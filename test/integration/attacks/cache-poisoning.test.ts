@@ -5,8 +5,22 @@ import { startGateway } from '../../helpers/gateway.ts';
 import { bearer, exchange, rawExchange, readRawHeader, readStatuses, startAuthStack, type FieldLines } from './harness.ts';
 
 /** Headers origins commonly build URLs or routing from; the echo puts every one in a cacheable body. */
-const ECHOED = ['host', 'x-forwarded-host', 'x-host', 'x-forwarded-server', 'x-original-url', 'x-rewrite-url', 'x-forwarded-port',
-  'x-forwarded-prefix', 'x-forwarded-scheme', 'x-forwarded-proto', 'x-http-method-override', 'x-method-override', 'cookie', 'authorization'] as const;
+const ECHOED = [
+  'host',
+  'x-forwarded-host',
+  'x-host',
+  'x-forwarded-server',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-scheme',
+  'x-forwarded-proto',
+  'x-http-method-override',
+  'x-method-override',
+  'cookie',
+  'authorization',
+] as const;
 
 /** `;` separates parameters too for some frameworks (old Rack, Python < 3.9.2): the parameter-cloaking premise. */
 function readLastParam(url: string, name: string): string | undefined {
@@ -21,19 +35,29 @@ function readLastParam(url: string, name: string): string | undefined {
 async function startPoisonTarget(t: TestContext): Promise<{ url: string; origin: Origin }> {
   const origin = await startOrigin(t, (req, res, body) => {
     const path = req.url ?? '/';
-    const echo: Record<string, unknown> = { url: path, method: req.method, body: body.toString('latin1'), callback: readLastParam(path, 'callback') };
+    const echo: Record<string, unknown> = {
+      url: path,
+      method: req.method,
+      body: body.toString('latin1'),
+      callback: readLastParam(path, 'callback'),
+    };
     for (const name of ECHOED) echo[name] = req.headers[name];
     if (path.startsWith('/error/') && (req.headers['x-bad'] !== undefined || body.length > 0)) {
       res.statusCode = req.headers['x-bad'] === '404' ? 404 : 400;
       res.end(`error for ${path}`);
       return;
     }
-    const cacheControl = path.startsWith('/private/') ? 'private, max-age=60'
-      : path.startsWith('/nostore/') ? 'no-store'
-      : path.startsWith('/auth/') ? 'max-age=60'
-      : path.startsWith('/smaxage/') ? 's-maxage=60'
-      : path.startsWith('/cookie/') ? 'public, max-age=60, private="set-cookie"'
-      : 'public, max-age=60';
+    const cacheControl = path.startsWith('/private/')
+      ? 'private, max-age=60'
+      : path.startsWith('/nostore/')
+        ? 'no-store'
+        : path.startsWith('/auth/')
+          ? 'max-age=60'
+          : path.startsWith('/smaxage/')
+            ? 's-maxage=60'
+            : path.startsWith('/cookie/')
+              ? 'public, max-age=60, private="set-cookie"'
+              : 'public, max-age=60';
     res.setHeader('cache-control', cacheControl);
     if (path.startsWith('/cookie/')) res.setHeader('set-cookie', `session=victim-${origin.count()}; HttpOnly`);
     if (path.startsWith('/vary/')) res.setHeader('vary', 'Cookie');
@@ -60,9 +84,11 @@ interface PoisonCase {
 
 const unkeyed = (name: string, header: string, value = 'evil.example', todo?: string): PoisonCase => ({
   name: `unkeyed ${header} cannot change the cached response others get (RFC 9111 §4 key = URI)`,
-  path: `/echo/${name}`, attack: [[header, value]], poison: value, ...(todo === undefined ? {} : { todo }),
+  path: `/echo/${name}`,
+  attack: [[header, value]],
+  poison: value,
+  ...(todo === undefined ? {} : { todo }),
 });
-
 
 const cases: PoisonCase[] = [
   unkeyed('xfh', 'X-Forwarded-Host'),
@@ -77,47 +103,79 @@ const cases: PoisonCase[] = [
   unkeyed('override', 'X-HTTP-Method-Override', 'DELETE'),
   {
     name: 'a private response is not stored for others (RFC 9111 §5.2.2.7)',
-    path: '/private/a', attack: [['cookie', 'user=evil-user']], victim: [['cookie', 'user=victim']], poison: 'evil-user',
+    path: '/private/a',
+    attack: [['cookie', 'user=evil-user']],
+    victim: [['cookie', 'user=victim']],
+    poison: 'evil-user',
   },
   {
     name: 'a no-store response is not stored (RFC 9111 §5.2.2.5)',
-    path: '/nostore/a', attack: [['cookie', 'user=evil-user']], victim: [['cookie', 'user=victim']], poison: 'evil-user',
+    path: '/nostore/a',
+    attack: [['cookie', 'user=evil-user']],
+    victim: [['cookie', 'user=victim']],
+    poison: 'evil-user',
   },
   {
-    name: 'Vary: Cookie keeps one cookie\'s response from another (RFC 9111 §4.1)',
-    path: '/vary/a', attack: [['cookie', 'user=evil-user']], victim: [['cookie', 'user=victim']], poison: 'evil-user',
+    name: "Vary: Cookie keeps one cookie's response from another (RFC 9111 §4.1)",
+    path: '/vary/a',
+    attack: [['cookie', 'user=evil-user']],
+    victim: [['cookie', 'user=victim']],
+    poison: 'evil-user',
   },
   {
     name: 'an answer to an Authorization request without public/s-maxage is not served to anyone else (RFC 9111 §3.5)',
-    path: '/auth/a', attack: [['authorization', 'Bearer evil-token']], poison: 'evil-token',
+    path: '/auth/a',
+    attack: [['authorization', 'Bearer evil-token']],
+    poison: 'evil-token',
   },
   {
     name: 'fat GET: a GET body cannot change what others get from the cache (RFC 9110 §9.3.1)',
-    path: '/echo/fat', method: 'GET', body: 'callback=evil', attack: [['content-type', 'application/x-www-form-urlencoded']], poison: 'evil',
+    path: '/echo/fat',
+    method: 'GET',
+    body: 'callback=evil',
+    attack: [['content-type', 'application/x-www-form-urlencoded']],
+    poison: 'evil',
   },
   {
     name: 'fat GET that makes the origin fail is not served to others (CPDoS, RFC 9110 §9.3.1)',
-    path: '/error/fat', method: 'GET', body: 'x', attack: [], poison: 'error for',
+    path: '/error/fat',
+    method: 'GET',
+    body: 'x',
+    attack: [],
+    poison: 'error for',
   },
   {
     name: 'a 400 provoked by an attacker header is not served to others (CPDoS, RFC 9111 §3)',
-    path: '/error/hho', attack: [['x-bad', 'yes']], poison: 'error for',
+    path: '/error/hho',
+    attack: [['x-bad', 'yes']],
+    poison: 'error for',
   },
   {
     name: 'a 404 provoked by an attacker header without freshness is not served to others (CPDoS, RFC 9111 §4.2.2)',
-    path: '/error/404', attack: [['x-bad', '404']], poison: 'error for',
+    path: '/error/404',
+    attack: [['x-bad', '404']],
+    poison: 'error for',
   },
   {
     name: 'parameter cloaking: an ignored parameter cannot smuggle ";callback=" past the key',
-    path: '/echo/jsonp?callback=good&utm_source=x;callback=evil', victimPath: '/echo/jsonp?callback=good', attack: [], poison: 'evil',
+    path: '/echo/jsonp?callback=good&utm_source=x;callback=evil',
+    victimPath: '/echo/jsonp?callback=good',
+    attack: [],
+    poison: 'evil',
   },
   {
     name: 'duplicate parameters are keyed: ?a=1&callback=evil does not reach ?a=1',
-    path: '/echo/dup?a=1&callback=good&callback=evil', victimPath: '/echo/dup?a=1&callback=good', attack: [], poison: 'evil',
+    path: '/echo/dup?a=1&callback=good&callback=evil',
+    victimPath: '/echo/dup?a=1&callback=good',
+    attack: [],
+    poison: 'evil',
   },
   {
     name: 'sorted query keeps duplicate order: ?callback=evil&callback=good is not ?callback=good&callback=evil',
-    path: '/echo/order?callback=good&callback=evil', victimPath: '/echo/order?callback=evil&callback=good', attack: [], poison: '"callback":"evil"',
+    path: '/echo/order?callback=good&callback=evil',
+    victimPath: '/echo/order?callback=evil&callback=good',
+    attack: [],
+    poison: '"callback":"evil"',
   },
 ];
 
@@ -125,7 +183,10 @@ test('cache poisoning: what one client sends never changes what the next one get
   const { url, origin } = await startPoisonTarget(t);
   for (const c of cases) {
     await t.test(c.name, c.todo === undefined ? {} : { todo: c.todo }, async () => {
-      const attack = await exchange(`${url}${c.path}`, c.body === undefined ? { method: c.method, fields: c.attack } : { method: c.method, fields: c.attack, body: c.body });
+      const attack = await exchange(
+        `${url}${c.path}`,
+        c.body === undefined ? { method: c.method, fields: c.attack } : { method: c.method, fields: c.attack, body: c.body },
+      );
       assert.ok(attack.status < 500, `attacker got ${attack.status}`);
       const victim = await exchange(`${url}${c.victimPath ?? c.path}`, { fields: c.victim ?? [] });
       assert.ok(!victim.text.includes(c.poison), `victim got the attacker's ${JSON.stringify(c.poison)}: ${victim.text.slice(0, 300)}`);
@@ -164,7 +225,8 @@ test('cache poisoning: what one client sends never changes what the next one get
   });
 
   await t.test('Host variations: another host, a trailing dot or a port never poison the canonical entry (RFC 9110 §4.2.3)', async () => {
-    const get = (host: string, path: string): Promise<string> => rawExchange(url, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    const get = (host: string, path: string): Promise<string> =>
+      rawExchange(url, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
     for (const [i, host] of ['evil.example', 'site.example.', 'site.example:8081', 'SITE.example.evil', 'evil.example:80'].entries()) {
       const path = `/echo/host-${i}`;
       await get(host, path);
@@ -180,7 +242,13 @@ test('cache poisoning: what one client sends never changes what the next one get
 
   await t.test('Host shapes that confuse keying are refused: duplicate, userinfo, path, space → 400 (RFC 9112 §3.2)', async () => {
     const seen = origin.count();
-    for (const head of ['Host: site.example\r\nHost: evil.example', 'Host: evil.example@site.example', 'Host: site.example/evil', 'Host: site.example evil', 'Host: site.example\r\nhost: site.example']) {
+    for (const head of [
+      'Host: site.example\r\nHost: evil.example',
+      'Host: evil.example@site.example',
+      'Host: site.example/evil',
+      'Host: site.example evil',
+      'Host: site.example\r\nhost: site.example',
+    ]) {
       const raw = await rawExchange(url, `GET /echo/hostshape HTTP/1.1\r\n${head}\r\nConnection: close\r\n\r\n`);
       assert.deepEqual(readStatuses(raw), [400], head);
     }
@@ -188,13 +256,17 @@ test('cache poisoning: what one client sends never changes what the next one get
   });
 
   await t.test('absolute-form target with another host: the key and the forwarded Host agree (RFC 9112 §3.2.2)', async () => {
-    const attack = await rawExchange(url, 'GET http://evil.example/echo/absolute HTTP/1.1\r\nHost: site.example\r\nConnection: close\r\n\r\n');
+    const attack = await rawExchange(
+      url,
+      'GET http://evil.example/echo/absolute HTTP/1.1\r\nHost: site.example\r\nConnection: close\r\n\r\n',
+    );
     const statuses = readStatuses(attack);
     assert.ok(statuses[0] === 200 || statuses[0] === 400, String(statuses));
     const upstreamHost = origin.requests.find((r) => r.url === '/echo/absolute')?.headers.host;
     const victim = await rawExchange(url, 'GET /echo/absolute HTTP/1.1\r\nHost: site.example\r\nConnection: close\r\n\r\n');
     assert.ok(!victim.includes('"host":"evil.example"'), 'victim got the evil host');
-    if (upstreamHost !== undefined && readRawHeader(victim, 'cache-status')?.includes('hit') === true) assert.equal(upstreamHost, 'site.example');
+    if (upstreamHost !== undefined && readRawHeader(victim, 'cache-status')?.includes('hit') === true)
+      assert.equal(upstreamHost, 'site.example');
   });
 });
 
@@ -202,7 +274,7 @@ test('per-user cache: a private response is never served to another subject', as
   const stack = await startAuthStack(t);
   const alice = stack.pem.token({ sub: 'alice' });
   const bob = stack.pem.token({ sub: 'bob' });
-  await t.test('alice\'s private answer is stored for alice only', async () => {
+  await t.test("alice's private answer is stored for alice only", async () => {
     const first = await exchange(`${stack.url}/v1/me/profile`, { fields: bearer(alice) });
     assert.match(first.text, /"x-auth-subject":"alice"/);
     const again = await exchange(`${stack.url}/v1/me/profile`, { fields: bearer(alice) });
@@ -211,14 +283,14 @@ test('per-user cache: a private response is never served to another subject', as
     assert.match(bobs.text, /"x-auth-subject":"bob"/);
     assert.doesNotMatch(bobs.text, /alice/);
   });
-  await t.test('bob cannot read alice\'s entry with only-if-cached (RFC 9111 §5.2.1.7)', async () => {
+  await t.test("bob cannot read alice's entry with only-if-cached (RFC 9111 §5.2.1.7)", async () => {
     const probe = await exchange(`${stack.url}/v1/me/other`, { fields: bearer(alice) });
     assert.equal(probe.status, 200);
     const res = await exchange(`${stack.url}/v1/me/other`, { fields: [...bearer(bob), ['cache-control', 'only-if-cached']] });
     assert.doesNotMatch(res.text, /alice/);
     assert.ok(res.status === 504 || res.status === 200);
   });
-  await t.test('a spoofed X-Auth-Subject cannot select alice\'s entry on an anonymous request → 401', async () => {
+  await t.test("a spoofed X-Auth-Subject cannot select alice's entry on an anonymous request → 401", async () => {
     const res = await exchange(`${stack.url}/v1/me/profile`, { fields: [['x-auth-subject', 'alice']] });
     assert.equal(res.status, 401);
     assert.doesNotMatch(res.text, /alice/);

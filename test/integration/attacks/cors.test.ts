@@ -7,7 +7,9 @@ import { exchange, startAuthStack, type FieldLines } from './harness.ts';
 const ALLOWED = 'https://app.example.test';
 
 const preflight = (origin: string, method = 'GET', headers?: string): FieldLines => [
-  ['origin', origin], ['access-control-request-method', method], ...(headers === undefined ? [] : [['access-control-request-headers', headers] as const]),
+  ['origin', origin],
+  ['access-control-request-method', method],
+  ...(headers === undefined ? [] : [['access-control-request-headers', headers] as const]),
 ];
 
 const refusedPreflights: ReadonlyArray<readonly [string, FieldLines]> = [
@@ -38,30 +40,39 @@ test('CORS: refused preflights answer 403 without Access-Control-Allow-Origin an
   }
 
   await t.test('an allowed preflight names the origin, never "*" with credentials (Fetch §3.2.5)', async () => {
-    const res = await exchange(`${url}/cors/data`, { method: 'OPTIONS', fields: preflight(ALLOWED, 'POST', 'Authorization, Content-Type') });
+    const res = await exchange(`${url}/cors/data`, {
+      method: 'OPTIONS',
+      fields: preflight(ALLOWED, 'POST', 'Authorization, Content-Type'),
+    });
     assert.equal(res.status, 204);
     assert.equal(res.header('access-control-allow-origin'), ALLOWED);
     assert.equal(res.header('access-control-allow-credentials'), 'true');
     assert.match(res.header('vary') ?? '', /origin/i);
   });
 
-  await t.test('actual responses: the allowed origin is echoed with Vary: Origin; others get no ACAO but still Vary (Fetch §3.2.5)', async () => {
-    const ok = await exchange(`${url}/cors/data`, { fields: [['origin', ALLOWED]] });
-    assert.equal(ok.header('access-control-allow-origin'), ALLOWED);
-    assert.match(ok.header('vary') ?? '', /origin/i);
-    for (const other of ['https://evil.example', 'null']) {
-      const res = await exchange(`${url}/cors/data`, { fields: [['origin', other]] });
-      assert.equal(res.header('access-control-allow-origin'), undefined, other);
-      assert.equal(res.header('access-control-allow-credentials'), undefined, other);
-      assert.match(res.header('vary') ?? '', /origin/i, other);
-    }
-    const none = await exchange(`${url}/cors/data`);
-    assert.match(none.header('vary') ?? '', /origin/i);
-  });
+  await t.test(
+    'actual responses: the allowed origin is echoed with Vary: Origin; others get no ACAO but still Vary (Fetch §3.2.5)',
+    async () => {
+      const ok = await exchange(`${url}/cors/data`, { fields: [['origin', ALLOWED]] });
+      assert.equal(ok.header('access-control-allow-origin'), ALLOWED);
+      assert.match(ok.header('vary') ?? '', /origin/i);
+      for (const other of ['https://evil.example', 'null']) {
+        const res = await exchange(`${url}/cors/data`, { fields: [['origin', other]] });
+        assert.equal(res.header('access-control-allow-origin'), undefined, other);
+        assert.equal(res.header('access-control-allow-credentials'), undefined, other);
+        assert.match(res.header('vary') ?? '', /origin/i, other);
+      }
+      const none = await exchange(`${url}/cors/data`);
+      assert.match(none.header('vary') ?? '', /origin/i);
+    },
+  );
 });
 
-test('CORS: a cached response never carries another origin\'s Access-Control-Allow-Origin', async (t) => {
-  const origin = await startOrigin(t, (_req, res) => { res.setHeader('cache-control', 'public, max-age=60'); res.end('shared'); });
+test("CORS: a cached response never carries another origin's Access-Control-Allow-Origin", async (t) => {
+  const origin = await startOrigin(t, (_req, res) => {
+    res.setHeader('cache-control', 'public, max-age=60');
+    res.end('shared');
+  });
   const { url } = await startGateway(t, [origin.url], {
     routes: [{ path: '/*', upstream: 'api', cors: { origins: [ALLOWED], credentials: true } }],
   });

@@ -91,9 +91,10 @@ export interface RawSigner {
 function createSigner(issuer: string, alg: 'RS256' | 'ES256', privateKey: KeyObject, publicKey: KeyObject): RawSigner {
   const sign = (header: unknown, payload: unknown): string => {
     const input = `${encode(toJson(header))}.${encode(toJson(payload))}`;
-    const signature = alg === 'RS256'
-      ? signBytes('sha256', Buffer.from(input), privateKey)
-      : signBytes('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    const signature =
+      alg === 'RS256'
+        ? signBytes('sha256', Buffer.from(input), privateKey)
+        : signBytes('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
     return `${input}.${encode(signature)}`;
   };
   return {
@@ -186,7 +187,11 @@ export async function startFramingOrigin(t: TestContext): Promise<FramingOrigin>
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const close = (): Promise<void> => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+  const close = (): Promise<void> =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   t.after(close);
   const port = (server.address() as AddressInfo).port;
   return {
@@ -196,7 +201,9 @@ export async function startFramingOrigin(t: TestContext): Promise<FramingOrigin>
     heads,
     server,
     count: (url) => (url === undefined ? requests.length : requests.filter((r) => r.url === url).length),
-    handle: () => { throw new Error('the framing origin only echoes'); },
+    handle: () => {
+      throw new Error('the framing origin only echoes');
+    },
     close,
   };
 }
@@ -223,7 +230,7 @@ export async function startAuthStack(t: TestContext, raw: Record<string, unknown
   const issuer = await startIssuer(t);
   const pem = createRsaSigner();
   const ec = createEcSigner();
-  const origin = upstream ?? await startEchoOrigin(t);
+  const origin = upstream ?? (await startEchoOrigin(t));
   const { url, adminUrl } = await startGateway(t, [origin.url], {
     auth: {
       jwt: { issuer: issuer.issuer, audience: AUDIENCE, jwksUri: issuer.jwksUri, algorithms: ['RS256'], clockToleranceSec: 30 },
@@ -243,8 +250,15 @@ export async function startAuthStack(t: TestContext, raw: Record<string, unknown
       { path: '/v1/opt/*', upstream: 'api', auth: 'optional' },
       { path: '/v1/*', upstream: 'api', auth: 'jwt', scopes: ['read'] },
       {
-        path: '/cors/*', upstream: 'api', auth: 'none',
-        cors: { origins: ['https://app.example.test'], methods: ['GET', 'POST'], headers: ['authorization', 'content-type'], credentials: true },
+        path: '/cors/*',
+        upstream: 'api',
+        auth: 'none',
+        cors: {
+          origins: ['https://app.example.test'],
+          methods: ['GET', 'POST'],
+          headers: ['authorization', 'content-type'],
+          credentials: true,
+        },
       },
       { path: '/*', upstream: 'api', auth: 'none' },
     ],
@@ -291,9 +305,12 @@ export async function runCases(t: TestContext, stack: AuthStack, cases: readonly
     await t.test(c.name, c.todo === undefined ? {} : { todo: c.todo }, async () => {
       const before = stack.origin.count();
       const fields = await c.fields(stack);
-      const path = typeof c.path === 'function' ? await c.path(stack) : c.path ?? defaultPath;
+      const path = typeof c.path === 'function' ? await c.path(stack) : (c.path ?? defaultPath);
       const body = typeof c.body === 'function' ? await c.body(stack) : c.body;
-      const res = await exchange(`${stack.url}${path}`, body === undefined ? { method: c.method, fields } : { method: c.method, fields, body });
+      const res = await exchange(
+        `${stack.url}${path}`,
+        body === undefined ? { method: c.method, fields } : { method: c.method, fields, body },
+      );
       const allowed = typeof c.status === 'number' ? [c.status] : c.status;
       assert.ok(allowed.includes(res.status), `status ${res.status}, expected ${allowed.join(' or ')}: ${res.text.slice(0, 200)}`);
       const challenge = res.header('www-authenticate');

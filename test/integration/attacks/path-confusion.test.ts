@@ -57,21 +57,31 @@ test('path confusion: no spelling of a protected path reaches the upstream witho
 
   await t.test('a valid token on the normalised spelling reaches the canonical path only', async () => {
     const token = stack.pem.token({ scope: 'admin' });
-    const raw = await rawExchange(url, `GET /public/%2e%2e/v1/admin/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+    const raw = await rawExchange(
+      url,
+      `GET /public/%2e%2e/v1/admin/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+    );
     assert.deepEqual(readStatuses(raw), [200]);
     assert.equal(origin.requests.at(-1)?.url, '/v1/admin/x');
   });
 
   await t.test('a read-scoped token cannot reach /v1/admin through /v1/x/../admin (403, RFC 3986 §5.2.4)', async () => {
     const seen = origin.count();
-    const raw = await rawExchange(url, `GET /v1/x/../admin/users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${stack.pem.token()}\r\nConnection: close\r\n\r\n`);
+    const raw = await rawExchange(
+      url,
+      `GET /v1/x/../admin/users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${stack.pem.token()}\r\nConnection: close\r\n\r\n`,
+    );
     assert.deepEqual(readStatuses(raw), [403]);
     assert.equal(origin.count(), seen);
   });
 
-  await t.test('X-Original-URL / X-Rewrite-URL cannot re-route a public request to a protected path', {
-  }, async () => {
-    await exchange(`${url}/public/x`, { fields: [['x-original-url', '/v1/admin/x'], ['x-rewrite-url', '/v1/admin/x']] });
+  await t.test('X-Original-URL / X-Rewrite-URL cannot re-route a public request to a protected path', {}, async () => {
+    await exchange(`${url}/public/x`, {
+      fields: [
+        ['x-original-url', '/v1/admin/x'],
+        ['x-rewrite-url', '/v1/admin/x'],
+      ],
+    });
     const seenHeaders = origin.requests.at(-1)?.headers;
     assert.equal(seenHeaders?.['x-original-url'], undefined);
     assert.equal(seenHeaders?.['x-rewrite-url'], undefined);

@@ -14,7 +14,8 @@ import { readRawHeader, readStatuses } from './harness.ts';
  */
 
 const AUDIENCE = 'cachet-test';
-const WS_FIELDS = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+const WS_FIELDS =
+  'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
 const upgrade = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: x\r\n${WS_FIELDS}${extra}\r\n`;
 const get = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
 /** Larger than a socket's write buffer, so writing it waits for 'drain'. */
@@ -26,7 +27,10 @@ interface Seen {
 }
 
 /** An origin that records every request it parses; `onUpgrade` set makes it take upgrades (else Node answers them as requests). */
-async function startHttpOrigin(t: TestContext, onUpgrade?: (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void): Promise<{ url: string; seen: Seen[]; lines(): string[]; sockets: ReadonlySet<net.Socket> }> {
+async function startHttpOrigin(
+  t: TestContext,
+  onUpgrade?: (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void,
+): Promise<{ url: string; seen: Seen[]; lines(): string[]; sockets: ReadonlySet<net.Socket> }> {
   const seen: Seen[] = [];
   const server = http.createServer((req, res) => {
     seen.push({ line: `${req.method} ${req.url}`, headers: req.headers });
@@ -45,12 +49,14 @@ async function startHttpOrigin(t: TestContext, onUpgrade?: (req: http.IncomingMe
 }
 
 /** An upgrade origin that answers 101 (with bytes right behind its head) and echoes what the client sends. */
-const echoAfterSwitch = (name = 'origin') => (_req: http.IncomingMessage, socket: net.Socket, head: Buffer): void => {
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nhello-from-${name};`);
-  if (head.length > 0) socket.write(`echo:${head.toString('latin1')};`);
-  socket.on('data', (data: Buffer) => socket.write(`echo:${data.toString('latin1')};`));
-  socket.on('end', () => socket.end());
-};
+const echoAfterSwitch =
+  (name = 'origin') =>
+  (_req: http.IncomingMessage, socket: net.Socket, head: Buffer): void => {
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nhello-from-${name};`);
+    if (head.length > 0) socket.write(`echo:${head.toString('latin1')};`);
+    socket.on('data', (data: Buffer) => socket.write(`echo:${data.toString('latin1')};`));
+    socket.on('end', () => socket.end());
+  };
 
 /** Listens on 127.0.0.1; closing after the test destroys every connection, upgraded ones included. */
 async function listen(t: TestContext, server: http.Server | net.Server): Promise<{ url: string; sockets: ReadonlySet<net.Socket> }> {
@@ -61,15 +67,22 @@ async function listen(t: TestContext, server: http.Server | net.Server): Promise
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  t.after(() => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server.close(() => resolve());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sockets };
 }
 
 /** `/public/*` open, `/private/*` behind a JWT, nothing else routed: the configuration of the finding. */
-async function startStack(t: TestContext, originUrl: string, upstream: Record<string, unknown> = {}): Promise<{ url: string; issuer: Issuer }> {
+async function startStack(
+  t: TestContext,
+  originUrl: string,
+  upstream: Record<string, unknown> = {},
+): Promise<{ url: string; issuer: Issuer }> {
   const issuer = await startIssuer(t);
   const { url } = await startGateway(t, [originUrl], {
     auth: { jwt: { issuer: issuer.issuer, audience: AUDIENCE, jwksUri: issuer.jwksUri, algorithms: ['RS256'], clockToleranceSec: 30 } },
@@ -104,26 +117,30 @@ async function connect(t: TestContext, url: string): Promise<RawClient> {
   const closed = once(socket, 'close').then(() => undefined);
   return {
     write: (data) => socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data),
-    until: (done, timeoutMs = 2000) => new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (!done(text)) return;
-        clearTimeout(timer);
-        waiters.delete(check);
-        resolve(text);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`timed out; received so far: ${JSON.stringify(text.slice(0, 600))}`));
-      }, timeoutMs);
-      waiters.add(check);
-      check();
-    }),
+    until: (done, timeoutMs = 2000) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (!done(text)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(text);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out; received so far: ${JSON.stringify(text.slice(0, 600))}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
     closed,
     destroy: () => socket.destroy(),
   };
 }
 
-const statusCount = (count: number) => (text: string): boolean => readStatuses(text).filter((s) => s >= 200).length >= count;
+const statusCount =
+  (count: number) =>
+  (text: string): boolean =>
+    readStatuses(text).filter((s) => s >= 200).length >= count;
 
 test('the origin answers 200 to an upgrade: later requests on the connection are parsed, routed and authenticated', async (t) => {
   const origin = await startHttpOrigin(t);
@@ -175,10 +192,22 @@ test('an upgrade request with content, or not on HTTP/1.1, is refused with 400 a
   const { url } = await startStack(t, origin.url);
   const smuggled = 'GET /private/secret2 HTTP/1.1\r\nHost: x\r\n\r\n';
   const cases = [
-    { name: 'chunked POST whose body is a request', payload: `POST /public/y HTTP/1.1\r\nHost: x\r\n${WS_FIELDS}Transfer-Encoding: chunked\r\n\r\n${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n` },
-    { name: 'chunked POST, the request right behind the last chunk', payload: `POST /public/y HTTP/1.1\r\nHost: x\r\n${WS_FIELDS}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n${smuggled}` },
-    { name: 'Content-Length POST whose body is a request', payload: `POST /public/y HTTP/1.1\r\nHost: x\r\n${WS_FIELDS}Content-Length: ${smuggled.length}\r\n\r\n${smuggled}` },
-    { name: 'GET with a Content-Length body', payload: `GET /public/y HTTP/1.1\r\nHost: x\r\n${WS_FIELDS}Content-Length: 5\r\n\r\nhello${smuggled}` },
+    {
+      name: 'chunked POST whose body is a request',
+      payload: `POST /public/y HTTP/1.1\r\nHost: x\r\n${WS_FIELDS}Transfer-Encoding: chunked\r\n\r\n${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n`,
+    },
+    {
+      name: 'chunked POST, the request right behind the last chunk',
+      payload: `POST /public/y HTTP/1.1\r\nHost: x\r\n${WS_FIELDS}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n${smuggled}`,
+    },
+    {
+      name: 'Content-Length POST whose body is a request',
+      payload: `POST /public/y HTTP/1.1\r\nHost: x\r\n${WS_FIELDS}Content-Length: ${smuggled.length}\r\n\r\n${smuggled}`,
+    },
+    {
+      name: 'GET with a Content-Length body',
+      payload: `GET /public/y HTTP/1.1\r\nHost: x\r\n${WS_FIELDS}Content-Length: 5\r\n\r\nhello${smuggled}`,
+    },
     { name: 'HTTP/1.0 upgrade', payload: `GET /public/y HTTP/1.0\r\nHost: x\r\n${WS_FIELDS}\r\n${smuggled}` },
   ];
   for (const c of cases) {
@@ -211,7 +240,11 @@ test('bytes sent right behind an upgrade request reach the origin only after a 1
   assert.match(answers, /\r\n\r\nnope/);
   assert.match(readRawHeader(answers, 'x-request-id') ?? '', /.+/);
   assert.match(readRawHeader(answers, 'via') ?? '', /1\.1 cachet/);
-  assert.deepEqual(received.filter((chunk) => chunk !== ''), [], 'the origin received the bytes behind the upgrade request');
+  assert.deepEqual(
+    received.filter((chunk) => chunk !== ''),
+    [],
+    'the origin received the bytes behind the upgrade request',
+  );
 });
 
 test('a 101 opens the tunnel: early bytes are delivered after the switch and data flows both ways', async (t) => {
@@ -241,7 +274,9 @@ test('h2c is never forwarded: an h2c-only upgrade goes as an ordinary request, a
 
   // RFC 9113 §3.1 deprecates the h2c upgrade; an HTTP/2 tunnel would carry requests no edge check sees.
   const h2c = await connect(t, url);
-  h2c.write(`GET /public/h2 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n${get('/private/secret')}`);
+  h2c.write(
+    `GET /public/h2 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n${get('/private/secret')}`,
+  );
   const plain = await h2c.until(statusCount(2));
   assert.deepEqual(readStatuses(plain), [200, 401]);
   assert.equal(origin.seen[0]?.headers['upgrade'], undefined);
@@ -283,7 +318,11 @@ test('field bytes (obs-text) reach the origin the same on an upgrade as on an or
   }
   assert.equal(heads.length, 2);
   const obsValue = (head: Buffer): string => {
-    const line = head.toString('latin1').split('\r\n').find((l) => l.toLowerCase().startsWith('x-obs:')) ?? '';
+    const line =
+      head
+        .toString('latin1')
+        .split('\r\n')
+        .find((l) => l.toLowerCase().startsWith('x-obs:')) ?? '';
     return Buffer.from(line.slice('x-obs:'.length).trim(), 'latin1').toString('hex');
   };
   assert.equal(obsValue(heads[0] as Buffer), value.toString('hex'), 'ordinary path');
@@ -354,13 +393,15 @@ test('origin down → 502, origin silent → 504 within the response timeout; a 
 });
 
 test('a relayed answer releases its upstream connection at once; a tunnel holds its target until it closes', async (t) => {
-  const onUpgrade = (name: string) => (req: http.IncomingMessage, socket: net.Socket, head: Buffer): void => {
-    if (req.url !== '/public/refused') return echoAfterSwitch(name)(req, socket, head);
-    // A keep-alive answer: the origin leaves the connection open for a next request.
-    socket.write('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
-    socket.on('end', () => socket.end());
-    socket.resume();
-  };
+  const onUpgrade =
+    (name: string) =>
+    (req: http.IncomingMessage, socket: net.Socket, head: Buffer): void => {
+      if (req.url !== '/public/refused') return echoAfterSwitch(name)(req, socket, head);
+      // A keep-alive answer: the origin leaves the connection open for a next request.
+      socket.write('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
+      socket.on('end', () => socket.end());
+      socket.resume();
+    };
   const a = await startHttpOrigin(t, onUpgrade('a'));
   const b = await startHttpOrigin(t, onUpgrade('b'));
   const issuer = await startIssuer(t);
@@ -386,7 +427,7 @@ test('a relayed answer releases its upstream connection at once; a tunnel holds 
   const second = await tunnelTo();
   assert.notEqual(second.name, first.name, 'an open tunnel does not count as in flight');
   first.client.destroy();
-  await waitFor(() => (first.name === 'a' ? a : b).sockets.size === 0, 'the tunnel\'s upstream connection outlived its client');
+  await waitFor(() => (first.name === 'a' ? a : b).sockets.size === 0, "the tunnel's upstream connection outlived its client");
   await new Promise((resolve) => setImmediate(resolve));
   const third = await tunnelTo();
   assert.equal(third.name, first.name, 'a closed tunnel still counts as in flight');

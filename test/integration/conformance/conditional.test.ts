@@ -15,7 +15,14 @@ const lmPlus = (sec: number): string => new Date(LM_AT + sec * 1000).toUTCString
 const LAST_MODIFIED: Field = ['Last-Modified', lmPlus(0)];
 
 /** A fresh stored response with `stored` fields, then a client request with `request` fields. */
-function clientCase(id: string, name: string, stored: readonly Field[], request: readonly Field[], status: 200 | 304, more: Partial<ConformanceCase['steps'][number]> = {}): ConformanceCase {
+function clientCase(
+  id: string,
+  name: string,
+  stored: readonly Field[],
+  request: readonly Field[],
+  status: 200 | 304,
+  more: Partial<ConformanceCase['steps'][number]> = {},
+): ConformanceCase {
   return reuseCase(id, name, [FRESH, ...stored], 'cached', { requestHeaders: request, then: { status, ...more } });
 }
 
@@ -26,43 +33,192 @@ function assertRefetched(seen: readonly RecordedRequest[]): void {
   assert.equal(seen[1]?.headers['if-none-match'], undefined);
 }
 
-
 const cases: ConformanceCase[] = [
   // --- the client's validators against a fresh stored response ---
-  clientCase('conditional-etag-strong-respond', 'If-None-Match with the stored strong ETag is answered 304 from cache (RFC 9111 §4.3.2, RFC 9110 §13.1.2)', [ETAG], [['If-None-Match', '"abcdef"']], 304),
-  clientCase('conditional-etag-weak-respond', 'If-None-Match with the stored weak ETag is answered 304 (RFC 9110 §13.1.2 weak comparison)', [['ETag', 'W/"abcdef"']], [['If-None-Match', 'W/"abcdef"']], 304),
-  clientCase('conditional-etag-weak-respond-strong-request', 'If-None-Match "abcdef" matches a stored W/"abcdef" by weak comparison (RFC 9110 §8.8.3.2)', [['ETag', 'W/"abcdef"']], [['If-None-Match', '"abcdef"']], 304),
-  clientCase('conditional-etag-strong-respond-multiple-first', 'If-None-Match list with the stored ETag first: 304 (RFC 9110 §13.1.2)', [ETAG], [['If-None-Match', '"abcdef", "1234", "5678"']], 304),
-  clientCase('conditional-etag-strong-respond-multiple-second', 'If-None-Match list with the stored ETag second: 304 (RFC 9110 §13.1.2)', [ETAG], [['If-None-Match', '"1234", "abcdef", "5678"']], 304),
-  clientCase('conditional-etag-strong-respond-multiple-last', 'If-None-Match list with the stored ETag last: 304 (RFC 9110 §13.1.2)', [ETAG], [['If-None-Match', '"1234", "5678", "abcdef"']], 304),
-  clientCase('conditional-etag-strong-respond-two-lines', 'If-None-Match over two field lines: 304 (RFC 9110 §5.3, §13.1.2)', [ETAG], [['If-None-Match', '"1234"'], ['If-None-Match', '"abcdef"']], 304),
-  clientCase('conditional-etag-star', 'If-None-Match: * is answered 304 when a response is stored (RFC 9110 §13.1.2)', [ETAG], [['If-None-Match', '*']], 304),
-  clientCase('conditional-etag-no-match', 'If-None-Match without the stored ETag gets the full stored response (RFC 9110 §13.1.2)', [ETAG], [['If-None-Match', '"1234"']], 200),
-  clientCase('conditional-etag-unquoted', 'an unquoted If-None-Match abcdef does not match "abcdef" (RFC 9110 §8.8.3)', [ETAG], [['If-None-Match', 'abcdef']], 200),
-  clientCase('conditional-etag-no-stored-etag', 'If-None-Match against a stored response without ETag gets the full response (RFC 9110 §13.1.2)', [], [['If-None-Match', '"abcdef"']], 200),
-  clientCase('conditional-304-etag', 'a 304 from cache carries the ETag (RFC 9110 §15.4.5)', [ETAG], [['If-None-Match', '"abcdef"']], 304, { responseHeaders: [['ETag', '"abcdef"']], expectBody: '' }),
-  clientCase('conditional-304-fields', 'a 304 from cache carries Cache-Control, Expires, Vary and Content-Location (RFC 9110 §15.4.5)', [ETAG, ['Expires', 3600], ['Vary', 'Foo'], ['Content-Location', '/conf/here']], [['If-None-Match', '"abcdef"']], 304, {
-    responseHeaders: [['Cache-Control', 'max-age=3600'], ['Vary', 'Foo'], ['Content-Location', '/conf/here']],
-    presentHeaders: ['expires', 'date', 'age'],
+  clientCase(
+    'conditional-etag-strong-respond',
+    'If-None-Match with the stored strong ETag is answered 304 from cache (RFC 9111 §4.3.2, RFC 9110 §13.1.2)',
+    [ETAG],
+    [['If-None-Match', '"abcdef"']],
+    304,
+  ),
+  clientCase(
+    'conditional-etag-weak-respond',
+    'If-None-Match with the stored weak ETag is answered 304 (RFC 9110 §13.1.2 weak comparison)',
+    [['ETag', 'W/"abcdef"']],
+    [['If-None-Match', 'W/"abcdef"']],
+    304,
+  ),
+  clientCase(
+    'conditional-etag-weak-respond-strong-request',
+    'If-None-Match "abcdef" matches a stored W/"abcdef" by weak comparison (RFC 9110 §8.8.3.2)',
+    [['ETag', 'W/"abcdef"']],
+    [['If-None-Match', '"abcdef"']],
+    304,
+  ),
+  clientCase(
+    'conditional-etag-strong-respond-multiple-first',
+    'If-None-Match list with the stored ETag first: 304 (RFC 9110 §13.1.2)',
+    [ETAG],
+    [['If-None-Match', '"abcdef", "1234", "5678"']],
+    304,
+  ),
+  clientCase(
+    'conditional-etag-strong-respond-multiple-second',
+    'If-None-Match list with the stored ETag second: 304 (RFC 9110 §13.1.2)',
+    [ETAG],
+    [['If-None-Match', '"1234", "abcdef", "5678"']],
+    304,
+  ),
+  clientCase(
+    'conditional-etag-strong-respond-multiple-last',
+    'If-None-Match list with the stored ETag last: 304 (RFC 9110 §13.1.2)',
+    [ETAG],
+    [['If-None-Match', '"1234", "5678", "abcdef"']],
+    304,
+  ),
+  clientCase(
+    'conditional-etag-strong-respond-two-lines',
+    'If-None-Match over two field lines: 304 (RFC 9110 §5.3, §13.1.2)',
+    [ETAG],
+    [
+      ['If-None-Match', '"1234"'],
+      ['If-None-Match', '"abcdef"'],
+    ],
+    304,
+  ),
+  clientCase(
+    'conditional-etag-star',
+    'If-None-Match: * is answered 304 when a response is stored (RFC 9110 §13.1.2)',
+    [ETAG],
+    [['If-None-Match', '*']],
+    304,
+  ),
+  clientCase(
+    'conditional-etag-no-match',
+    'If-None-Match without the stored ETag gets the full stored response (RFC 9110 §13.1.2)',
+    [ETAG],
+    [['If-None-Match', '"1234"']],
+    200,
+  ),
+  clientCase(
+    'conditional-etag-unquoted',
+    'an unquoted If-None-Match abcdef does not match "abcdef" (RFC 9110 §8.8.3)',
+    [ETAG],
+    [['If-None-Match', 'abcdef']],
+    200,
+  ),
+  clientCase(
+    'conditional-etag-no-stored-etag',
+    'If-None-Match against a stored response without ETag gets the full response (RFC 9110 §13.1.2)',
+    [],
+    [['If-None-Match', '"abcdef"']],
+    200,
+  ),
+  clientCase('conditional-304-etag', 'a 304 from cache carries the ETag (RFC 9110 §15.4.5)', [ETAG], [['If-None-Match', '"abcdef"']], 304, {
+    responseHeaders: [['ETag', '"abcdef"']],
+    expectBody: '',
   }),
-  clientCase('conditional-304-no-content-fields', 'a 304 from cache omits other representation metadata such as Content-Type (RFC 9110 §15.4.5)', [ETAG, ['Content-Type', 'text/plain']], [['If-None-Match', '"abcdef"']], 304, { absentHeaders: ['content-type'] }),
-  clientCase('conditional-etag-precedence', 'If-None-Match takes precedence over a matching If-Modified-Since (RFC 9110 §13.1.3, §13.2.2)', [ETAG, LAST_MODIFIED], [['If-None-Match', '"1234"'], ['If-Modified-Since', lmPlus(0)]], 200),
-  clientCase('conditional-lm-fresh', 'If-Modified-Since equal to the stored Last-Modified is answered 304 (RFC 9110 §13.1.3)', [LAST_MODIFIED], [['If-Modified-Since', lmPlus(0)]], 304),
-  clientCase('conditional-lm-fresh-newer', 'If-Modified-Since after the stored Last-Modified is answered 304 (RFC 9110 §13.1.3)', [LAST_MODIFIED], [['If-Modified-Since', lmPlus(1000)]], 304),
-  clientCase('conditional-lm-fresh-older', 'If-Modified-Since before the stored Last-Modified gets the full response (RFC 9110 §13.1.3)', [LAST_MODIFIED], [['If-Modified-Since', lmPlus(-1000)]], 200),
-  clientCase('conditional-lm-fresh-rfc850', 'If-Modified-Since in RFC 850 format is understood (RFC 9110 §5.6.7, §13.1.3)', [LAST_MODIFIED], [['If-Modified-Since', () => rfc850Date(0)(LM_AT)]], 304),
-  clientCase('conditional-lm-fresh-no-lm', 'without Last-Modified, If-Modified-Since is compared with Date (RFC 9111 §4.3.2)', [], [['If-Modified-Since', 0]], 304),
-  clientCase('conditional-lm-invalid', 'an invalid If-Modified-Since is ignored (RFC 9110 §13.1.3)', [LAST_MODIFIED], [['If-Modified-Since', 'yesterday']], 200),
-  clientCase('conditional-304-lm-fields', 'a 304 for If-Modified-Since carries Cache-Control and Date (RFC 9110 §15.4.5)', [LAST_MODIFIED], [['If-Modified-Since', lmPlus(0)]], 304, {
-    responseHeaders: [['Cache-Control', 'max-age=3600']],
-    presentHeaders: ['date'],
-  }),
+  clientCase(
+    'conditional-304-fields',
+    'a 304 from cache carries Cache-Control, Expires, Vary and Content-Location (RFC 9110 §15.4.5)',
+    [ETAG, ['Expires', 3600], ['Vary', 'Foo'], ['Content-Location', '/conf/here']],
+    [['If-None-Match', '"abcdef"']],
+    304,
+    {
+      responseHeaders: [
+        ['Cache-Control', 'max-age=3600'],
+        ['Vary', 'Foo'],
+        ['Content-Location', '/conf/here'],
+      ],
+      presentHeaders: ['expires', 'date', 'age'],
+    },
+  ),
+  clientCase(
+    'conditional-304-no-content-fields',
+    'a 304 from cache omits other representation metadata such as Content-Type (RFC 9110 §15.4.5)',
+    [ETAG, ['Content-Type', 'text/plain']],
+    [['If-None-Match', '"abcdef"']],
+    304,
+    { absentHeaders: ['content-type'] },
+  ),
+  clientCase(
+    'conditional-etag-precedence',
+    'If-None-Match takes precedence over a matching If-Modified-Since (RFC 9110 §13.1.3, §13.2.2)',
+    [ETAG, LAST_MODIFIED],
+    [
+      ['If-None-Match', '"1234"'],
+      ['If-Modified-Since', lmPlus(0)],
+    ],
+    200,
+  ),
+  clientCase(
+    'conditional-lm-fresh',
+    'If-Modified-Since equal to the stored Last-Modified is answered 304 (RFC 9110 §13.1.3)',
+    [LAST_MODIFIED],
+    [['If-Modified-Since', lmPlus(0)]],
+    304,
+  ),
+  clientCase(
+    'conditional-lm-fresh-newer',
+    'If-Modified-Since after the stored Last-Modified is answered 304 (RFC 9110 §13.1.3)',
+    [LAST_MODIFIED],
+    [['If-Modified-Since', lmPlus(1000)]],
+    304,
+  ),
+  clientCase(
+    'conditional-lm-fresh-older',
+    'If-Modified-Since before the stored Last-Modified gets the full response (RFC 9110 §13.1.3)',
+    [LAST_MODIFIED],
+    [['If-Modified-Since', lmPlus(-1000)]],
+    200,
+  ),
+  clientCase(
+    'conditional-lm-fresh-rfc850',
+    'If-Modified-Since in RFC 850 format is understood (RFC 9110 §5.6.7, §13.1.3)',
+    [LAST_MODIFIED],
+    [['If-Modified-Since', () => rfc850Date(0)(LM_AT)]],
+    304,
+  ),
+  clientCase(
+    'conditional-lm-fresh-no-lm',
+    'without Last-Modified, If-Modified-Since is compared with Date (RFC 9111 §4.3.2)',
+    [],
+    [['If-Modified-Since', 0]],
+    304,
+  ),
+  clientCase(
+    'conditional-lm-invalid',
+    'an invalid If-Modified-Since is ignored (RFC 9110 §13.1.3)',
+    [LAST_MODIFIED],
+    [['If-Modified-Since', 'yesterday']],
+    200,
+  ),
+  clientCase(
+    'conditional-304-lm-fields',
+    'a 304 for If-Modified-Since carries Cache-Control and Date (RFC 9110 §15.4.5)',
+    [LAST_MODIFIED],
+    [['If-Modified-Since', lmPlus(0)]],
+    304,
+    {
+      responseHeaders: [['Cache-Control', 'max-age=3600']],
+      presentHeaders: ['date'],
+    },
+  ),
   {
     id: 'conditional-etag-vary-mismatch',
     name: 'If-None-Match is not answered from a stored response of another variant (RFC 9111 §4.1, §4.3.2)',
     steps: [
       { headers: [['Foo', '1']], response: { headers: [FRESH, ETAG, ['Vary', 'Foo']] } },
-      { headers: [['Foo', '2'], ['If-None-Match', '"abcdef"']], response: { headers: [FRESH, ['ETag', '"xyz"'], ['Vary', 'Foo']] }, expect: 'not_cached', status: 200 },
+      {
+        headers: [
+          ['Foo', '2'],
+          ['If-None-Match', '"abcdef"'],
+        ],
+        response: { headers: [FRESH, ['ETag', '"xyz"'], ['Vary', 'Foo']] },
+        expect: 'not_cached',
+        status: 200,
+      },
     ],
   },
   {
@@ -70,7 +226,13 @@ const cases: ConformanceCase[] = [
     name: 'a client If-None-Match on a stale response: the cache validates, then answers 304 (RFC 9111 §4.3.2, §4.3.3)',
     steps: [
       { response: { headers: [SHORT, ETAG] } },
-      { pauseBeforeSec: 2, headers: [['If-None-Match', '"abcdef"']], response: { headers: [FRESH, ETAG] }, expect: 'etag_validated', status: 304 },
+      {
+        pauseBeforeSec: 2,
+        headers: [['If-None-Match', '"abcdef"']],
+        response: { headers: [FRESH, ETAG] },
+        expect: 'etag_validated',
+        status: 304,
+      },
     ],
   },
   {
@@ -78,21 +240,39 @@ const cases: ConformanceCase[] = [
     name: 'a client If-Modified-Since on a stale response: the cache validates, then answers 304 (RFC 9111 §4.3.2, §4.3.3)',
     steps: [
       { response: { headers: [SHORT, LAST_MODIFIED] } },
-      { pauseBeforeSec: 2, headers: [['If-Modified-Since', lmPlus(0)]], response: { headers: [FRESH, LAST_MODIFIED] }, expect: 'lm_validated', status: 304 },
+      {
+        pauseBeforeSec: 2,
+        headers: [['If-Modified-Since', lmPlus(0)]],
+        response: { headers: [FRESH, LAST_MODIFIED] },
+        expect: 'lm_validated',
+        status: 304,
+      },
     ],
   },
   {
     id: 'conditional-etag-forward',
     name: 'with nothing stored, the client If-None-Match reaches the origin (RFC 9111 §4.3.2, RFC 9110 §13.2.1)',
     steps: [
-      { headers: [['If-None-Match', '"abcdef"']], response: { status: 304, headers: [FRESH, ETAG] }, expect: 'not_cached', status: 304, originHeaders: [['if-none-match', '"abcdef"']] },
+      {
+        headers: [['If-None-Match', '"abcdef"']],
+        response: { status: 304, headers: [FRESH, ETAG] },
+        expect: 'not_cached',
+        status: 304,
+        originHeaders: [['if-none-match', '"abcdef"']],
+      },
     ],
   },
   {
     id: 'conditional-lm-forward',
     name: 'with nothing stored, the client If-Modified-Since reaches the origin (RFC 9111 §4.3.2, RFC 9110 §13.2.1)',
     steps: [
-      { headers: [['If-Modified-Since', lmPlus(0)]], response: { status: 304, headers: [FRESH, LAST_MODIFIED] }, expect: 'not_cached', status: 304, originHeaders: [['if-modified-since', true]] },
+      {
+        headers: [['If-Modified-Since', lmPlus(0)]],
+        response: { status: 304, headers: [FRESH, LAST_MODIFIED] },
+        expect: 'not_cached',
+        status: 304,
+        originHeaders: [['if-modified-since', true]],
+      },
     ],
   },
   {
@@ -105,23 +285,58 @@ const cases: ConformanceCase[] = [
   },
 
   // --- the cache's own validation (RFC 9111 §4.3.1, §4.3.3) ---
-  reuseCase('validate-etag', 'a stale response is validated with If-None-Match carrying its ETag (RFC 9111 §4.3.1)', [SHORT, ETAG], 'etag_validated', {
-    pauseSec: 2,
-    then: { originHeaders: [['if-none-match', '"abcdef"']], status: 200 },
-  }),
-  reuseCase('validate-weak-etag', 'a stale response is validated with its weak ETag (RFC 9111 §4.3.1)', [SHORT, ['ETag', 'W/"abcdef"']], 'etag_validated', {
-    pauseSec: 2,
-    then: { originHeaders: [['if-none-match', 'W/"abcdef"']] },
-  }),
-  reuseCase('validate-lm', 'a stale response is validated with If-Modified-Since carrying its Last-Modified (RFC 9111 §4.3.1)', [SHORT, LAST_MODIFIED], 'lm_validated', { pauseSec: 2 }),
-  reuseCase('validate-both', 'a stale response with ETag and Last-Modified is validated with both (RFC 9111 §4.3.1)', [SHORT, ETAG, LAST_MODIFIED], 'etag_validated', {
-    pauseSec: 2,
-    then: { originHeaders: [['if-none-match', '"abcdef"'], ['if-modified-since', true]] },
-  }),
-  reuseCase('validate-no-validator', 'a stale response without validators is fetched unconditionally (RFC 9111 §4.3.1)', [SHORT], 'not_cached', {
-    pauseSec: 2,
-    then: { absentOriginHeaders: ['if-none-match', 'if-modified-since'] },
-  }),
+  reuseCase(
+    'validate-etag',
+    'a stale response is validated with If-None-Match carrying its ETag (RFC 9111 §4.3.1)',
+    [SHORT, ETAG],
+    'etag_validated',
+    {
+      pauseSec: 2,
+      then: { originHeaders: [['if-none-match', '"abcdef"']], status: 200 },
+    },
+  ),
+  reuseCase(
+    'validate-weak-etag',
+    'a stale response is validated with its weak ETag (RFC 9111 §4.3.1)',
+    [SHORT, ['ETag', 'W/"abcdef"']],
+    'etag_validated',
+    {
+      pauseSec: 2,
+      then: { originHeaders: [['if-none-match', 'W/"abcdef"']] },
+    },
+  ),
+  reuseCase(
+    'validate-lm',
+    'a stale response is validated with If-Modified-Since carrying its Last-Modified (RFC 9111 §4.3.1)',
+    [SHORT, LAST_MODIFIED],
+    'lm_validated',
+    { pauseSec: 2 },
+  ),
+  reuseCase(
+    'validate-both',
+    'a stale response with ETag and Last-Modified is validated with both (RFC 9111 §4.3.1)',
+    [SHORT, ETAG, LAST_MODIFIED],
+    'etag_validated',
+    {
+      pauseSec: 2,
+      then: {
+        originHeaders: [
+          ['if-none-match', '"abcdef"'],
+          ['if-modified-since', true],
+        ],
+      },
+    },
+  ),
+  reuseCase(
+    'validate-no-validator',
+    'a stale response without validators is fetched unconditionally (RFC 9111 §4.3.1)',
+    [SHORT],
+    'not_cached',
+    {
+      pauseSec: 2,
+      then: { absentOriginHeaders: ['if-none-match', 'if-modified-since'] },
+    },
+  ),
   {
     id: 'validate-304-freshens',
     name: 'a 304 with new freshness makes the stored response fresh again (RFC 9111 §4.3.4)',
@@ -206,7 +421,12 @@ for (const [name, a, b] of updated) {
     name: `a 304 updates the stored ${name} (RFC 9111 §3.2)`,
     steps: [
       { response: { headers: [...(isCc ? [] : [SHORT]), ETAG, [name, a]] } },
-      { pauseBeforeSec: 2, response: { headers: [...(isCc ? [] : [FRESH]), ETAG, [name, b]] }, expect: 'etag_validated', responseHeaders: [[name, b]] },
+      {
+        pauseBeforeSec: 2,
+        response: { headers: [...(isCc ? [] : [FRESH]), ETAG, [name, b]] },
+        expect: 'etag_validated',
+        responseHeaders: [[name, b]],
+      },
       { expect: 'cached', responseHeaders: [[name, b]], expectBody: 0 },
     ],
   });
@@ -218,7 +438,15 @@ cases.push(
     name: 'a field absent from the 304 keeps its stored value (RFC 9111 §3.2)',
     steps: [
       { response: { headers: [SHORT, ETAG, ['Test-Header', 'A'], ['Content-Type', 'text/plain']] } },
-      { pauseBeforeSec: 2, response: { headers: [FRESH, ETAG] }, expect: 'etag_validated', responseHeaders: [['Test-Header', 'A'], ['Content-Type', 'text/plain']] },
+      {
+        pauseBeforeSec: 2,
+        response: { headers: [FRESH, ETAG] },
+        expect: 'etag_validated',
+        responseHeaders: [
+          ['Test-Header', 'A'],
+          ['Content-Type', 'text/plain'],
+        ],
+      },
       { expect: 'cached', responseHeaders: [['Test-Header', 'A']] },
     ],
   },
@@ -227,7 +455,12 @@ cases.push(
     name: 'a 304 does not update the stored Content-Length (RFC 9111 §3.2)',
     steps: [
       { response: { headers: [SHORT, ETAG] } },
-      { pauseBeforeSec: 2, response: { headers: [FRESH, ETAG, ['Content-Length', '100']] }, expect: 'etag_validated', responseHeaders: [['Content-Length', '6']] },
+      {
+        pauseBeforeSec: 2,
+        response: { headers: [FRESH, ETAG, ['Content-Length', '100']] },
+        expect: 'etag_validated',
+        responseHeaders: [['Content-Length', '6']],
+      },
       { expect: 'cached', responseHeaders: [['Content-Length', '6']], expectBody: 0 },
     ],
   },
@@ -236,7 +469,12 @@ cases.push(
     name: 'fields a 304 names in Connection are not stored (RFC 9111 §3.2, §3.1)',
     steps: [
       { response: { headers: [SHORT, ETAG] } },
-      { pauseBeforeSec: 2, response: { headers: [FRESH, ETAG, ['Connection', 'x-hop'], ['X-Hop', '1']] }, expect: 'etag_validated', absentHeaders: ['x-hop'] },
+      {
+        pauseBeforeSec: 2,
+        response: { headers: [FRESH, ETAG, ['Connection', 'x-hop'], ['X-Hop', '1']] },
+        expect: 'etag_validated',
+        absentHeaders: ['x-hop'],
+      },
       { expect: 'cached', absentHeaders: ['x-hop'] },
     ],
   },
@@ -277,7 +515,12 @@ cases.push(
     name: 'a 304 to If-Modified-Since updates the stored fields (RFC 9111 §3.2, §4.3.4)',
     steps: [
       { response: { headers: [SHORT, LAST_MODIFIED, ['Test-Header', 'A']] } },
-      { pauseBeforeSec: 2, response: { headers: [FRESH, LAST_MODIFIED, ['Test-Header', 'B']] }, expect: 'lm_validated', responseHeaders: [['Test-Header', 'B']] },
+      {
+        pauseBeforeSec: 2,
+        response: { headers: [FRESH, LAST_MODIFIED, ['Test-Header', 'B']] },
+        expect: 'lm_validated',
+        responseHeaders: [['Test-Header', 'B']],
+      },
       { expect: 'cached', responseHeaders: [['Test-Header', 'B']], expectBody: 0 },
     ],
   },
@@ -286,7 +529,12 @@ cases.push(
     name: 'a 304 with a weak ETag updates the matching stored response (RFC 9111 §4.3.4)',
     steps: [
       { response: { headers: [SHORT, ['ETag', 'W/"abcdef"'], ['Test-Header', 'A']] } },
-      { pauseBeforeSec: 2, response: { headers: [FRESH, ['ETag', 'W/"abcdef"'], ['Test-Header', 'B']] }, expect: 'etag_validated', responseHeaders: [['Test-Header', 'B']] },
+      {
+        pauseBeforeSec: 2,
+        response: { headers: [FRESH, ['ETag', 'W/"abcdef"'], ['Test-Header', 'B']] },
+        expect: 'etag_validated',
+        responseHeaders: [['Test-Header', 'B']],
+      },
       { expect: 'cached', responseHeaders: [['Test-Header', 'B']] },
     ],
   },
@@ -295,7 +543,13 @@ cases.push(
     name: 'a 304 updates the variant that was validated (RFC 9111 §4.1, §4.3.4)',
     steps: [
       { headers: [['Foo', '1']], response: { headers: [SHORT, ETAG, ['Vary', 'Foo'], ['Test-Header', 'A']] } },
-      { pauseBeforeSec: 2, headers: [['Foo', '1']], response: { headers: [FRESH, ETAG, ['Vary', 'Foo'], ['Test-Header', 'B']] }, expect: 'etag_validated', responseHeaders: [['Test-Header', 'B']] },
+      {
+        pauseBeforeSec: 2,
+        headers: [['Foo', '1']],
+        response: { headers: [FRESH, ETAG, ['Vary', 'Foo'], ['Test-Header', 'B']] },
+        expect: 'etag_validated',
+        responseHeaders: [['Test-Header', 'B']],
+      },
       { headers: [['Foo', '1']], expect: 'cached', responseHeaders: [['Test-Header', 'B']] },
     ],
   },

@@ -171,7 +171,8 @@ async function runCase(t: TestContext, c: ConformanceCase): Promise<void> {
       assert.equal(res.header(name), resolveValue(value, clock.now()), `${where}: response field ${name}`);
     }
     for (const name of step.presentHeaders ?? []) assert.notEqual(res.header(name), undefined, `${where}: response field ${name} missing`);
-    for (const name of step.absentHeaders ?? []) assert.equal(res.header(name), undefined, `${where}: response field ${name} must be absent`);
+    for (const name of step.absentHeaders ?? [])
+      assert.equal(res.header(name), undefined, `${where}: response field ${name} must be absent`);
 
     for (const [name, value] of step.originHeaders ?? []) {
       assert.ok(seen.length > 0, `${where}: no origin request to check ${name} on`);
@@ -197,7 +198,13 @@ function defaultStatus(step: Step, before: Answered | undefined, originStatus: n
   return step.expect === 'not_cached' ? originStatus : before?.status;
 }
 
-function resolveExpectedBody(step: Step, res: ClientResponse, full: Answered | undefined, before: Answered | undefined, method: string): string | undefined {
+function resolveExpectedBody(
+  step: Step,
+  res: ClientResponse,
+  full: Answered | undefined,
+  before: Answered | undefined,
+  method: string,
+): string | undefined {
   if (typeof step.expectBody === 'number') return bodyOf(step.expectBody);
   if (step.expectBody === 'skip') return undefined;
   if (typeof step.expectBody === 'string') return step.expectBody;
@@ -215,7 +222,15 @@ async function sendRequest(target: string, method: string, index: number, step: 
 }
 
 /** Writes the scripted answer; returns the fields sent, by lower-case name. */
-function writeAnswer(res: http.ServerResponse, status: number, headers: readonly (readonly [string, string])[], body: string, noDate: boolean, isHead: boolean, now: number): Record<string, string | string[]> {
+function writeAnswer(
+  res: http.ServerResponse,
+  status: number,
+  headers: readonly (readonly [string, string])[],
+  body: string,
+  noDate: boolean,
+  isHead: boolean,
+  now: number,
+): Record<string, string | string[]> {
   const flat: string[] = [];
   let hasDate = false;
   let hasFraming = false;
@@ -244,7 +259,8 @@ function writeAnswer(res: http.ServerResponse, status: number, headers: readonly
 
 function isConditionalMatch(req: http.IncomingMessage, previous: { etag?: string; lastModified?: string }): boolean {
   const inm = req.headers['if-none-match'];
-  if (inm !== undefined && previous.etag !== undefined) return inm.split(',').some((tag) => tag.trim().replace(/^W\//, '') === previous.etag?.replace(/^W\//, ''));
+  if (inm !== undefined && previous.etag !== undefined)
+    return inm.split(',').some((tag) => tag.trim().replace(/^W\//, '') === previous.etag?.replace(/^W\//, ''));
   const ims = req.headers['if-modified-since'];
   return inm === undefined && ims !== undefined && previous.lastModified !== undefined && ims === previous.lastModified;
 }
@@ -306,7 +322,13 @@ export interface ReuseOptions {
  * The suite's most common shape: a response with `headers` (and `status`) is fetched once, then the same
  * URL again (after `pauseSec`), expected `expect`.
  */
-export function reuseCase(id: string, name: string, headers: readonly Field[], expect: Expectation, options: ReuseOptions = {}): ConformanceCase {
+export function reuseCase(
+  id: string,
+  name: string,
+  headers: readonly Field[],
+  expect: Expectation,
+  options: ReuseOptions = {},
+): ConformanceCase {
   const response: OriginAnswer = { status: options.status ?? 200, headers, ...(options.noDate === true ? { noDate: true } : {}) };
   return {
     id,

@@ -18,12 +18,17 @@ function invalidationCase(method: string, status: number, expect: 'cached' | 'no
     name: `${method} answered ${status} ${expect === 'not_cached' ? 'invalidates' : 'does not invalidate'} the stored GET response${extraName} (RFC 9111 §4.4)`,
     steps: [
       STORE,
-      { method, body: method === 'POST' || method === 'PUT' || method === 'PATCH' ? 'payload' : undefined, response: { status, headers: isError ? [] : [['Location', '/elsewhere']] }, expect: 'not_cached', expectBody: 'skip' },
+      {
+        method,
+        body: method === 'POST' || method === 'PUT' || method === 'PATCH' ? 'payload' : undefined,
+        response: { status, headers: isError ? [] : [['Location', '/elsewhere']] },
+        expect: 'not_cached',
+        expectBody: 'skip',
+      },
       { response: { headers: [FRESH] }, expect, expectBody: expect === 'cached' ? 0 : 2 },
     ],
   };
 }
-
 
 defineCases([
   invalidationCase('POST', 200, 'not_cached'),
@@ -41,7 +46,13 @@ defineCases([
     name: 'a POST answer with a same-origin Location invalidates that URL too (RFC 9111 §4.4)',
     steps: [
       { path: '/target', response: { headers: [FRESH] } },
-      { method: 'POST', body: 'x', response: { status: 201, headers: [['Location', '/conf/invalidate-POST-location/target']] }, expect: 'not_cached', expectBody: 'skip' },
+      {
+        method: 'POST',
+        body: 'x',
+        response: { status: 201, headers: [['Location', '/conf/invalidate-POST-location/target']] },
+        expect: 'not_cached',
+        expectBody: 'skip',
+      },
       { path: '/target', response: { headers: [FRESH] }, expect: 'not_cached' },
     ],
   },
@@ -50,7 +61,14 @@ defineCases([
     name: 'a relative Location is resolved against the request URL before invalidating (RFC 9111 §4.4, RFC 9110 §10.2.2)',
     steps: [
       { path: '/target', response: { headers: [FRESH] } },
-      { method: 'POST', path: '/form', body: 'x', response: { status: 200, headers: [['Location', 'target']] }, expect: 'not_cached', expectBody: 'skip' },
+      {
+        method: 'POST',
+        path: '/form',
+        body: 'x',
+        response: { status: 200, headers: [['Location', 'target']] },
+        expect: 'not_cached',
+        expectBody: 'skip',
+      },
       { path: '/target', response: { headers: [FRESH] }, expect: 'not_cached' },
     ],
   },
@@ -59,7 +77,13 @@ defineCases([
     name: 'a POST answer with a same-origin Content-Location invalidates that URL too (RFC 9111 §4.4)',
     steps: [
       { path: '/target', response: { headers: [FRESH] } },
-      { method: 'POST', body: 'x', response: { status: 200, headers: [['Content-Location', '/conf/invalidate-POST-cl/target']] }, expect: 'not_cached', expectBody: 'skip' },
+      {
+        method: 'POST',
+        body: 'x',
+        response: { status: 200, headers: [['Content-Location', '/conf/invalidate-POST-cl/target']] },
+        expect: 'not_cached',
+        expectBody: 'skip',
+      },
       { path: '/target', response: { headers: [FRESH] }, expect: 'not_cached' },
     ],
   },
@@ -68,7 +92,13 @@ defineCases([
     name: 'a PUT answer with a same-origin Location invalidates that URL too (RFC 9111 §4.4)',
     steps: [
       { path: '/target', response: { headers: [FRESH] } },
-      { method: 'PUT', body: 'x', response: { status: 200, headers: [['Location', '/conf/invalidate-PUT-location/target']] }, expect: 'not_cached', expectBody: 'skip' },
+      {
+        method: 'PUT',
+        body: 'x',
+        response: { status: 200, headers: [['Location', '/conf/invalidate-PUT-location/target']] },
+        expect: 'not_cached',
+        expectBody: 'skip',
+      },
       { path: '/target', response: { headers: [FRESH] }, expect: 'not_cached' },
     ],
   },
@@ -116,7 +146,14 @@ defineCases([
     name: 'a POST is always forwarded, even with a fresh stored GET response (RFC 9110 §9.3.3, RFC 9111 §4)',
     steps: [
       STORE,
-      { method: 'POST', body: 'x', response: { headers: [FRESH] }, expect: 'not_cached', expectBody: 'skip', originHeaders: [['content-length', '1']] },
+      {
+        method: 'POST',
+        body: 'x',
+        response: { headers: [FRESH] },
+        expect: 'not_cached',
+        expectBody: 'skip',
+        originHeaders: [['content-length', '1']],
+      },
     ],
   },
 
@@ -126,7 +163,17 @@ defineCases([
     name: 'a HEAD is answered from a fresh stored GET response, without content (RFC 9110 §9.3.2, RFC 9111 §4)',
     steps: [
       { response: { headers: [FRESH, ['Content-Type', 'text/plain'], ['Test-Header', 'A']] } },
-      { method: 'HEAD', expect: 'cached', status: 200, expectBody: '', responseHeaders: [['Content-Type', 'text/plain'], ['Test-Header', 'A'], ['Content-Length', '6']] },
+      {
+        method: 'HEAD',
+        expect: 'cached',
+        status: 200,
+        expectBody: '',
+        responseHeaders: [
+          ['Content-Type', 'text/plain'],
+          ['Test-Header', 'A'],
+          ['Content-Length', '6'],
+        ],
+      },
     ],
   },
   {
@@ -155,7 +202,13 @@ defineCases([
     name: 'a 200 to HEAD with the same validators updates the stored GET fields (RFC 9111 §4.3.5)',
     steps: [
       { response: { headers: [FRESH, ETAG, ['Test-Header', 'A']] } },
-      { method: 'HEAD', headers: [['Cache-Control', 'no-cache']], response: { headers: [FRESH, ETAG, ['Test-Header', 'B']] }, expect: 'not_cached', expectBody: '' },
+      {
+        method: 'HEAD',
+        headers: [['Cache-Control', 'no-cache']],
+        response: { headers: [FRESH, ETAG, ['Test-Header', 'B']] },
+        expect: 'not_cached',
+        expectBody: '',
+      },
       { expect: 'cached', responseHeaders: [['Test-Header', 'B']], expectBody: 0 },
     ],
   },
@@ -173,7 +226,13 @@ defineCases([
     name: 'a 410 to HEAD does not update the stored GET fields (RFC 9111 §4.3.5)',
     steps: [
       { response: { headers: [FRESH, ETAG, ['Test-Header', 'A']] } },
-      { method: 'HEAD', headers: [['Cache-Control', 'no-cache']], response: { status: 410, headers: [FRESH, ETAG, ['Test-Header', 'B']] }, expect: 'not_cached', expectBody: '' },
+      {
+        method: 'HEAD',
+        headers: [['Cache-Control', 'no-cache']],
+        response: { status: 410, headers: [FRESH, ETAG, ['Test-Header', 'B']] },
+        expect: 'not_cached',
+        expectBody: '',
+      },
       { check: (res) => assert.notEqual(res.header('test-header'), 'B'), expectBody: 'skip' },
     ],
   },
@@ -182,7 +241,13 @@ defineCases([
     name: 'a 200 to HEAD with another ETag makes the stored GET response stale (RFC 9111 §4.3.5)',
     steps: [
       { response: { headers: [FRESH, ETAG, ['Test-Header', 'A']] } },
-      { method: 'HEAD', headers: [['Cache-Control', 'no-cache']], response: { headers: [FRESH, ['ETag', '"changed"'], ['Test-Header', 'B']] }, expect: 'not_cached', expectBody: '' },
+      {
+        method: 'HEAD',
+        headers: [['Cache-Control', 'no-cache']],
+        response: { headers: [FRESH, ['ETag', '"changed"'], ['Test-Header', 'B']] },
+        expect: 'not_cached',
+        expectBody: '',
+      },
       // Stale now, so the next GET goes to the origin with the stored validator (a 304 naming it confirms the body).
       { response: { headers: [FRESH, ETAG] }, expect: 'validated' },
     ],
@@ -192,8 +257,18 @@ defineCases([
     name: 'a 200 to HEAD with another ETag does not update the stored GET fields (RFC 9111 §4.3.5)',
     steps: [
       { response: { headers: [FRESH, ETAG, ['Test-Header', 'A']] } },
-      { method: 'HEAD', headers: [['Cache-Control', 'no-cache']], response: { headers: [FRESH, ['ETag', '"changed"'], ['Test-Header', 'B']] }, expect: 'not_cached', expectBody: '' },
-      { response: { headers: [FRESH, ['ETag', '"changed"'], ['Test-Header', 'C']] }, check: (res) => assert.notEqual(res.header('test-header'), 'B'), expectBody: 'skip' },
+      {
+        method: 'HEAD',
+        headers: [['Cache-Control', 'no-cache']],
+        response: { headers: [FRESH, ['ETag', '"changed"'], ['Test-Header', 'B']] },
+        expect: 'not_cached',
+        expectBody: '',
+      },
+      {
+        response: { headers: [FRESH, ['ETag', '"changed"'], ['Test-Header', 'C']] },
+        check: (res) => assert.notEqual(res.header('test-header'), 'B'),
+        expectBody: 'skip',
+      },
     ],
   },
   {
@@ -201,7 +276,13 @@ defineCases([
     name: 'a 200 to HEAD with another Content-Length makes the stored GET response stale (RFC 9111 §4.3.5)',
     steps: [
       { response: { headers: [FRESH, ETAG] } },
-      { method: 'HEAD', headers: [['Cache-Control', 'no-cache']], response: { headers: [FRESH, ETAG, ['Content-Length', '99']] }, expect: 'not_cached', expectBody: '' },
+      {
+        method: 'HEAD',
+        headers: [['Cache-Control', 'no-cache']],
+        response: { headers: [FRESH, ETAG, ['Content-Length', '99']] },
+        expect: 'not_cached',
+        expectBody: '',
+      },
       { response: { headers: [FRESH, ETAG] }, expect: 'validated' },
     ],
   },

@@ -9,11 +9,19 @@ export interface Reply {
 }
 
 /** A client for one test file: a keep-alive pool, closed with `close()`. */
-export function createClient(): { send(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Reply>; close(): Promise<void> } {
+export function createClient(): {
+  send(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Reply>;
+  close(): Promise<void>;
+} {
   const dispatcher = new Agent({ keepAliveTimeout: 1000 });
   return {
     async send(url, init = {}) {
-      const res = await request(url, { method: (init.method ?? 'GET') as Dispatcher.HttpMethod, headers: init.headers, body: init.body, dispatcher });
+      const res = await request(url, {
+        method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+        headers: init.headers,
+        body: init.body,
+        dispatcher,
+      });
       const body = Buffer.from(await res.body.arrayBuffer());
       const headers = res.headers as Record<string, string | string[] | undefined>;
       return {

@@ -5,7 +5,7 @@ import { parseGatewayCounters, subtractCounters } from '../../../examples/demo/l
 import { checkClaims, formatBytes, type ReportInput } from '../../../examples/demo/load/report.ts';
 import { createLimiter } from '../../../examples/demo/load/run.ts';
 
-test('classifyCacheStatus: RFC 9211 members map to the outcomes cachet\'s metrics count', () => {
+test("classifyCacheStatus: RFC 9211 members map to the outcomes cachet's metrics count", () => {
   const cases: [string | undefined, string][] = [
     ['cachet; hit; ttl=42', 'hit'], // §2.1
     ['cachet; hit; ttl=-3; detail=stale-while-revalidate', 'stale'], // §2.4 negative ttl
@@ -22,18 +22,34 @@ test('classifyCacheStatus: RFC 9211 members map to the outcomes cachet\'s metric
 });
 
 test('percentile: nearest rank', () => {
-  const cases: [number[], number, number][] = [[[], 0.5, 0], [[5], 0.99, 5], [[1, 2, 3, 4], 0.5, 2], [[1, 2, 3, 4], 0.99, 4], [Array.from({ length: 100 }, (_, i) => i + 1), 0.99, 99]];
-  for (const [values, fraction, expected] of cases) assert.equal(percentile(values, fraction), expected, `${values.length} values @ ${fraction}`);
+  const cases: [number[], number, number][] = [
+    [[], 0.5, 0],
+    [[5], 0.99, 5],
+    [[1, 2, 3, 4], 0.5, 2],
+    [[1, 2, 3, 4], 0.99, 4],
+    [Array.from({ length: 100 }, (_, i) => i + 1), 0.99, 99],
+  ];
+  for (const [values, fraction, expected] of cases)
+    assert.equal(percentile(values, fraction), expected, `${values.length} values @ ${fraction}`);
 });
 
 const sample = (overrides: Partial<Sample>): Sample => ({
-  kind: 'definitions', status: 304, outcome: 'hit', originInstance: 'origin-1', latencyMs: 1, bytes: 300, bytesWithoutCache: 300 + 1000, ...overrides,
+  kind: 'definitions',
+  status: 304,
+  outcome: 'hit',
+  originInstance: 'origin-1',
+  latencyMs: 1,
+  bytes: 300,
+  bytesWithoutCache: 300 + 1000,
+  ...overrides,
 });
 
 test('summarizeSamples: hits over lookups, 304s, bytes, and origin instances only for responses that went forward', () => {
   const summary = summarizeSamples([
     sample({ status: 200, outcome: 'miss', bytes: 1300, bytesWithoutCache: 1300 }),
-    sample({}), sample({}), sample({ outcome: 'collapsed', status: 200, bytes: 1300, bytesWithoutCache: 1300 }),
+    sample({}),
+    sample({}),
+    sample({ outcome: 'collapsed', status: 200, bytes: 1300, bytesWithoutCache: 1300 }),
     sample({ kind: 'token', status: 200, outcome: 'pass', originInstance: undefined, bytes: 900, bytesWithoutCache: 900 }),
   ]);
   assert.equal(summary.byKind.definitions.lookups, 4);
@@ -59,24 +75,57 @@ test('parseGatewayCounters: reads hits, misses and per-target upstream requests 
     'cachet_upstream_requests_total{upstream="issuer",target="http://127.0.0.1:3000",outcome="ok"} 9',
   ].join('\n');
   const after = parseGatewayCounters(text);
-  assert.deepEqual(after, { cacheHits: 120, cacheMisses: 3, coalesced: 2, upstreamRequests: { 'http://127.0.0.1:3001': 3, 'http://127.0.0.1:3002': 4 } });
-  const before = parseGatewayCounters('cachet_cache_hits_total 20\ncachet_upstream_requests_total{upstream="api",target="http://127.0.0.1:3002",outcome="ok"} 1');
-  assert.deepEqual(subtractCounters(after, before), { cacheHits: 100, cacheMisses: 3, coalesced: 2, upstreamRequests: { 'http://127.0.0.1:3001': 3, 'http://127.0.0.1:3002': 3 } });
+  assert.deepEqual(after, {
+    cacheHits: 120,
+    cacheMisses: 3,
+    coalesced: 2,
+    upstreamRequests: { 'http://127.0.0.1:3001': 3, 'http://127.0.0.1:3002': 4 },
+  });
+  const before = parseGatewayCounters(
+    'cachet_cache_hits_total 20\ncachet_upstream_requests_total{upstream="api",target="http://127.0.0.1:3002",outcome="ok"} 1',
+  );
+  assert.deepEqual(subtractCounters(after, before), {
+    cacheHits: 100,
+    cacheMisses: 3,
+    coalesced: 2,
+    upstreamRequests: { 'http://127.0.0.1:3001': 3, 'http://127.0.0.1:3002': 3 },
+  });
 });
 
 test('checkClaims: met only with a definitions hit ratio near 99% and at least one 304', () => {
   const input = (hits: number, lookups: number, notModified: number): ReportInput => {
     const samples: Sample[] = [];
     for (let i = 0; i < lookups; i++) samples.push(sample({ outcome: i < hits ? 'hit' : 'miss', status: i < notModified ? 304 : 200 }));
-    return { devices: 1, freshDevices: 0, rounds: 1, intervalMs: 1, definitionsBytes: 1000, elapsedMs: 1, summary: summarizeSamples(samples), gateway: undefined };
+    return {
+      devices: 1,
+      freshDevices: 0,
+      rounds: 1,
+      intervalMs: 1,
+      definitionsBytes: 1000,
+      elapsedMs: 1,
+      summary: summarizeSamples(samples),
+      gateway: undefined,
+    };
   };
-  assert.deepEqual(checkClaims(input(995, 1000, 990)).map((c) => c.isMet), [true, true]);
-  assert.deepEqual(checkClaims(input(900, 1000, 0)).map((c) => c.isMet), [false, false]);
+  assert.deepEqual(
+    checkClaims(input(995, 1000, 990)).map((c) => c.isMet),
+    [true, true],
+  );
+  assert.deepEqual(
+    checkClaims(input(900, 1000, 0)).map((c) => c.isMet),
+    [false, false],
+  );
   assert.match(checkClaims(input(995, 1000, 990))[1]?.evidence ?? '', /990 × 304 of about 300 B each instead of 1,000 B/);
 });
 
 test('formatBytes: binary units', () => {
-  const cases: [number, string][] = [[0, '0 B'], [1023, '1023 B'], [1536, '1.5 KiB'], [50 * 1024 * 1024, '50 MiB'], [244.2 * 1024 ** 3, '244 GiB']];
+  const cases: [number, string][] = [
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1536, '1.5 KiB'],
+    [50 * 1024 * 1024, '50 MiB'],
+    [244.2 * 1024 ** 3, '244 GiB'],
+  ];
   for (const [bytes, expected] of cases) assert.equal(formatBytes(bytes), expected);
 });
 
@@ -84,13 +133,20 @@ test('createLimiter: never more than `size` tasks at once, and all of them run',
   const limit = createLimiter(3);
   let active = 0;
   let peak = 0;
-  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => limit(async () => {
-    active++;
-    peak = Math.max(peak, active);
-    await new Promise((resolve) => setImmediate(resolve));
-    active--;
-    return i;
-  })));
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      limit(async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((resolve) => setImmediate(resolve));
+        active--;
+        return i;
+      }),
+    ),
+  );
   assert.equal(peak, 3);
-  assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => i));
+  assert.deepEqual(
+    results,
+    Array.from({ length: 20 }, (_, i) => i),
+  );
 });

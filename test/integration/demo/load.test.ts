@@ -6,14 +6,24 @@ import { once } from 'node:events';
 const LOAD = new URL('../../../examples/demo/load.ts', import.meta.url).pathname;
 
 test('npm run demo:load smoke run: 20 devices through a stack of its own, with a report of measured numbers', async (t) => {
-  const child = spawn(process.execPath, [LOAD, '--devices', '20', '--rounds', '2', '--interval', '400ms', '--fresh', '10%', '--definitions-bytes', '256KiB'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(
+    process.execPath,
+    [LOAD, '--devices', '20', '--rounds', '2', '--interval', '400ms', '--fresh', '10%', '--definitions-bytes', '256KiB'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const [code] = await once(child, 'exit');
   assert.equal(code, 0, stderr);
   // 20 devices × (1 token + 2 checks × 3 requests).

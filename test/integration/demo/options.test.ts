@@ -17,8 +17,17 @@ import { FREE_PORTS } from './helpers.ts';
 
 test('parsePort: digits 0-65535 only (RFC 6335 §6 port range)', () => {
   const cases: [string, number | undefined][] = [
-    ['8080', 8080], ['0', 0], ['65535', 65535], [' 3000 ', 3000],
-    ['65536', undefined], ['-1', undefined], ['80a', undefined], ['', undefined], ['8e3', undefined], ['1.5', undefined], ['0x50', undefined],
+    ['8080', 8080],
+    ['0', 0],
+    ['65535', 65535],
+    [' 3000 ', 3000],
+    ['65536', undefined],
+    ['-1', undefined],
+    ['80a', undefined],
+    ['', undefined],
+    ['8e3', undefined],
+    ['1.5', undefined],
+    ['0x50', undefined],
   ];
   for (const [text, expected] of cases) {
     const parsed = parsePort(text);
@@ -43,7 +52,10 @@ test('resolvePorts: a busy port is one clear line naming the setting to change, 
   assert.equal(result.ok, false);
   if (!result.ok) {
     assert.equal(result.problems.length, 1);
-    assert.match(result.problems[0] ?? '', new RegExp(`cannot use port ${busy} for issuer on 127\\.0\\.0\\.1: address already in use; set --issuer-port or ISSUER_PORT`));
+    assert.match(
+      result.problems[0] ?? '',
+      new RegExp(`cannot use port ${busy} for issuer on 127\\.0\\.0\\.1: address already in use; set --issuer-port or ISSUER_PORT`),
+    );
   }
   const free = await resolvePorts('127.0.0.1', FREE_PORTS);
   assert.ok(free.ok);
@@ -71,14 +83,22 @@ test('startDemoStack refuses a busy port with CACHET_ERR_DEMO_PORT before spawni
 });
 
 test('parseStartOptions: flags win over the environment, which wins over defaults; every problem is listed', () => {
-  const ok = parseStartOptions(['--port', '0', '--origin-ports', '4001,4002,4003'], { CACHET_PORT: '9000', ISSUER_PORT: '4000', DEFINITIONS_BYTES: '512KiB' });
+  const ok = parseStartOptions(['--port', '0', '--origin-ports', '4001,4002,4003'], {
+    CACHET_PORT: '9000',
+    ISSUER_PORT: '4000',
+    DEFINITIONS_BYTES: '512KiB',
+  });
   assert.equal(ok.kind, 'ok');
   if (ok.kind === 'ok') {
     assert.deepEqual(ok.options.ports, { cachet: 0, admin: 9901, issuer: 4000, 'origin-1': 4001, 'origin-2': 4002, 'origin-3': 4003 });
     assert.equal(ok.options.definitionsBytes, 512 * 1024);
   }
   assert.equal(parseStartOptions(['--help'], {}).kind, 'help');
-  const bad = parseStartOptions(['--port', 'http', '--origin-ports', '1,2'], { CACHET_ADMIN_PORT: '70000', DEFINITIONS_BYTES: '5Mb', CACHET_ADMIN_TOKEN: 'short' });
+  const bad = parseStartOptions(['--port', 'http', '--origin-ports', '1,2'], {
+    CACHET_ADMIN_PORT: '70000',
+    DEFINITIONS_BYTES: '5Mb',
+    CACHET_ADMIN_TOKEN: 'short',
+  });
   assert.equal(bad.kind, 'error');
   if (bad.kind === 'error') {
     assert.equal(bad.problems.length, 5);
@@ -97,10 +117,15 @@ test('parseLoadOptions: defaults reproduce the claims run (1,000 devices); bad v
     assert.equal(defaults.options.definitionsBytes, 50 * 1024 * 1024);
     assert.equal(defaults.options.gatewayUrl, undefined);
   }
-  const custom = parseLoadOptions(['--devices', '20', '--interval', '500ms', '--fresh', '10%', '--gateway', 'http://127.0.0.1:8080/'], { DEMO_ROUNDS: '2' });
+  const custom = parseLoadOptions(['--devices', '20', '--interval', '500ms', '--fresh', '10%', '--gateway', 'http://127.0.0.1:8080/'], {
+    DEMO_ROUNDS: '2',
+  });
   assert.equal(custom.kind, 'ok');
   if (custom.kind === 'ok') {
-    assert.deepEqual([custom.options.devices, custom.options.rounds, custom.options.intervalMs, custom.options.freshShare, custom.options.gatewayUrl], [20, 2, 500, 0.1, 'http://127.0.0.1:8080']);
+    assert.deepEqual(
+      [custom.options.devices, custom.options.rounds, custom.options.intervalMs, custom.options.freshShare, custom.options.gatewayUrl],
+      [20, 2, 500, 0.1, 'http://127.0.0.1:8080'],
+    );
   }
   const bad = parseLoadOptions(['--devices', '0', '--interval', 'soon', '--fresh', '150%', '--gateway', 'ftp://x'], {});
   assert.equal(bad.kind, 'error');
@@ -108,14 +133,28 @@ test('parseLoadOptions: defaults reproduce the claims run (1,000 devices); bad v
 });
 
 test('parseShare: a fraction or a percentage between 0 and 1', () => {
-  const cases: [string, number | undefined][] = [['0.02', 0.02], ['2%', 0.02], ['0', 0], ['1', 1], ['100%', 1], ['1.5', undefined], ['-1', undefined], ['lots', undefined]];
+  const cases: [string, number | undefined][] = [
+    ['0.02', 0.02],
+    ['2%', 0.02],
+    ['0', 0],
+    ['1', 1],
+    ['100%', 1],
+    ['1.5', undefined],
+    ['-1', undefined],
+    ['lots', undefined],
+  ];
   for (const [text, expected] of cases) assert.equal(parseShare(text), expected, text);
 });
 
-test('renderCachetConfig: the generated file passes cachet\'s own validation, with the routes and scopes the tour relies on', () => {
+test("renderCachetConfig: the generated file passes cachet's own validation, with the routes and scopes the tour relies on", () => {
   const yaml = renderCachetConfig({
-    host: '127.0.0.1', port: 8080, adminPort: 9901, issuerUrl: 'http://127.0.0.1:3000',
-    originUrls: ['http://127.0.0.1:3001', 'http://127.0.0.1:3002', 'http://127.0.0.1:3003'], definitionsBytes: 80 * 1024 * 1024, logLevel: 'warn',
+    host: '127.0.0.1',
+    port: 8080,
+    adminPort: 9901,
+    issuerUrl: 'http://127.0.0.1:3000',
+    originUrls: ['http://127.0.0.1:3001', 'http://127.0.0.1:3002', 'http://127.0.0.1:3003'],
+    definitionsBytes: 80 * 1024 * 1024,
+    logLevel: 'warn',
   });
   assert.doesNotMatch(yaml, /a-long-enough-admin-token/, 'the token stays out of the file');
   const config = parseConfig(yaml, { CACHET_ADMIN_TOKEN: 'a-long-enough-admin-token' });
@@ -145,11 +184,14 @@ test('spawnChild: a child that dies before its listening line is CACHET_ERR_DEMO
     return true;
   });
   const serving = join(dir, 'serving.mjs');
-  await writeFile(serving, [
-    'import http from "node:http";',
-    'const server = http.createServer((req, res) => res.end("ok")).listen(0, "127.0.0.1", () => console.log(`svc listening on http://127.0.0.1:${server.address().port}`));',
-    'process.on("SIGTERM", () => server.close(() => process.exit(0)));',
-  ].join('\n'));
+  await writeFile(
+    serving,
+    [
+      'import http from "node:http";',
+      'const server = http.createServer((req, res) => res.end("ok")).listen(0, "127.0.0.1", () => console.log(`svc listening on http://127.0.0.1:${server.address().port}`));',
+      'process.on("SIGTERM", () => server.close(() => process.exit(0)));',
+    ].join('\n'),
+  );
   const child = await spawnChild({ name: 'svc', script: serving, args: [] });
   t.after(() => child.stop());
   assert.match(child.url, /^http:\/\/127\.0\.0\.1:\d+$/);

@@ -37,7 +37,11 @@ function bearer(user: string, extra: Record<string, string> = {}): Record<string
 async function readThreatList(user = 'alice'): Promise<{ cacheStatus: string; etag: string | undefined; names: string[] }> {
   const res = await client.send(`${stack.gatewayUrl}/v1/threats`, { headers: bearer(user) });
   assert.equal(res.status, 200);
-  return { cacheStatus: res.header('cache-status') ?? '', etag: res.header('etag'), names: res.json<{ threats: { name: string }[] }>().threats.map((t) => t.name) };
+  return {
+    cacheStatus: res.header('cache-status') ?? '',
+    etag: res.header('etag'),
+    names: res.json<{ threats: { name: string }[] }>().threats.map((t) => t.name),
+  };
 }
 
 async function readPurgeCount(): Promise<number> {
@@ -75,7 +79,9 @@ test('tour 2: requests without a token or without the scope are refused at the e
   assert.equal(anonymous.status, 401);
   assert.match(anonymous.header('www-authenticate') ?? '', /^Bearer /);
   const device = await client.send(`${stack.gatewayUrl}/v1/threats`, {
-    method: 'POST', headers: bearer('device-001', { 'content-type': 'application/json' }), body: JSON.stringify(THREAT),
+    method: 'POST',
+    headers: bearer('device-001', { 'content-type': 'application/json' }),
+    body: JSON.stringify(THREAT),
   });
   assert.equal(device.status, 403);
   assert.match(device.header('www-authenticate') ?? '', /insufficient_scope/);
@@ -88,20 +94,27 @@ test('tour 3: a conditional GET of the definitions answers 304 from the cache in
   assert.equal(full.header('cache-control'), 'public, max-age=3600');
   const etag = full.header('etag');
   assert.match(etag ?? '', /^"[^"]+"$/, 'a strong ETag');
-  const revalidated = await client.send(`${stack.gatewayUrl}/v1/virus-definitions`, { headers: bearer('bob', { 'if-none-match': etag ?? '' }) });
+  const revalidated = await client.send(`${stack.gatewayUrl}/v1/virus-definitions`, {
+    headers: bearer('bob', { 'if-none-match': etag ?? '' }),
+  });
   assert.equal(revalidated.status, 304);
   assert.equal(revalidated.bytes, 0);
   assert.equal(revalidated.header('etag'), etag);
   assert.match(revalidated.header('cache-status') ?? '', /^cachet; hit/);
-  const changed = await client.send(`${stack.gatewayUrl}/v1/virus-definitions`, { headers: bearer('bob', { 'if-none-match': '"an-older-version"' }) });
+  const changed = await client.send(`${stack.gatewayUrl}/v1/virus-definitions`, {
+    headers: bearer('bob', { 'if-none-match': '"an-older-version"' }),
+  });
   assert.equal(changed.status, 200);
   assert.equal(changed.bytes, DEFINITIONS_BYTES);
 });
 
 test('tour 4: a POST retried with the same Idempotency-Key creates one threat; the same key with another body is 422', async () => {
-  const send = (body: object): ReturnType<typeof client.send> => client.send(`${stack.gatewayUrl}/v1/threats`, {
-    method: 'POST', headers: bearer('analyst', { 'content-type': 'application/json', 'idempotency-key': 'demo-test-1' }), body: JSON.stringify(body),
-  });
+  const send = (body: object): ReturnType<typeof client.send> =>
+    client.send(`${stack.gatewayUrl}/v1/threats`, {
+      method: 'POST',
+      headers: bearer('analyst', { 'content-type': 'application/json', 'idempotency-key': 'demo-test-1' }),
+      body: JSON.stringify(body),
+    });
   const created = await send(THREAT);
   assert.equal(created.status, 201);
   const replayed = await send(THREAT);
@@ -121,9 +134,12 @@ test('tour 4: PUT needs If-Match: 428 without it (RFC 6585 §3), 200 with the cu
   assert.equal(current.status, 200);
   const etag = current.header('etag') ?? '';
   const body = JSON.stringify({ ...THREAT, name: 'Win32/Trojan.Demo.B' });
-  const put = (headers: Record<string, string>): ReturnType<typeof client.send> => client.send(url, {
-    method: 'PUT', headers: bearer('analyst', { 'content-type': 'application/json', ...headers }), body,
-  });
+  const put = (headers: Record<string, string>): ReturnType<typeof client.send> =>
+    client.send(url, {
+      method: 'PUT',
+      headers: bearer('analyst', { 'content-type': 'application/json', ...headers }),
+      body,
+    });
   assert.equal((await put({})).status, 428);
   const updated = await put({ 'if-match': etag });
   assert.equal(updated.status, 200);
@@ -142,10 +158,12 @@ test('tour 4: a write purges the list by Surrogate-Key through the admin API, so
   // PUT on /v1/threats/8: the gateway's own invalidation (RFC 9111 §4.4) covers that URI only; the list
   // can only become a miss through the origin's tag purge.
   const put = await client.send(url, {
-    method: 'PUT', headers: bearer('analyst', { 'content-type': 'application/json', 'if-match': etag }), body: JSON.stringify({ ...THREAT, name: 'Win32/Trojan.Demo.C' }),
+    method: 'PUT',
+    headers: bearer('analyst', { 'content-type': 'application/json', 'if-match': etag }),
+    body: JSON.stringify({ ...THREAT, name: 'Win32/Trojan.Demo.C' }),
   });
   assert.equal(put.status, 200);
-  assert.ok(await readPurgeCount() > purgesBefore, 'the origin called POST /purge');
+  assert.ok((await readPurgeCount()) > purgesBefore, 'the origin called POST /purge');
   const afterWrite = await readThreatList();
   assert.match(afterWrite.cacheStatus, /fwd=uri-miss/);
   assert.ok(afterWrite.names.includes('Win32/Trojan.Demo.C'));
@@ -154,7 +172,9 @@ test('tour 4: a write purges the list by Surrogate-Key through the admin API, so
 
 test('tour 5: private scans are per user and never stored (RFC 9111 §5.2.2.5, §5.2.2.7)', async () => {
   const created = await client.send(`${stack.gatewayUrl}/v1/users/me/scans`, {
-    method: 'POST', headers: bearer('alice', { 'content-type': 'application/json' }), body: JSON.stringify({ target: 'alice-invoice.pdf' }),
+    method: 'POST',
+    headers: bearer('alice', { 'content-type': 'application/json' }),
+    body: JSON.stringify({ target: 'alice-invoice.pdf' }),
   });
   assert.equal(created.status, 201);
   for (let i = 0; i < 2; i++) {
@@ -177,11 +197,15 @@ test('an origin instance killed mid-run: requests keep being served by the other
   const statuses: number[] = [];
   // Uncached reads, so every one reaches an origin; the kill lands while some are in flight.
   const burst = async (from: number): Promise<void> => {
-    await Promise.all(Array.from({ length: 12 }, async (_, i) => {
-      const res = await client.send(`${stack.gatewayUrl}/v1/threats/${from + i}`, { headers: bearer('alice', { 'cache-control': 'no-cache' }) });
-      statuses.push(res.status);
-      served.add(res.header('x-origin-instance') ?? '');
-    }));
+    await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const res = await client.send(`${stack.gatewayUrl}/v1/threats/${from + i}`, {
+          headers: bearer('alice', { 'cache-control': 'no-cache' }),
+        });
+        statuses.push(res.status);
+        served.add(res.header('x-origin-instance') ?? '');
+      }),
+    );
   };
   const inFlight = burst(10);
   victim.kill('SIGKILL');

@@ -9,9 +9,20 @@ import { createTempDbPath } from './helpers.ts';
 const ROOT = new URL('../../../', import.meta.url);
 
 /** Starts an example CLI and resolves its base URL from the `listening on` line. */
-function startCli(t: TestContext, script: string, args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+function startCli(
+  t: TestContext,
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -26,7 +37,9 @@ function startCli(t: TestContext, script: string, args: string[], env: Record<st
 function runToExit(script: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   return once(child, 'exit').then(([code]) => ({ code: code as number | null, stderr }));
 }
 

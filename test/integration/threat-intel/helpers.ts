@@ -24,7 +24,13 @@ export async function startTestOrigin(
   options: Partial<OriginOptions> & { dbPath: string; instance: string },
 ): Promise<Origin & { logs: Array<Record<string, unknown>> }> {
   const logs: Array<Record<string, unknown>> = [];
-  const origin = await startOrigin({ host: '127.0.0.1', port: 0, definitionsBytes: 1024 * 1024, log: (entry) => logs.push(entry), ...options });
+  const origin = await startOrigin({
+    host: '127.0.0.1',
+    port: 0,
+    definitionsBytes: 1024 * 1024,
+    log: (entry) => logs.push(entry),
+    ...options,
+  });
   t.after(() => origin.close());
   return { ...origin, close: () => origin.close(), logs };
 }

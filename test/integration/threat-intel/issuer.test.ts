@@ -52,13 +52,20 @@ test('issuer: client credentials (JSON) give an RS256 JWT that verifies against 
 
 test('issuer: form-encoded and HTTP Basic client authentication, scope narrowing (RFC 6749 §2.3.1, §3.3)', async (t) => {
   const issuer = await startTestIssuer(t, { dbPath: createTempDbPath(t) });
-  const form = await requestToken(issuer.url, { grant_type: 'client_credentials', client_id: 'device-001', client_secret: 'device-secret' }, true);
+  const form = await requestToken(
+    issuer.url,
+    { grant_type: 'client_credentials', client_id: 'device-001', client_secret: 'device-secret' },
+    true,
+  );
   assert.equal(form.status, 200);
   assert.equal(((await form.json()) as TokenBody).scope, 'threats:read definitions:read');
 
   const basic = await fetch(`${issuer.url}/auth/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from('alice:alice-secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from('alice:alice-secret').toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: 'grant_type=client_credentials&scope=scans:read',
   });
   assert.equal(basic.status, 200);
@@ -75,7 +82,11 @@ test('issuer: wrong secrets, unknown clients and other grant types are refused (
     { fields: { client_id: 'analyst', client_secret: 'wrong' }, status: 401, error: 'invalid_client' },
     { fields: { client_id: 'mallory', client_secret: 'analyst-secret' }, status: 401, error: 'invalid_client' },
     { fields: { client_id: 'analyst' }, status: 401, error: 'invalid_client' },
-    { fields: { grant_type: 'password', client_id: 'analyst', client_secret: 'analyst-secret' }, status: 400, error: 'unsupported_grant_type' },
+    {
+      fields: { grant_type: 'password', client_id: 'analyst', client_secret: 'analyst-secret' },
+      status: 400,
+      error: 'unsupported_grant_type',
+    },
   ];
   for (const { fields, status, error } of cases) {
     const response = await requestToken(issuer.url, fields);
@@ -86,7 +97,8 @@ test('issuer: wrong secrets, unknown clients and other grant types are refused (
 
 test('issuer: rotation publishes current + previous key, so tokens signed before it still verify', async (t) => {
   const issuer = await startTestIssuer(t, { dbPath: createTempDbPath(t), adminToken: 'rotate-me-please-0123' });
-  const before = ((await (await requestToken(issuer.url, { client_id: 'alice', client_secret: 'alice-secret' })).json()) as TokenBody).access_token;
+  const before = ((await (await requestToken(issuer.url, { client_id: 'alice', client_secret: 'alice-secret' })).json()) as TokenBody)
+    .access_token;
   const oldKid = decodeProtectedHeader(before).kid;
 
   const refused = await fetch(`${issuer.url}/admin/rotate`, { method: 'POST', headers: { authorization: 'Bearer nope' } });
@@ -97,10 +109,14 @@ test('issuer: rotation publishes current + previous key, so tokens signed before
   assert.equal(previousKid, oldKid);
   assert.notEqual(kid, oldKid);
 
-  const after = ((await (await requestToken(issuer.url, { client_id: 'alice', client_secret: 'alice-secret' })).json()) as TokenBody).access_token;
+  const after = ((await (await requestToken(issuer.url, { client_id: 'alice', client_secret: 'alice-secret' })).json()) as TokenBody)
+    .access_token;
   assert.equal(decodeProtectedHeader(after).kid, kid);
   const { jwks } = await fetchJwks(issuer.url);
-  assert.deepEqual(jwks.keys.map((key) => key.kid), [kid, oldKid]);
+  assert.deepEqual(
+    jwks.keys.map((key) => key.kid),
+    [kid, oldKid],
+  );
   const keySet = createLocalJWKSet(jwks);
   for (const token of [before, after]) {
     const { payload } = await jwtVerify(token, keySet, { issuer: issuer.issuer, audience: 'cachet-demo' });
@@ -118,13 +134,17 @@ test('issuer: without an admin token the rotate endpoint does not exist; rotateK
 test('issuer: keys persist in the database, so a restarted issuer keeps its kid and old tokens verify', async (t) => {
   const dbPath = createTempDbPath(t);
   const first = await startTestIssuer(t, { dbPath });
-  const token = ((await (await requestToken(first.url, { client_id: 'bob', client_secret: 'bob-secret' })).json()) as TokenBody).access_token;
+  const token = ((await (await requestToken(first.url, { client_id: 'bob', client_secret: 'bob-secret' })).json()) as TokenBody)
+    .access_token;
   const issuerName = first.issuer;
   await first.close();
 
   const second = await startTestIssuer(t, { dbPath, issuer: issuerName });
   const { jwks } = await fetchJwks(second.url);
-  assert.deepEqual(jwks.keys.map((key) => key.kid), [decodeProtectedHeader(token).kid]);
+  assert.deepEqual(
+    jwks.keys.map((key) => key.kid),
+    [decodeProtectedHeader(token).kid],
+  );
   const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: issuerName, audience: 'cachet-demo' });
   assert.equal(payload.sub, 'bob');
 });

@@ -17,7 +17,10 @@ function post(url: string, body: unknown, headers: Record<string, string>): Prom
 }
 
 /** A stand-in for cachet's admin listener: records every purge and answers `{"purged": 1}` (or `status`). */
-async function startFakeAdmin(t: TestContext, status = 200): Promise<{ url: string; purges: Array<{ authorization: string | undefined; body: unknown }> }> {
+async function startFakeAdmin(
+  t: TestContext,
+  status = 200,
+): Promise<{ url: string; purges: Array<{ authorization: string | undefined; body: unknown }> }> {
   const purges: Array<{ authorization: string | undefined; body: unknown }> = [];
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -27,10 +30,13 @@ async function startFakeAdmin(t: TestContext, status = 200): Promise<{ url: stri
     res.end(status === 200 ? '{"purged":1}' : '{"detail":"store down"}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, purges };
 }
 
@@ -71,7 +77,10 @@ test('origin: threat list and items are public, tagged and validated; unknown id
   assert.equal(list.headers.get('last-modified'), 'Thu, 01 Jan 2026 00:00:00 GMT');
   const body = (await list.json()) as ThreatList;
   assert.equal(body.count, 50);
-  assert.deepEqual(body.threats.map((threat) => threat.id), Array.from({ length: 50 }, (_, index) => index + 1));
+  assert.deepEqual(
+    body.threats.map((threat) => threat.id),
+    Array.from({ length: 50 }, (_, index) => index + 1),
+  );
 
   const listETag = list.headers.get('etag') ?? '';
   assert.equal((await fetch(`${origin.url}/v1/threats`, { headers: { 'if-none-match': listETag } })).status, 304);
@@ -142,7 +151,11 @@ test('origin: the same Idempotency-Key with another body is 422; a key is scoped
   const reused = await post(`${b.url}/v1/threats`, { ...NEW_THREAT, severity: 'low' }, { ...WRITER, 'idempotency-key': 'k1' });
   assert.equal(reused.status, 422);
   assert.equal(reused.headers.get('content-type'), 'application/problem+json');
-  const otherUser = await post(`${b.url}/v1/threats`, { ...NEW_THREAT, severity: 'low' }, { ...WRITER, 'x-auth-subject': 'someone-else', 'idempotency-key': 'k1' });
+  const otherUser = await post(
+    `${b.url}/v1/threats`,
+    { ...NEW_THREAT, severity: 'low' },
+    { ...WRITER, 'x-auth-subject': 'someone-else', 'idempotency-key': 'k1' },
+  );
   assert.equal(otherUser.status, 201);
   assert.equal((await post(`${a.url}/v1/threats`, NEW_THREAT, { ...WRITER, 'idempotency-key': 'has space' })).status, 400);
 });
@@ -193,7 +206,11 @@ test('origin: PUT without If-Match is 428, with a stale ETag 412, with the curre
   assert.equal(lostUpdate.status, 412);
   assert.equal(lostUpdate.headers.get('etag'), newETag);
   assert.equal((await put(a.url, { 'if-match': '*' })).status, 200);
-  assert.equal((await fetch(`${a.url}/v1/threats/999`, { method: 'PUT', headers: { ...JSON_HEADERS, ...WRITER, 'if-match': '*' }, body: '{}' })).status, 404);
+  assert.equal(
+    (await fetch(`${a.url}/v1/threats/999`, { method: 'PUT', headers: { ...JSON_HEADERS, ...WRITER, 'if-match': '*' }, body: '{}' }))
+      .status,
+    404,
+  );
   assert.equal((await put(a.url, { 'if-match': newETag, 'x-auth-scopes': 'threats:read' })).status, 403);
 });
 
@@ -215,8 +232,13 @@ test('origin: scans are private per X-Auth-Subject, never stored; no subject is 
   assert.equal(alice.headers.get('cache-control'), 'private, no-store');
   const aliceBody = (await alice.json()) as { subject: string; scans: Array<{ id: number }> };
   assert.equal(aliceBody.subject, 'alice');
-  assert.deepEqual(aliceBody.scans.map((item) => item.id), [scan.id]);
-  const bob = (await (await fetch(`${a.url}/v1/users/me/scans`, { headers: { 'x-auth-subject': 'bob' } })).json()) as { scans: Array<{ target: string }> };
+  assert.deepEqual(
+    aliceBody.scans.map((item) => item.id),
+    [scan.id],
+  );
+  const bob = (await (await fetch(`${a.url}/v1/users/me/scans`, { headers: { 'x-auth-subject': 'bob' } })).json()) as {
+    scans: Array<{ target: string }>;
+  };
   assert.equal(bob.scans.length, 1);
   assert.ok(bob.scans.every((item) => item.target !== 'invoice.pdf.exe'));
 
@@ -245,14 +267,23 @@ test('origin: writes purge "threats" and "threat-{id}" through the admin API bef
   assert.equal(admin.purges.length, 1);
 
   const etag = (await fetch(`${origin.url}/v1/threats/5`)).headers.get('etag') ?? '';
-  const put = await fetch(`${origin.url}/v1/threats/5`, { method: 'PUT', headers: { ...JSON_HEADERS, ...WRITER, 'if-match': etag }, body: JSON.stringify(NEW_THREAT) });
+  const put = await fetch(`${origin.url}/v1/threats/5`, {
+    method: 'PUT',
+    headers: { ...JSON_HEADERS, ...WRITER, 'if-match': etag },
+    body: JSON.stringify(NEW_THREAT),
+  });
   assert.equal(put.status, 200);
   assert.deepEqual(admin.purges[1]?.body, { tags: ['threats', 'threat-5'] });
 });
 
 test('origin: a failing purge is logged and never fails the write', async (t) => {
   const admin = await startFakeAdmin(t, 503);
-  const origin = await startTestOrigin(t, { dbPath: createTempDbPath(t), instance: 'a', cachetAdminUrl: admin.url, cachetAdminToken: 'admin-token-0123456789' });
+  const origin = await startTestOrigin(t, {
+    dbPath: createTempDbPath(t),
+    instance: 'a',
+    cachetAdminUrl: admin.url,
+    cachetAdminToken: 'admin-token-0123456789',
+  });
   const created = await post(`${origin.url}/v1/threats`, NEW_THREAT, WRITER);
   assert.equal(created.status, 201);
   assert.equal(admin.purges.length, 1);
@@ -260,7 +291,12 @@ test('origin: a failing purge is logged and never fails the write', async (t) =>
   assert.ok(warning !== undefined);
   assert.deepEqual(warning['tags'], ['threats', 'threat-51']);
 
-  const unreachable = await startTestOrigin(t, { dbPath: createTempDbPath(t), instance: 'b', cachetAdminUrl: 'http://127.0.0.1:1', cachetAdminToken: 'x' });
+  const unreachable = await startTestOrigin(t, {
+    dbPath: createTempDbPath(t),
+    instance: 'b',
+    cachetAdminUrl: 'http://127.0.0.1:1',
+    cachetAdminToken: 'x',
+  });
   assert.equal((await post(`${unreachable.url}/v1/threats`, NEW_THREAT, WRITER)).status, 201);
   assert.equal(unreachable.logs.filter((entry) => entry['level'] === 'warn').length, 1);
 });
@@ -269,10 +305,20 @@ test('origin: a chunked body (no Content-Length) over 64 KiB is refused with a 4
   const origin = await startTestOrigin(t, { dbPath: createTempDbPath(t), instance: 'a' });
   const { port } = new URL(origin.url);
   const status = await new Promise<number>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/v1/users/me/scans', method: 'POST', agent: false, headers: { ...JSON_HEADERS, 'x-auth-subject': 'alice' } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/users/me/scans',
+        method: 'POST',
+        agent: false,
+        headers: { ...JSON_HEADERS, 'x-auth-subject': 'alice' },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.write(`{"target":"${'x'.repeat(40 * 1024)}`);
     req.end(`${'y'.repeat(40 * 1024)}"}`);

@@ -11,11 +11,38 @@ const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${id
 
 test('parseTokenRequest: client credentials from the body or Basic (RFC 6749 §2.3.1, §4.4.2, §5.2)', () => {
   const cases: Array<{ name: string; type: string; body: string; authorization?: string; expect: unknown }> = [
-    { name: '§4.4.2 form body', type: 'application/x-www-form-urlencoded', body: 'grant_type=client_credentials&client_id=a&client_secret=s', expect: { clientId: 'a', clientSecret: 's', scope: undefined } },
-    { name: '§4.4.2 JSON body (demo convenience)', type: 'application/json', body: '{"client_id":"a","client_secret":"s","scope":"x y"}', expect: { clientId: 'a', clientSecret: 's', scope: ['x', 'y'] } },
-    { name: '§2.3.1 Basic credentials, form-urlencoded inside', type: 'application/x-www-form-urlencoded', body: 'grant_type=client_credentials', authorization: basic('a%3Ab', 's+1'), expect: { clientId: 'a:b', clientSecret: 's 1', scope: undefined } },
-    { name: '§2.3 two authentication methods', type: 'application/x-www-form-urlencoded', body: 'client_secret=s', authorization: basic('a', 's'), expect: 'invalid_request' },
-    { name: '§5.2 other grant types', type: 'application/json', body: '{"grant_type":"password","client_id":"a","client_secret":"s"}', expect: 'unsupported_grant_type' },
+    {
+      name: '§4.4.2 form body',
+      type: 'application/x-www-form-urlencoded',
+      body: 'grant_type=client_credentials&client_id=a&client_secret=s',
+      expect: { clientId: 'a', clientSecret: 's', scope: undefined },
+    },
+    {
+      name: '§4.4.2 JSON body (demo convenience)',
+      type: 'application/json',
+      body: '{"client_id":"a","client_secret":"s","scope":"x y"}',
+      expect: { clientId: 'a', clientSecret: 's', scope: ['x', 'y'] },
+    },
+    {
+      name: '§2.3.1 Basic credentials, form-urlencoded inside',
+      type: 'application/x-www-form-urlencoded',
+      body: 'grant_type=client_credentials',
+      authorization: basic('a%3Ab', 's+1'),
+      expect: { clientId: 'a:b', clientSecret: 's 1', scope: undefined },
+    },
+    {
+      name: '§2.3 two authentication methods',
+      type: 'application/x-www-form-urlencoded',
+      body: 'client_secret=s',
+      authorization: basic('a', 's'),
+      expect: 'invalid_request',
+    },
+    {
+      name: '§5.2 other grant types',
+      type: 'application/json',
+      body: '{"grant_type":"password","client_id":"a","client_secret":"s"}',
+      expect: 'unsupported_grant_type',
+    },
     { name: '§5.2 missing secret', type: 'application/json', body: '{"client_id":"a"}', expect: 'invalid_client' },
     { name: '§5.2 non-string field', type: 'application/json', body: '{"client_id":1,"client_secret":"s"}', expect: 'invalid_request' },
     { name: '§5.2 unsupported media type', type: 'text/plain', body: 'client_id=a', expect: 'invalid_request' },
@@ -54,7 +81,11 @@ test('parseThreatInput: every problem is reported with a JSON Pointer (RFC 6901,
   for (const [input, pointers] of cases) {
     const result = parseThreatInput(input);
     assert.equal(result.ok, false, JSON.stringify(input));
-    if (!result.ok) assert.deepEqual(result.problems.map((problem) => problem.pointer), pointers);
+    if (!result.ok)
+      assert.deepEqual(
+        result.problems.map((problem) => problem.pointer),
+        pointers,
+      );
   }
 });
 

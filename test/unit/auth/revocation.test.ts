@@ -54,7 +54,10 @@ test('entries already expired are not added; a later entry never weakens an earl
   list.add({ jti: 'j', exp: 2000 }, 1000);
   list.add({ sub: 's', before: 1500 }, 1000);
   list.add({ sub: 's', before: 1200 }, 1000);
-  assert.deepEqual(list.list(1000), [{ jti: 'j', exp: 3000 }, { sub: 's', before: 1500 }]);
+  assert.deepEqual(list.list(1000), [
+    { jti: 'j', exp: 3000 },
+    { sub: 's', before: 1500 },
+  ]);
 });
 
 test('remove undoes one entry and answers whether it existed', () => {

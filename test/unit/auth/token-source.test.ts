@@ -9,25 +9,64 @@ test('extractBearerToken reads only RFC 6750 §2.1 Authorization, or the route c
     { name: 'RFC 9110 §11.4 1*SP after the scheme', input: { authorization: ['Bearer   abc'] }, expected: 'token:abc' },
     { name: 'no Authorization: absent', input: {}, expected: 'absent' },
     { name: '§3.1 unsupported scheme is like no credentials', input: { authorization: ['Basic YTpi'] }, expected: 'absent' },
-    { name: '§3.1 several Authorization fields: invalid_request', input: { authorization: ['Bearer a', 'Bearer a'] }, expected: 'CACHET_ERR_AUTH_INVALID_REQUEST' },
+    {
+      name: '§3.1 several Authorization fields: invalid_request',
+      input: { authorization: ['Bearer a', 'Bearer a'] },
+      expected: 'CACHET_ERR_AUTH_INVALID_REQUEST',
+    },
     { name: '§2.1 two values: invalid_request', input: { authorization: ['Bearer a b'] }, expected: 'CACHET_ERR_AUTH_INVALID_REQUEST' },
-    { name: '§2.1 comma list: invalid_request', input: { authorization: ['Bearer a, Bearer b'] }, expected: 'CACHET_ERR_AUTH_INVALID_REQUEST' },
+    {
+      name: '§2.1 comma list: invalid_request',
+      input: { authorization: ['Bearer a, Bearer b'] },
+      expected: 'CACHET_ERR_AUTH_INVALID_REQUEST',
+    },
     { name: '§2.1 "=" only at the end', input: { authorization: ['Bearer a=b'] }, expected: 'CACHET_ERR_AUTH_INVALID_REQUEST' },
     { name: 'Bearer with no token', input: { authorization: ['Bearer'] }, expected: 'CACHET_ERR_AUTH_INVALID_REQUEST' },
     { name: 'Bearer with only spaces', input: { authorization: ['Bearer   '] }, expected: 'CACHET_ERR_AUTH_INVALID_REQUEST' },
     { name: 'empty Authorization', input: { authorization: [''] }, expected: 'CACHET_ERR_AUTH_INVALID_REQUEST' },
-    { name: 'token over maxTokenBytes, refused before parsing', input: { authorization: [`Bearer ${'a'.repeat(65)}`] }, expected: 'CACHET_ERR_AUTH_TOO_LARGE' },
+    {
+      name: 'token over maxTokenBytes, refused before parsing',
+      input: { authorization: [`Bearer ${'a'.repeat(65)}`] },
+      expected: 'CACHET_ERR_AUTH_TOO_LARGE',
+    },
     { name: 'token at maxTokenBytes passes', input: { authorization: [`Bearer ${'a'.repeat(64)}`] }, expected: `token:${'a'.repeat(64)}` },
-    { name: '§2.3 access_token in the query: invalid_request', input: { url: '/x?access_token=abc' }, expected: 'CACHET_ERR_AUTH_INVALID_REQUEST' },
-    { name: '§2.3 percent-encoded name still refused', input: { url: '/x?a=1&ACCESS%5Ftoken=abc' }, expected: 'CACHET_ERR_AUTH_INVALID_REQUEST' },
-    { name: '§2.3 query refusal wins over a header', input: { url: '/x?access_token=', authorization: ['Bearer a'] }, expected: 'CACHET_ERR_AUTH_INVALID_REQUEST' },
+    {
+      name: '§2.3 access_token in the query: invalid_request',
+      input: { url: '/x?access_token=abc' },
+      expected: 'CACHET_ERR_AUTH_INVALID_REQUEST',
+    },
+    {
+      name: '§2.3 percent-encoded name still refused',
+      input: { url: '/x?a=1&ACCESS%5Ftoken=abc' },
+      expected: 'CACHET_ERR_AUTH_INVALID_REQUEST',
+    },
+    {
+      name: '§2.3 query refusal wins over a header',
+      input: { url: '/x?access_token=', authorization: ['Bearer a'] },
+      expected: 'CACHET_ERR_AUTH_INVALID_REQUEST',
+    },
     { name: 'cookie read when the route names it', input: { cookie: ['a=1; at=tok'] }, cookie: 'at', expected: 'token:tok' },
     { name: 'RFC 6265 §4.1.1 quoted cookie value', input: { cookie: ['at="tok"'] }, cookie: 'at', expected: 'token:tok' },
     { name: 'cookie ignored when the route does not name it', input: { cookie: ['at=tok'] }, expected: 'absent' },
     { name: 'cookie name must match exactly', input: { cookie: ['xat=tok; at_=x'] }, cookie: 'at', expected: 'absent' },
-    { name: 'Authorization wins over the cookie', input: { authorization: ['Bearer hdr'], cookie: ['at=tok'] }, cookie: 'at', expected: 'token:hdr' },
-    { name: 'two token cookies: invalid_request', input: { cookie: ['at=a', 'at=b'] }, cookie: 'at', expected: 'CACHET_ERR_AUTH_INVALID_REQUEST' },
-    { name: 'cookie token with forbidden characters: invalid_request', input: { cookie: ['at=a%20b'] }, cookie: 'at', expected: 'CACHET_ERR_AUTH_INVALID_REQUEST' },
+    {
+      name: 'Authorization wins over the cookie',
+      input: { authorization: ['Bearer hdr'], cookie: ['at=tok'] },
+      cookie: 'at',
+      expected: 'token:hdr',
+    },
+    {
+      name: 'two token cookies: invalid_request',
+      input: { cookie: ['at=a', 'at=b'] },
+      cookie: 'at',
+      expected: 'CACHET_ERR_AUTH_INVALID_REQUEST',
+    },
+    {
+      name: 'cookie token with forbidden characters: invalid_request',
+      input: { cookie: ['at=a%20b'] },
+      cookie: 'at',
+      expected: 'CACHET_ERR_AUTH_INVALID_REQUEST',
+    },
   ];
   for (const row of rows) {
     await t.test(row.name, () => {
@@ -41,8 +80,15 @@ test('extractBearerToken reads only RFC 6750 §2.1 Authorization, or the route c
 
 test('hasQueryAccessToken finds the parameter by name only (RFC 6750 §2.3)', () => {
   const rows: Array<[string, boolean]> = [
-    ['/x', false], ['/x?', false], ['/x?access_token', true], ['/x?a=access_token', false],
-    ['/x?my_access_token=1', false], ['/x?access_token=1', true], ['/x?b=2&Access_Token=1', true], ['/x?access%5ftoken=1', true], ['/x?%E0=1', false],
+    ['/x', false],
+    ['/x?', false],
+    ['/x?access_token', true],
+    ['/x?a=access_token', false],
+    ['/x?my_access_token=1', false],
+    ['/x?access_token=1', true],
+    ['/x?b=2&Access_Token=1', true],
+    ['/x?access%5ftoken=1', true],
+    ['/x?%E0=1', false],
   ];
   for (const [url, expected] of rows) assert.equal(hasQueryAccessToken(url), expected, url);
 });

@@ -22,7 +22,10 @@ test('verification cache is bounded (LRU) and can be disabled', () => {
   cache.set('b', identity, 0);
   cache.get('a', 0);
   cache.set('c', identity, 0);
-  assert.deepEqual(['a', 'b', 'c'].map((key) => cache.get(key, 0) !== undefined), [true, false, true]);
+  assert.deepEqual(
+    ['a', 'b', 'c'].map((key) => cache.get(key, 0) !== undefined),
+    [true, false, true],
+  );
   const disabled = createVerificationCache({ maxEntries: 10, maxTtlSec: 0 });
   disabled.set('a', identity, 0);
   assert.equal(disabled.get('a', 0), undefined);

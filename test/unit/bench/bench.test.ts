@@ -20,13 +20,30 @@ test('parseCpuList reads taskset affinity lists', () => {
 
 test('pickPercentile is nearest-rank over sorted samples', () => {
   const sorted = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  const cases: [number, number][] = [[0.5, 5], [0.99, 10], [0.1, 1], [0, 1], [1, 10]];
+  const cases: [number, number][] = [
+    [0.5, 5],
+    [0.99, 10],
+    [0.1, 1],
+    [0, 1],
+    [1, 10],
+  ];
   for (const [q, expected] of cases) assert.equal(pickPercentile(sorted, q), expected, `q=${q}`);
   assert.ok(Number.isNaN(pickPercentile(new Float64Array(0), 0.5)));
 });
 
 function makeRun(round: number, reqPerSec: number, serverCpuPct: number, problems: string[] = []): ScenarioRun {
-  const load: LoadResult = { requests: reqPerSec * 8, durationSec: 8, reqPerSec, p50Ms: 1, p99Ms: 2, bytesPerSec: 0, statusClasses: { '2xx': reqPerSec * 8 }, errors: 0, timeouts: 0, loaderCpuPct: 50 };
+  const load: LoadResult = {
+    requests: reqPerSec * 8,
+    durationSec: 8,
+    reqPerSec,
+    p50Ms: 1,
+    p99Ms: 2,
+    bytesPerSec: 0,
+    statusClasses: { '2xx': reqPerSec * 8 },
+    errors: 0,
+    timeouts: 0,
+    loaderCpuPct: 50,
+  };
   return { ...load, round, serverCpuPct, originRequests: 0, sampleCacheStatus: undefined, problems };
 }
 
@@ -42,7 +59,7 @@ test('summarizeRuns keeps the best round and divides by the baseline best round'
   assert.equal(byId.get('hit-1k')?.best?.round, 1);
   assert.equal(byId.get('hit-1k')?.ratio, 11_400 / 12_000);
   assert.equal(byId.get('hit-1k')?.meetsTarget, true);
-  assert.equal(byId.get('hit-1k')?.cpuRatio, (11_400 / 0.95) / 12_000);
+  assert.equal(byId.get('hit-1k')?.cpuRatio, 11_400 / 0.95 / 12_000);
   assert.equal(byId.get('pass-through')?.ratio, 0.6);
   assert.equal(byId.get('pass-through')?.meetsTarget, false);
   assert.deepEqual(byId.get('pass-through')?.problems, ['round 1: bad']);
@@ -54,7 +71,12 @@ test('summarizeRuns keeps the best round and divides by the baseline best round'
   assert.match(table, /0\.95x ceiling \(target 0\.90: met\)/);
   assert.match(table, /0\.60x bare-proxy \(target 0\.80: MISSED\)/);
   assert.match(table, /checks FAILED/);
-  const line = formatResultLine({ date: 'd', machine: { cores: 2, cpuModel: 'x', memoryGiB: 1, node: 'v24', kernel: 'k' }, settings: {}, rows });
+  const line = formatResultLine({
+    date: 'd',
+    machine: { cores: 2, cpuModel: 'x', memoryGiB: 1, node: 'v24', kernel: 'k' },
+    settings: {},
+    rows,
+  });
   assert.match(line, /^BENCH_RESULT \{/);
   const parsed = JSON.parse(line.slice('BENCH_RESULT '.length)) as { scenarios: { id: string; ratio: number | null }[] };
   assert.equal(parsed.scenarios.find((s) => s.id === 'pass-through')?.ratio, 0.6);
@@ -79,8 +101,18 @@ test('summarizeProfile adds self time per function and total time per src/ frame
   };
   const summary = summarizeProfile(profile, 10, 'observe');
   assert.equal(summary.totalMs, 10);
-  assert.deepEqual(summary.functions.map((f) => [f.name.split(/\s+/)[0], f.ms]), [['observe', 5], ['(root)', 4], ['handleRequest', 1]]);
-  assert.deepEqual(summary.srcTotals.map((f) => [f.name.split(/\s+/)[0], f.ms]), [['handleRequest', 6]]);
+  assert.deepEqual(
+    summary.functions.map((f) => [f.name.split(/\s+/)[0], f.ms]),
+    [
+      ['observe', 5],
+      ['(root)', 4],
+      ['handleRequest', 1],
+    ],
+  );
+  assert.deepEqual(
+    summary.srcTotals.map((f) => [f.name.split(/\s+/)[0], f.ms]),
+    [['handleRequest', 6]],
+  );
   assert.equal(summary.callers[0]?.ms, 5);
   assert.match(summary.callers[0]?.name ?? '', /observe .* < handleRequest/);
 });

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EMPTY_RESPONSE_DIRECTIVES, applyResponseDirective, createResponseDraft, parseDeltaSeconds } from '../../../src/cache/policy/directives.ts';
+import {
+  EMPTY_RESPONSE_DIRECTIVES,
+  applyResponseDirective,
+  createResponseDraft,
+  parseDeltaSeconds,
+} from '../../../src/cache/policy/directives.ts';
 
 const deltaCases: { value: string; expected: number | undefined }[] = [
   { value: '0', expected: 0 },

@@ -21,35 +21,178 @@ interface LifetimeCase {
 }
 
 const lifetimeCases: LifetimeCase[] = [
-  { name: 'RFC 9111 §4.2.1: s-maxage wins over max-age in a shared cache (max-age=0, s-maxage=3600)', cacheControl: 'max-age=0, s-maxage=3600', lifetimeSec: 3600, heuristic: false },
-  { name: 'RFC 9111 §4.2.1: s-maxage=0 wins over max-age=3600', cacheControl: 's-maxage=0, max-age=3600', lifetimeSec: 0, heuristic: false },
-  { name: 'RFC 9111 §5.3: max-age wins over Expires', cacheControl: 'max-age=60', headers: { date: httpDate(0), expires: httpDate(3600) }, lifetimeSec: 60, heuristic: false },
-  { name: 'RFC 9111 §5.3: max-age=0 wins over a future Expires', cacheControl: 'max-age=0', headers: { date: httpDate(0), expires: httpDate(3600) }, lifetimeSec: 0, heuristic: false },
-  { name: 'RFC 9111 §5.3: max-age=3600 wins over a past Expires', cacheControl: 'max-age=3600', headers: { date: httpDate(0), expires: httpDate(-3600) }, lifetimeSec: 3600, heuristic: false },
-  { name: 'RFC 9111 §5.3: s-maxage wins over Expires', cacheControl: 's-maxage=10', headers: { date: httpDate(0), expires: httpDate(3600) }, lifetimeSec: 10, heuristic: false },
-  { name: 'RFC 9111 §4.2.1: an invalid max-age (stale) beats a future Expires', cacheControl: 'max-age=abc', headers: { date: httpDate(0), expires: httpDate(3600) }, lifetimeSec: 0, heuristic: false },
-  { name: 'RFC 9111 §4.2.1: Expires minus Date', headers: { date: httpDate(0), expires: httpDate(600) }, lifetimeSec: 600, heuristic: false },
-  { name: 'RFC 9111 §4.2.1: Expires minus a Date in the past (age accounts for the rest)', headers: { date: httpDate(-3600), expires: httpDate(600) }, lifetimeSec: 4200, heuristic: false },
-  { name: 'RFC 9111 §4.2.1: Expires minus a Date in the future', headers: { date: httpDate(3600), expires: httpDate(4200) }, lifetimeSec: 600, heuristic: false },
-  { name: 'RFC 9111 §4.2.1: Expires without Date uses the response time', headers: { expires: httpDate(600) }, lifetimeSec: 600, heuristic: false },
-  { name: 'RFC 9111 §4.2.1: Expires with an invalid Date uses the response time', headers: { date: 'yesterday', expires: httpDate(600) }, lifetimeSec: 600, heuristic: false },
+  {
+    name: 'RFC 9111 §4.2.1: s-maxage wins over max-age in a shared cache (max-age=0, s-maxage=3600)',
+    cacheControl: 'max-age=0, s-maxage=3600',
+    lifetimeSec: 3600,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §4.2.1: s-maxage=0 wins over max-age=3600',
+    cacheControl: 's-maxage=0, max-age=3600',
+    lifetimeSec: 0,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §5.3: max-age wins over Expires',
+    cacheControl: 'max-age=60',
+    headers: { date: httpDate(0), expires: httpDate(3600) },
+    lifetimeSec: 60,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §5.3: max-age=0 wins over a future Expires',
+    cacheControl: 'max-age=0',
+    headers: { date: httpDate(0), expires: httpDate(3600) },
+    lifetimeSec: 0,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §5.3: max-age=3600 wins over a past Expires',
+    cacheControl: 'max-age=3600',
+    headers: { date: httpDate(0), expires: httpDate(-3600) },
+    lifetimeSec: 3600,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §5.3: s-maxage wins over Expires',
+    cacheControl: 's-maxage=10',
+    headers: { date: httpDate(0), expires: httpDate(3600) },
+    lifetimeSec: 10,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §4.2.1: an invalid max-age (stale) beats a future Expires',
+    cacheControl: 'max-age=abc',
+    headers: { date: httpDate(0), expires: httpDate(3600) },
+    lifetimeSec: 0,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §4.2.1: Expires minus Date',
+    headers: { date: httpDate(0), expires: httpDate(600) },
+    lifetimeSec: 600,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §4.2.1: Expires minus a Date in the past (age accounts for the rest)',
+    headers: { date: httpDate(-3600), expires: httpDate(600) },
+    lifetimeSec: 4200,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §4.2.1: Expires minus a Date in the future',
+    headers: { date: httpDate(3600), expires: httpDate(4200) },
+    lifetimeSec: 600,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §4.2.1: Expires without Date uses the response time',
+    headers: { expires: httpDate(600) },
+    lifetimeSec: 600,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §4.2.1: Expires with an invalid Date uses the response time',
+    headers: { date: 'yesterday', expires: httpDate(600) },
+    lifetimeSec: 600,
+    heuristic: false,
+  },
   { name: 'RFC 9111 §5.3: Expires "0" is already expired', headers: { date: httpDate(0), expires: '0' }, lifetimeSec: 0, heuristic: false },
-  { name: 'RFC 9111 §5.3: an invalid Expires is already expired, even with Last-Modified', headers: { date: httpDate(0), expires: 'soon', 'last-modified': httpDate(-TEN_DAYS_SEC) }, lifetimeSec: 0, heuristic: false },
+  {
+    name: 'RFC 9111 §5.3: an invalid Expires is already expired, even with Last-Modified',
+    headers: { date: httpDate(0), expires: 'soon', 'last-modified': httpDate(-TEN_DAYS_SEC) },
+    lifetimeSec: 0,
+    heuristic: false,
+  },
   { name: 'RFC 9111 §5.3: Expires in the past', headers: { date: httpDate(0), expires: httpDate(-60) }, lifetimeSec: 0, heuristic: false },
   { name: 'RFC 9111 §5.3: Expires equal to Date', headers: { date: httpDate(0), expires: httpDate(0) }, lifetimeSec: 0, heuristic: false },
-  { name: 'RFC 9110 §5.6.7: Expires in RFC 850 format', headers: { date: httpDate(0), expires: 'Thursday, 01-Jan-26 01:00:00 GMT' }, lifetimeSec: 3600, heuristic: false },
-  { name: 'RFC 9110 §5.6.7: Expires in asctime format', headers: { date: httpDate(0), expires: 'Thu Jan  1 01:00:00 2026' }, lifetimeSec: 3600, heuristic: false },
-  { name: 'RFC 9111 §4.2.1: of two Expires lines the first is used', headers: { date: httpDate(0), expires: [httpDate(600), httpDate(60)] }, lifetimeSec: 600, heuristic: false },
-  { name: 'RFC 9213 §2.1: Expires is ignored under targeted directives', directives: parseTargetedDirectives('must-revalidate'), status: 302, headers: { date: httpDate(0), expires: httpDate(600) }, lifetimeSec: 0, heuristic: false },
-  { name: 'RFC 9111 §4.2.2: heuristic is a fraction of Date minus Last-Modified', headers: { date: httpDate(0), 'last-modified': httpDate(-TEN_DAYS_SEC) }, options: { heuristicFraction: 0.1, heuristicMaxSec: 10 * 86_400 }, lifetimeSec: 86_400, heuristic: true },
-  { name: 'RFC 9111 §4.2.2: heuristic is capped', headers: { date: httpDate(0), 'last-modified': httpDate(-TEN_DAYS_SEC) }, options: { heuristicFraction: 0.1, heuristicMaxSec: 3600 }, lifetimeSec: 3600, heuristic: true },
-  { name: 'RFC 9111 §4.2.2: heuristic without Date uses the response time', headers: { 'last-modified': httpDate(-1000) }, lifetimeSec: 100, heuristic: true },
-  { name: 'RFC 9111 §4.2.2: heuristic needs Last-Modified (else 0: stored stale)', headers: { date: httpDate(0) }, lifetimeSec: 0, heuristic: true },
-  { name: 'RFC 9111 §4.2.2: an invalid Last-Modified gives no heuristic lifetime', headers: { date: httpDate(0), 'last-modified': 'last week' }, lifetimeSec: 0, heuristic: true },
-  { name: 'RFC 9111 §4.2.2: Last-Modified after Date gives no heuristic lifetime', headers: { date: httpDate(0), 'last-modified': httpDate(60) }, lifetimeSec: 0, heuristic: true },
-  { name: 'RFC 9111 §4.2.2: no heuristic for a status that is not heuristically cacheable (302)', status: 302, headers: { date: httpDate(0), 'last-modified': httpDate(-TEN_DAYS_SEC) }, lifetimeSec: 0, heuristic: false },
-  { name: 'RFC 9111 §4.2.2: public makes any status heuristically cacheable (302)', status: 302, cacheControl: 'public', headers: { date: httpDate(0), 'last-modified': httpDate(-TEN_DAYS_SEC) }, lifetimeSec: 86_400, heuristic: true },
-  { name: 'RFC 9111 §4.2.2: no-cache without explicit freshness still gets a heuristic lifetime (revalidated on use anyway)', cacheControl: 'no-cache', headers: { date: httpDate(0), 'last-modified': httpDate(-1000) }, lifetimeSec: 100, heuristic: true },
+  {
+    name: 'RFC 9110 §5.6.7: Expires in RFC 850 format',
+    headers: { date: httpDate(0), expires: 'Thursday, 01-Jan-26 01:00:00 GMT' },
+    lifetimeSec: 3600,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9110 §5.6.7: Expires in asctime format',
+    headers: { date: httpDate(0), expires: 'Thu Jan  1 01:00:00 2026' },
+    lifetimeSec: 3600,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §4.2.1: of two Expires lines the first is used',
+    headers: { date: httpDate(0), expires: [httpDate(600), httpDate(60)] },
+    lifetimeSec: 600,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9213 §2.1: Expires is ignored under targeted directives',
+    directives: parseTargetedDirectives('must-revalidate'),
+    status: 302,
+    headers: { date: httpDate(0), expires: httpDate(600) },
+    lifetimeSec: 0,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §4.2.2: heuristic is a fraction of Date minus Last-Modified',
+    headers: { date: httpDate(0), 'last-modified': httpDate(-TEN_DAYS_SEC) },
+    options: { heuristicFraction: 0.1, heuristicMaxSec: 10 * 86_400 },
+    lifetimeSec: 86_400,
+    heuristic: true,
+  },
+  {
+    name: 'RFC 9111 §4.2.2: heuristic is capped',
+    headers: { date: httpDate(0), 'last-modified': httpDate(-TEN_DAYS_SEC) },
+    options: { heuristicFraction: 0.1, heuristicMaxSec: 3600 },
+    lifetimeSec: 3600,
+    heuristic: true,
+  },
+  {
+    name: 'RFC 9111 §4.2.2: heuristic without Date uses the response time',
+    headers: { 'last-modified': httpDate(-1000) },
+    lifetimeSec: 100,
+    heuristic: true,
+  },
+  {
+    name: 'RFC 9111 §4.2.2: heuristic needs Last-Modified (else 0: stored stale)',
+    headers: { date: httpDate(0) },
+    lifetimeSec: 0,
+    heuristic: true,
+  },
+  {
+    name: 'RFC 9111 §4.2.2: an invalid Last-Modified gives no heuristic lifetime',
+    headers: { date: httpDate(0), 'last-modified': 'last week' },
+    lifetimeSec: 0,
+    heuristic: true,
+  },
+  {
+    name: 'RFC 9111 §4.2.2: Last-Modified after Date gives no heuristic lifetime',
+    headers: { date: httpDate(0), 'last-modified': httpDate(60) },
+    lifetimeSec: 0,
+    heuristic: true,
+  },
+  {
+    name: 'RFC 9111 §4.2.2: no heuristic for a status that is not heuristically cacheable (302)',
+    status: 302,
+    headers: { date: httpDate(0), 'last-modified': httpDate(-TEN_DAYS_SEC) },
+    lifetimeSec: 0,
+    heuristic: false,
+  },
+  {
+    name: 'RFC 9111 §4.2.2: public makes any status heuristically cacheable (302)',
+    status: 302,
+    cacheControl: 'public',
+    headers: { date: httpDate(0), 'last-modified': httpDate(-TEN_DAYS_SEC) },
+    lifetimeSec: 86_400,
+    heuristic: true,
+  },
+  {
+    name: 'RFC 9111 §4.2.2: no-cache without explicit freshness still gets a heuristic lifetime (revalidated on use anyway)',
+    cacheControl: 'no-cache',
+    headers: { date: httpDate(0), 'last-modified': httpDate(-1000) },
+    lifetimeSec: 100,
+    heuristic: true,
+  },
 ];
 
 for (const testCase of lifetimeCases) {
@@ -66,7 +209,13 @@ const NOT_HEURISTIC_STATUSES = [201, 202, 302, 303, 307, 400, 401, 403, 500, 502
 for (const status of HEURISTIC_STATUSES) {
   test(`computeFreshnessLifetime: RFC 9110 §15.1: ${status} with Last-Modified gets a heuristic lifetime`, () => {
     assert.equal(isHeuristicallyCacheable(status), true);
-    const result = computeFreshnessLifetime(status, parseResponseDirectives(undefined), { date: httpDate(0), 'last-modified': httpDate(-1000) }, T0, OPTIONS);
+    const result = computeFreshnessLifetime(
+      status,
+      parseResponseDirectives(undefined),
+      { date: httpDate(0), 'last-modified': httpDate(-1000) },
+      T0,
+      OPTIONS,
+    );
     assert.deepEqual(result, { lifetimeSec: 100, heuristic: true });
   });
 }
@@ -74,7 +223,13 @@ for (const status of HEURISTIC_STATUSES) {
 for (const status of NOT_HEURISTIC_STATUSES) {
   test(`computeFreshnessLifetime: RFC 9110 §15.1: ${status} with Last-Modified gets no heuristic lifetime`, () => {
     assert.equal(isHeuristicallyCacheable(status), false);
-    const result = computeFreshnessLifetime(status, parseResponseDirectives(undefined), { date: httpDate(0), 'last-modified': httpDate(-1000) }, T0, OPTIONS);
+    const result = computeFreshnessLifetime(
+      status,
+      parseResponseDirectives(undefined),
+      { date: httpDate(0), 'last-modified': httpDate(-1000) },
+      T0,
+      OPTIONS,
+    );
     assert.deepEqual(result, { lifetimeSec: 0, heuristic: false });
   });
 }
@@ -91,22 +246,52 @@ const ageCases: AgeCase[] = [
   { name: 'RFC 9111 §4.2.3: no Date means no apparent age', headers: {}, expected: 0 },
   { name: 'RFC 9111 §4.2.3: apparent_age = response_time - date_value', headers: { date: httpDate(-10) }, expected: 10 },
   { name: 'RFC 9111 §4.2.3: a Date in the future gives apparent_age 0', headers: { date: httpDate(3600) }, expected: 0 },
-  { name: 'RFC 9111 §4.2.3: corrected_age_value = age_value + response_delay', headers: { date: httpDate(0), age: '100' }, requestAt: T0 - 2000, expected: 102 },
-  { name: 'RFC 9111 §4.2.3: corrected_initial_age takes the larger apparent_age', headers: { date: httpDate(-3600), age: '10' }, expected: 3600 },
-  { name: 'RFC 9111 §4.2.3: corrected_initial_age takes the larger corrected_age_value', headers: { date: httpDate(-10), age: '3600' }, expected: 3600 },
+  {
+    name: 'RFC 9111 §4.2.3: corrected_age_value = age_value + response_delay',
+    headers: { date: httpDate(0), age: '100' },
+    requestAt: T0 - 2000,
+    expected: 102,
+  },
+  {
+    name: 'RFC 9111 §4.2.3: corrected_initial_age takes the larger apparent_age',
+    headers: { date: httpDate(-3600), age: '10' },
+    expected: 3600,
+  },
+  {
+    name: 'RFC 9111 §4.2.3: corrected_initial_age takes the larger corrected_age_value',
+    headers: { date: httpDate(-10), age: '3600' },
+    expected: 3600,
+  },
   { name: 'RFC 9111 §5.1: a negative Age is ignored', headers: { date: httpDate(0), age: '-7200' }, expected: 0 },
   { name: 'RFC 9111 §5.1: an Age with a trailing word ("3600 a") is ignored', headers: { date: httpDate(0), age: '3600 a' }, expected: 0 },
   { name: 'RFC 9111 §5.1: a fractional Age is ignored', headers: { date: httpDate(0), age: '7200.0' }, expected: 0 },
   { name: 'RFC 9111 §5.1: a non-numeric Age is ignored', headers: { date: httpDate(0), age: 'abc' }, expected: 0 },
   { name: 'RFC 9111 §5.1: an empty Age is ignored', headers: { date: httpDate(0), age: '' }, expected: 0 },
   { name: 'RFC 9111 §5.1: a list-valued Age uses its first member (0, 7200)', headers: { date: httpDate(0), age: '0, 7200' }, expected: 0 },
-  { name: 'RFC 9111 §5.1: a list-valued Age uses its first member (7200, 0)', headers: { date: httpDate(0), age: '7200, 0' }, expected: 7200 },
-  { name: 'RFC 9111 §5.1: of two Age lines the first is used (0 then 7200)', headers: { date: httpDate(0), age: ['0', '7200'] }, expected: 0 },
-  { name: 'RFC 9111 §5.1: of two Age lines the first is used (7200 then 0)', headers: { date: httpDate(0), age: ['7200', '0'] }, expected: 7200 },
+  {
+    name: 'RFC 9111 §5.1: a list-valued Age uses its first member (7200, 0)',
+    headers: { date: httpDate(0), age: '7200, 0' },
+    expected: 7200,
+  },
+  {
+    name: 'RFC 9111 §5.1: of two Age lines the first is used (0 then 7200)',
+    headers: { date: httpDate(0), age: ['0', '7200'] },
+    expected: 0,
+  },
+  {
+    name: 'RFC 9111 §5.1: of two Age lines the first is used (7200 then 0)',
+    headers: { date: httpDate(0), age: ['7200', '0'] },
+    expected: 7200,
+  },
   { name: 'RFC 9111 §1.2.2: Age 2147483647 is kept', headers: { date: httpDate(0), age: '2147483647' }, expected: 2147483647 },
   { name: 'RFC 9111 §1.2.2: Age 2147483648 is kept', headers: { date: httpDate(0), age: '2147483648' }, expected: 2147483648 },
   { name: 'RFC 9111 §1.2.2: Age 2147483649 clamps to 2147483648', headers: { date: httpDate(0), age: '2147483649' }, expected: 2147483648 },
-  { name: 'RFC 9111 §1.2.2: a huge Age clamps to 2147483648, even after adding the delay', headers: { date: httpDate(0), age: '99999999999999999999' }, requestAt: T0 - 5000, expected: 2147483648 },
+  {
+    name: 'RFC 9111 §1.2.2: a huge Age clamps to 2147483648, even after adding the delay',
+    headers: { date: httpDate(0), age: '99999999999999999999' },
+    requestAt: T0 - 5000,
+    expected: 2147483648,
+  },
 ];
 
 for (const { name, headers, requestAt, expected } of ageCases) {

@@ -31,5 +31,14 @@ test('readFirstLine: RFC 9111 §4.2.1: the first of several field lines', () => 
 });
 
 test('isToken: RFC 9110 §5.6.2: tchar only, at least one', () => {
-  assert.deepEqual(['max-age', "!#$%&'*+-.^_`|~09AZaz", '', 'a b', 'a,b', 'a"b', 'a=b', 'é'].map(isToken), [true, true, false, false, false, false, false, false]);
+  assert.deepEqual(['max-age', "!#$%&'*+-.^_`|~09AZaz", '', 'a b', 'a,b', 'a"b', 'a=b', 'é'].map(isToken), [
+    true,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+  ]);
 });

@@ -8,15 +8,41 @@ const validCases: { name: string; value: string; nowAt?: number; expected: numbe
   { name: 'RFC 9110 §5.6.7: IMF-fixdate', value: 'Sun, 06 Nov 1994 08:49:37 GMT', expected: SUN_06_NOV_1994 },
   { name: 'RFC 9110 §5.6.7: obsolete RFC 850 format', value: 'Sunday, 06-Nov-94 08:49:37 GMT', expected: SUN_06_NOV_1994 },
   { name: 'RFC 9110 §5.6.7: asctime format with a one-digit day', value: 'Sun Nov  6 08:49:37 1994', expected: SUN_06_NOV_1994 },
-  { name: 'RFC 9110 §5.6.7: asctime format with a two-digit day', value: 'Thu Nov 24 08:49:37 1994', expected: Date.UTC(1994, 10, 24, 8, 49, 37) },
+  {
+    name: 'RFC 9110 §5.6.7: asctime format with a two-digit day',
+    value: 'Thu Nov 24 08:49:37 1994',
+    expected: Date.UTC(1994, 10, 24, 8, 49, 37),
+  },
   { name: 'RFC 9111 §4.2: a cache matches dates case-insensitively', value: 'sun, 06 nov 1994 08:49:37 gmt', expected: SUN_06_NOV_1994 },
-  { name: 'RFC 9111 §4.2: a leap second reads as the nearest earlier time', value: 'Wed, 31 Dec 2008 23:59:60 GMT', expected: Date.UTC(2008, 11, 31, 23, 59, 59) },
+  {
+    name: 'RFC 9111 §4.2: a leap second reads as the nearest earlier time',
+    value: 'Wed, 31 Dec 2008 23:59:60 GMT',
+    expected: Date.UTC(2008, 11, 31, 23, 59, 59),
+  },
   { name: 'RFC 9110 §5.6.7: 29 February of a leap year', value: 'Thu, 29 Feb 2024 00:00:00 GMT', expected: Date.UTC(2024, 1, 29) },
   { name: 'RFC 9110 §5.6.7: 29 February 2000 (divisible by 400)', value: 'Tue, 29 Feb 2000 00:00:00 GMT', expected: Date.UTC(2000, 1, 29) },
-  { name: 'RFC 9110 §5.6.7: surrounding whitespace is not part of the date', value: '  Sun, 06 Nov 1994 08:49:37 GMT ', expected: SUN_06_NOV_1994 },
-  { name: 'RFC 9110 §5.6.7: RFC 850 year more than 50 years ahead is in the past', value: 'Monday, 01-Jan-80 00:00:00 GMT', nowAt: Date.UTC(2026, 0, 1), expected: Date.UTC(1980, 0, 1) },
-  { name: 'RFC 9110 §5.6.7: RFC 850 year less than 50 years ahead is in the future', value: 'Monday, 01-Jan-70 00:00:00 GMT', nowAt: Date.UTC(2026, 0, 1), expected: Date.UTC(2070, 0, 1) },
-  { name: 'RFC 9110 §5.6.7: RFC 850 year without a clock pivots at 70', value: 'Thursday, 01-Jan-70 00:00:00 GMT', expected: Date.UTC(1970, 0, 1) },
+  {
+    name: 'RFC 9110 §5.6.7: surrounding whitespace is not part of the date',
+    value: '  Sun, 06 Nov 1994 08:49:37 GMT ',
+    expected: SUN_06_NOV_1994,
+  },
+  {
+    name: 'RFC 9110 §5.6.7: RFC 850 year more than 50 years ahead is in the past',
+    value: 'Monday, 01-Jan-80 00:00:00 GMT',
+    nowAt: Date.UTC(2026, 0, 1),
+    expected: Date.UTC(1980, 0, 1),
+  },
+  {
+    name: 'RFC 9110 §5.6.7: RFC 850 year less than 50 years ahead is in the future',
+    value: 'Monday, 01-Jan-70 00:00:00 GMT',
+    nowAt: Date.UTC(2026, 0, 1),
+    expected: Date.UTC(2070, 0, 1),
+  },
+  {
+    name: 'RFC 9110 §5.6.7: RFC 850 year without a clock pivots at 70',
+    value: 'Thursday, 01-Jan-70 00:00:00 GMT',
+    expected: Date.UTC(1970, 0, 1),
+  },
 ];
 
 for (const { name, value, nowAt, expected } of validCases) {

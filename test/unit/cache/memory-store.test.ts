@@ -134,7 +134,10 @@ describe('memory store', () => {
     const entryBytes = estimateEntryBytes(createMeta('http://a.test/k', { variantKey: 'v0' }), 500, 1);
     const store = createMemoryStore({ maxBytes: entryBytes * 3 + 10, maxObjectBytes: 4096 });
     for (let i = 0; i < 5; i++) store.put(createMeta('http://a.test/k', { variantKey: `v${i}` }), createBody(500));
-    assert.deepEqual(store.get('http://a.test/k', baseAt)?.map((e) => e.meta.variantKey), ['v4', 'v3', 'v2']);
+    assert.deepEqual(
+      store.get('http://a.test/k', baseAt)?.map((e) => e.meta.variantKey),
+      ['v4', 'v3', 'v2'],
+    );
     assert.deepEqual(store.stats(), { entries: 3, bytes: entryBytes * 3, evictions: 2, tags: 0 });
   });
 
@@ -169,8 +172,16 @@ describe('memory store', () => {
   });
 
   it('rejects sizes that are not positive integers with CACHET_ERR_STORE', () => {
-    for (const options of [{ maxBytes: 0, maxObjectBytes: 1 }, { maxBytes: 1, maxObjectBytes: -1 }, { maxBytes: 1.5, maxObjectBytes: 1 }]) {
-      assert.throws(() => createMemoryStore(options), (err) => isCachetError(err) && err.code === 'CACHET_ERR_STORE', JSON.stringify(options));
+    for (const options of [
+      { maxBytes: 0, maxObjectBytes: 1 },
+      { maxBytes: 1, maxObjectBytes: -1 },
+      { maxBytes: 1.5, maxObjectBytes: 1 },
+    ]) {
+      assert.throws(
+        () => createMemoryStore(options),
+        (err) => isCachetError(err) && err.code === 'CACHET_ERR_STORE',
+        JSON.stringify(options),
+      );
     }
   });
 });

@@ -13,7 +13,9 @@ export const DEFAULT_POLICY: StoredPolicy = Object.freeze({
 });
 
 /** A stored 200 received at T0 with age 0 and a lifetime of `lifetimeSec` (default 100). */
-export function createEntryMeta(overrides: Partial<Omit<EntryMeta, 'policy'>> & { policy?: Partial<StoredPolicy>; lifetimeSec?: number } = {}): EntryMeta {
+export function createEntryMeta(
+  overrides: Partial<Omit<EntryMeta, 'policy'>> & { policy?: Partial<StoredPolicy>; lifetimeSec?: number } = {},
+): EntryMeta {
   const { policy, lifetimeSec = 100, ...rest } = overrides;
   const responseAt = rest.responseAt ?? T0;
   const initialAgeSec = rest.initialAgeSec ?? 0;

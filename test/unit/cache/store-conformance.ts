@@ -16,7 +16,13 @@ export function runStoreConformance(name: string, createStore: CreateStore): voi
     it('put then get returns the stored meta and body', async (t) => {
       const { store, names } = await openStore(t, createStore);
       const body = createBody('hello, cached world');
-      const meta = createMeta({ key: names.key('a', '/page?x=1'), headers: { 'content-type': 'text/plain', link: ['</a.css>; rel=preload', '</b.js>; rel=preload'] } }, body);
+      const meta = createMeta(
+        {
+          key: names.key('a', '/page?x=1'),
+          headers: { 'content-type': 'text/plain', link: ['</a.css>; rel=preload', '</b.js>; rel=preload'] },
+        },
+        body,
+      );
       await store.put(meta, body);
       const entries = await store.get(meta.key, names.baseAt);
       assert.equal(entries?.length, 1);
@@ -39,7 +45,10 @@ export function runStoreConformance(name: string, createStore: CreateStore): voi
       const br = storeVariant(store, key, 'br', 'brotli');
       await br.done;
       const entries = await store.get(key, names.baseAt);
-      assert.deepEqual(entries?.map((e) => e.meta.variantKey), ['br', 'gzip']);
+      assert.deepEqual(
+        entries?.map((e) => e.meta.variantKey),
+        ['br', 'gzip'],
+      );
       assertEntry(entries?.[0], br.meta, br.body);
       assertEntry(entries?.[1], gzip.meta, gzip.body);
     });
@@ -53,7 +62,10 @@ export function runStoreConformance(name: string, createStore: CreateStore): voi
       const again = storeVariant(store, key, 'gzip', 'second, longer body');
       await again.done;
       const entries = await store.get(key, names.baseAt);
-      assert.deepEqual(entries?.map((e) => e.meta.variantKey), ['gzip', 'br']);
+      assert.deepEqual(
+        entries?.map((e) => e.meta.variantKey),
+        ['gzip', 'br'],
+      );
       assertEntry(entries?.[0], again.meta, again.body);
       assertEntry(entries?.[1], br.meta, br.body);
     });
@@ -80,7 +92,10 @@ export function runStoreConformance(name: string, createStore: CreateStore): voi
       await store.put(short, body);
       await store.put(long, body);
       assert.equal((await store.get(key, short.deleteAt - 1))?.length, 2);
-      assert.deepEqual((await store.get(key, short.deleteAt + 1))?.map((e) => e.meta.variantKey), ['long']);
+      assert.deepEqual(
+        (await store.get(key, short.deleteAt + 1))?.map((e) => e.meta.variantKey),
+        ['long'],
+      );
       assert.equal(await store.get(key, long.deleteAt + 1), undefined);
     });
 
@@ -111,7 +126,12 @@ export function runStoreConformance(name: string, createStore: CreateStore): voi
     it('purge by key prefix matches keys starting with it', async (t) => {
       const { store, names } = await openStore(t, createStore);
       const prefix = names.key('a', '/docs');
-      const matching = [names.key('a', '/docs'), names.key('a', '/docs/guide'), names.key('a', '/docs?page=2'), names.key('a', '/docsearch')];
+      const matching = [
+        names.key('a', '/docs'),
+        names.key('a', '/docs/guide'),
+        names.key('a', '/docs?page=2'),
+        names.key('a', '/docsearch'),
+      ];
       const kept = [names.key('b', '/docs'), names.key('a', '/docs', 'https'), names.key('a', '/api/docs')];
       for (const key of matching) await storeVariant(store, key, '', 'gone').done;
       for (const key of kept) await storeVariant(store, key, '', 'kept').done;
@@ -168,7 +188,10 @@ export function runStoreConformance(name: string, createStore: CreateStore): voi
       assert.equal(await store.purge({ tag }, { soft: false, now: names.baseAt }), 1);
       assert.equal((await store.get(replaced, names.baseAt))?.length, 1);
       assert.equal((await store.get(deleted, names.baseAt))?.length, 1);
-      assert.deepEqual((await store.get(mixed, names.baseAt))?.map((e) => e.meta.variantKey), ['gzip']);
+      assert.deepEqual(
+        (await store.get(mixed, names.baseAt))?.map((e) => e.meta.variantKey),
+        ['gzip'],
+      );
       assert.equal(await store.purge({ tag }, { soft: false, now: names.baseAt }), 0);
     });
 
@@ -302,7 +325,13 @@ function createMeta(fields: Partial<EntryMeta> & { readonly key: string }, body:
   });
 }
 
-function storeVariant(store: CacheStore, key: string, variantKey: string, text: string, tags: readonly string[] = []): { meta: EntryMeta; body: Buffer[]; done: Promise<void> } {
+function storeVariant(
+  store: CacheStore,
+  key: string,
+  variantKey: string,
+  text: string,
+  tags: readonly string[] = [],
+): { meta: EntryMeta; body: Buffer[]; done: Promise<void> } {
   const body = createBody(text);
   const meta = createMeta({ key, variantKey, tags }, body);
   return { meta, body, done: Promise.resolve(store.put(meta, body)) };

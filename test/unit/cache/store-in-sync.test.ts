@@ -46,7 +46,10 @@ test('storeWhenInSync: nothing stored from a connection that showed a desync by 
 });
 
 test('storeWhenInSync: a stored response goes when its connection later closes desynced, not when it closes cleanly', async (t) => {
-  for (const [closeWith, kept] of [[new errors.HTTPParserError('Response does not match the HTTP/1.1 protocol'), false], [new errors.InformationalError('reset'), true]] as const) {
+  for (const [closeWith, kept] of [
+    [new errors.HTTPParserError('Response does not match the HTTP/1.1 protocol'), false],
+    [new errors.InformationalError('reset'), true],
+  ] as const) {
     await t.test(closeWith.message, async () => {
       const store = createMemoryStore({ maxBytes: 1 << 20, maxObjectBytes: 1 << 16 });
       const { socket, term } = createConnection();

@@ -4,13 +4,42 @@ import { isExcludedFromStorage, readConnectionOptions, selectStoredHeaders } fro
 import { parseResponseDirectives } from '../../../src/cache/policy/cache-control.ts';
 
 const dropCases: { name: string; headers: Record<string, string>; cacheControl?: string; dropped: string[] }[] = [
-  { name: 'RFC 9110 §7.6.1: hop-by-hop fields are not stored', headers: { connection: 'keep-alive', 'keep-alive': 'timeout=5', 'proxy-connection': 'x', te: 'trailers', 'transfer-encoding': 'chunked', upgrade: 'h2c' }, dropped: ['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade'] },
-  { name: 'RFC 9110 §7.6.1: fields named in Connection are not stored', headers: { connection: 'X-Hop, close', 'x-hop': '1' }, dropped: ['connection', 'x-hop'] },
+  {
+    name: 'RFC 9110 §7.6.1: hop-by-hop fields are not stored',
+    headers: {
+      connection: 'keep-alive',
+      'keep-alive': 'timeout=5',
+      'proxy-connection': 'x',
+      te: 'trailers',
+      'transfer-encoding': 'chunked',
+      upgrade: 'h2c',
+    },
+    dropped: ['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade'],
+  },
+  {
+    name: 'RFC 9110 §7.6.1: fields named in Connection are not stored',
+    headers: { connection: 'X-Hop, close', 'x-hop': '1' },
+    dropped: ['connection', 'x-hop'],
+  },
   { name: 'RFC 9111 §3.1: trailers are discarded, so Trailer is not stored', headers: { trailer: 'x-checksum' }, dropped: ['trailer'] },
-  { name: 'RFC 9111 §3.1: proxy-specific fields are not stored', headers: { 'proxy-authenticate': 'Basic', 'proxy-authentication-info': 'x', 'proxy-authorization': 'Basic x' }, dropped: ['proxy-authenticate', 'proxy-authentication-info', 'proxy-authorization'] },
+  {
+    name: 'RFC 9111 §3.1: proxy-specific fields are not stored',
+    headers: { 'proxy-authenticate': 'Basic', 'proxy-authentication-info': 'x', 'proxy-authorization': 'Basic x' },
+    dropped: ['proxy-authenticate', 'proxy-authentication-info', 'proxy-authorization'],
+  },
   { name: 'RFC 9111 §4.2.3: Age is not stored as-is (the cache computes its own)', headers: { age: '30' }, dropped: ['age'] },
-  { name: 'RFC 9111 §5.2.2.4: fields named by no-cache="..." are not stored', headers: { 'set-cookie': 'a=1', 'x-secret': 's' }, cacheControl: 'no-cache="Set-Cookie, X-Secret", max-age=60', dropped: ['set-cookie', 'x-secret'] },
-  { name: 'RFC 9111 §5.2.2.7: fields named by private="..." are not stored', headers: { 'x-user': 'bob' }, cacheControl: 'private="x-user", max-age=60', dropped: ['x-user'] },
+  {
+    name: 'RFC 9111 §5.2.2.4: fields named by no-cache="..." are not stored',
+    headers: { 'set-cookie': 'a=1', 'x-secret': 's' },
+    cacheControl: 'no-cache="Set-Cookie, X-Secret", max-age=60',
+    dropped: ['set-cookie', 'x-secret'],
+  },
+  {
+    name: 'RFC 9111 §5.2.2.7: fields named by private="..." are not stored',
+    headers: { 'x-user': 'bob' },
+    cacheControl: 'private="x-user", max-age=60',
+    dropped: ['x-user'],
+  },
 ];
 
 for (const { name, headers, cacheControl, dropped } of dropCases) {

@@ -3,17 +3,41 @@ import assert from 'node:assert/strict';
 import { parseSfDictionary } from '../../../src/cache/policy/structured-field.ts';
 
 const validCases: { name: string; value: string; expected: Record<string, unknown> }[] = [
-  { name: 'RFC 9651 §4.2.2: integer, boolean and string members', value: 'a=1, b, c="x y"', expected: { a: { type: 'integer', value: 1 }, b: { type: 'boolean', value: true }, c: { type: 'string', value: 'x y' } } },
+  {
+    name: 'RFC 9651 §4.2.2: integer, boolean and string members',
+    value: 'a=1, b, c="x y"',
+    expected: { a: { type: 'integer', value: 1 }, b: { type: 'boolean', value: true }, c: { type: 'string', value: 'x y' } },
+  },
   { name: 'RFC 9651 §4.2: leading and trailing spaces are discarded', value: '  a=1  ', expected: { a: { type: 'integer', value: 1 } } },
-  { name: 'RFC 9651 §4.2.2: OWS around commas', value: 'a=1 ,\tb=2', expected: { a: { type: 'integer', value: 1 }, b: { type: 'integer', value: 2 } } },
-  { name: 'RFC 9651 §4.2.4: negative integers and decimals', value: 'a=-5, b=1.25', expected: { a: { type: 'integer', value: -5 }, b: { type: 'decimal', value: 1.25 } } },
+  {
+    name: 'RFC 9651 §4.2.2: OWS around commas',
+    value: 'a=1 ,\tb=2',
+    expected: { a: { type: 'integer', value: 1 }, b: { type: 'integer', value: 2 } },
+  },
+  {
+    name: 'RFC 9651 §4.2.4: negative integers and decimals',
+    value: 'a=-5, b=1.25',
+    expected: { a: { type: 'integer', value: -5 }, b: { type: 'decimal', value: 1.25 } },
+  },
   { name: 'RFC 9651 §4.2.6: tokens may hold ":" and "/"', value: 'a=text/html', expected: { a: { type: 'token', value: 'text/html' } } },
   { name: 'RFC 9651 §4.2.7: byte sequences', value: 'a=:aGVsbG8=:', expected: { a: { type: 'bytes', value: 'aGVsbG8=' } } },
-  { name: 'RFC 9651 §4.2.1.2: inner lists with parameters', value: 'a=(1 "x");p=1, b=?0', expected: { a: { type: 'inner-list' }, b: { type: 'boolean', value: false } } },
-  { name: 'RFC 9651 §4.2.5: escaped quote and backslash in strings', value: 'a="q\\"b\\\\"', expected: { a: { type: 'string', value: 'q"b\\' } } },
+  {
+    name: 'RFC 9651 §4.2.1.2: inner lists with parameters',
+    value: 'a=(1 "x");p=1, b=?0',
+    expected: { a: { type: 'inner-list' }, b: { type: 'boolean', value: false } },
+  },
+  {
+    name: 'RFC 9651 §4.2.5: escaped quote and backslash in strings',
+    value: 'a="q\\"b\\\\"',
+    expected: { a: { type: 'string', value: 'q"b\\' } },
+  },
   { name: 'RFC 9651 §4.2.9: dates', value: 'a=@1659578233', expected: { a: { type: 'date', value: 1659578233 } } },
   { name: 'RFC 9651 §4.2.10: display strings', value: 'a=%"f%c3%bc"', expected: { a: { type: 'display', value: 'f%c3%bc' } } },
-  { name: 'RFC 9651 §4.2.3.3: keys may start with "*" and hold "_-.*"', value: '*a_b-c.d*=1', expected: { '*a_b-c.d*': { type: 'integer', value: 1 } } },
+  {
+    name: 'RFC 9651 §4.2.3.3: keys may start with "*" and hold "_-.*"',
+    value: '*a_b-c.d*=1',
+    expected: { '*a_b-c.d*': { type: 'integer', value: 1 } },
+  },
 ];
 
 for (const { name, value, expected } of validCases) {

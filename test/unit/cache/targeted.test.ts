@@ -9,14 +9,34 @@ const validCases: { name: string; value: string | string[]; expected: Partial<Re
   { name: 'RFC 9213 §2.1: a negative max-age reads as 0', value: 'max-age=-1', expected: { maxAge: 0 } },
   { name: 'RFC 9213 §2.1: a decimal max-age reads as 0', value: 'max-age=1.5', expected: { maxAge: 0 } },
   { name: 'RFC 9111 §1.2.2: a huge s-maxage clamps to 2^31', value: 's-maxage=999999999999999', expected: { sMaxAge: 2147483648 } },
-  { name: 'RFC 9213 §2.1: bare directives are sf-boolean true', value: 'no-store, must-revalidate', expected: { noStore: true, mustRevalidate: true } },
+  {
+    name: 'RFC 9213 §2.1: bare directives are sf-boolean true',
+    value: 'no-store, must-revalidate',
+    expected: { noStore: true, mustRevalidate: true },
+  },
   { name: 'RFC 9213 §2.1: an explicit ?0 means absent', value: 'no-store=?0, public=?1', expected: { noStore: false, public: true } },
-  { name: 'RFC 9213 §2.1: qualified private is an sf-string of field names', value: 'private="Set-Cookie, X-Foo"', expected: { private: false, privateFields: ['set-cookie', 'x-foo'] } },
+  {
+    name: 'RFC 9213 §2.1: qualified private is an sf-string of field names',
+    value: 'private="Set-Cookie, X-Foo"',
+    expected: { private: false, privateFields: ['set-cookie', 'x-foo'] },
+  },
   { name: 'RFC 9213 §2.1: bare no-cache', value: 'no-cache', expected: { noCache: true } },
-  { name: 'RFC 9651 §4.2.2: parameters are parsed and ignored', value: 'max-age=60;foo=bar, private', expected: { maxAge: 60, private: true } },
-  { name: 'RFC 5861: stale-while-revalidate and stale-if-error', value: 'max-age=1, stale-while-revalidate=30, stale-if-error=60', expected: { staleWhileRevalidate: 30, staleIfError: 60 } },
+  {
+    name: 'RFC 9651 §4.2.2: parameters are parsed and ignored',
+    value: 'max-age=60;foo=bar, private',
+    expected: { maxAge: 60, private: true },
+  },
+  {
+    name: 'RFC 5861: stale-while-revalidate and stale-if-error',
+    value: 'max-age=1, stale-while-revalidate=30, stale-if-error=60',
+    expected: { staleWhileRevalidate: 30, staleIfError: 60 },
+  },
   { name: 'RFC 9651 §4.2.2: duplicate keys keep the last value', value: 'max-age=60, max-age=5', expected: { maxAge: 5 } },
-  { name: 'RFC 9651 §4.2: several field lines are joined with commas', value: ['max-age=60', 'immutable'], expected: { maxAge: 60, immutable: true } },
+  {
+    name: 'RFC 9651 §4.2: several field lines are joined with commas',
+    value: ['max-age=60', 'immutable'],
+    expected: { maxAge: 60, immutable: true },
+  },
   { name: 'RFC 9213 §2.1: unknown directives are ignored', value: 'foo=(1 2), max-age=3', expected: { maxAge: 3 } },
 ];
 

@@ -5,7 +5,11 @@ import { buildVariantKey, normalizeFieldValue, parseVary } from '../../../src/ca
 const varyCases: { name: string; vary: string | string[] | undefined; expected: readonly string[] | '*' }[] = [
   { name: 'RFC 9111 §4.1: no Vary, no selecting fields', vary: undefined, expected: [] },
   { name: 'RFC 9110 §12.5.5: one field, lower-cased', vary: 'Accept-Encoding', expected: ['accept-encoding'] },
-  { name: 'RFC 9110 §12.5.5: names are case-insensitive and deduplicated, order kept', vary: 'Accept, accept-language , ACCEPT', expected: ['accept', 'accept-language'] },
+  {
+    name: 'RFC 9110 §12.5.5: names are case-insensitive and deduplicated, order kept',
+    vary: 'Accept, accept-language , ACCEPT',
+    expected: ['accept', 'accept-language'],
+  },
   { name: 'RFC 9110 §5.3: several field lines form one list', vary: ['Accept', 'Cookie'], expected: ['accept', 'cookie'] },
   { name: 'RFC 9110 §12.5.5: * alone', vary: '*', expected: '*' },
   { name: 'RFC 9111 §4.1: a list containing * always fails to match', vary: 'Accept, *', expected: '*' },
@@ -37,9 +41,21 @@ for (const { name, a, b } of sameKeyCases) {
 const differentKeyCases: { name: string; a: Record<string, string>; b: Record<string, string> }[] = [
   { name: 'RFC 9111 §4.1: an absent field only matches an absent field (absent vs empty)', a: {}, b: { 'accept-encoding': '' } },
   { name: 'RFC 9111 §4.1: different values differ', a: { 'accept-encoding': 'gzip' }, b: { 'accept-encoding': 'br' } },
-  { name: 'RFC 9111 §4.1: value order is significant for an unknown field', a: { 'accept-encoding': 'gzip, br' }, b: { 'accept-encoding': 'br, gzip' } },
-  { name: 'RFC 9111 §4.1: values do not leak between fields', a: { 'accept-encoding': 'x', accept: '' }, b: { 'accept-encoding': '', accept: 'x' } },
-  { name: 'RFC 9111 §4.1: a value cannot impersonate the next field', a: { 'accept-encoding': 'gzip\naccept:x' }, b: { 'accept-encoding': 'gzip', accept: 'x' } },
+  {
+    name: 'RFC 9111 §4.1: value order is significant for an unknown field',
+    a: { 'accept-encoding': 'gzip, br' },
+    b: { 'accept-encoding': 'br, gzip' },
+  },
+  {
+    name: 'RFC 9111 §4.1: values do not leak between fields',
+    a: { 'accept-encoding': 'x', accept: '' },
+    b: { 'accept-encoding': '', accept: 'x' },
+  },
+  {
+    name: 'RFC 9111 §4.1: a value cannot impersonate the next field',
+    a: { 'accept-encoding': 'gzip\naccept:x' },
+    b: { 'accept-encoding': 'gzip', accept: 'x' },
+  },
 ];
 
 for (const { name, a, b } of differentKeyCases) {

@@ -17,10 +17,22 @@ test('parseArgs: commands, options, help and version', () => {
     [['check', '--config', 'c.yaml'], { kind: 'command', command: 'check', options: { config: 'c.yaml' } }],
     [['check', '--config=c.yaml'], { kind: 'command', command: 'check', options: { config: 'c.yaml' } }],
     [['run', '-c', 'c.yaml'], { kind: 'command', command: 'run', options: { config: 'c.yaml' } }],
-    [['proxy', '--to', 'http://a:1', '--port', '0', '--host=::1', '--admin-port', '9901', '--admin-token', 't'],
-      { kind: 'command', command: 'proxy', options: { to: 'http://a:1', port: '0', host: '::1', 'admin-port': '9901', 'admin-token': 't' } }],
-    [['proxy', '--to', 'http://a:1', '--port', '1', '--port', '2'], { kind: 'command', command: 'proxy', options: { to: 'http://a:1', port: '2' } }],
-    [['proxy', '--admin-token=--dashes--', '--to', 'http://a:1'], { kind: 'command', command: 'proxy', options: { 'admin-token': '--dashes--', to: 'http://a:1' } }],
+    [
+      ['proxy', '--to', 'http://a:1', '--port', '0', '--host=::1', '--admin-port', '9901', '--admin-token', 't'],
+      {
+        kind: 'command',
+        command: 'proxy',
+        options: { to: 'http://a:1', port: '0', host: '::1', 'admin-port': '9901', 'admin-token': 't' },
+      },
+    ],
+    [
+      ['proxy', '--to', 'http://a:1', '--port', '1', '--port', '2'],
+      { kind: 'command', command: 'proxy', options: { to: 'http://a:1', port: '2' } },
+    ],
+    [
+      ['proxy', '--admin-token=--dashes--', '--to', 'http://a:1'],
+      { kind: 'command', command: 'proxy', options: { 'admin-token': '--dashes--', to: 'http://a:1' } },
+    ],
   ];
   for (const [argv, expected] of cases) assert.deepEqual(parseArgs(argv), expected, argv.join(' '));
 });
@@ -40,7 +52,7 @@ test('parseArgs: usage errors are values naming the problem', () => {
     [['proxy', '--to', '--port', '1'], 'option --to needs a value', 'proxy'],
     [['proxy', '--port', '8080'], 'missing --to', 'proxy'],
     [['proxy', '-c', 'x'], "unknown option -c for 'cachet proxy'", 'proxy'],
-    [['proxy', '--help=yes'], 'unknown option --help for \'cachet proxy\'', 'proxy'],
+    [['proxy', '--help=yes'], "unknown option --help for 'cachet proxy'", 'proxy'],
     [['run', '--', '-c', 'x'], "unexpected argument '--'", 'run'],
   ];
   for (const [argv, message, command] of cases) {
@@ -49,6 +61,16 @@ test('parseArgs: usage errors are values naming the problem', () => {
 });
 
 test('parsePort accepts 0-65535 only', () => {
-  const cases: Array<[string, number | undefined]> = [['0', 0], ['8080', 8080], ['65535', 65_535], ['65536', undefined], ['-1', undefined], ['80.0', undefined], ['', undefined], ['0x50', undefined], ['123456', undefined]];
+  const cases: Array<[string, number | undefined]> = [
+    ['0', 0],
+    ['8080', 8080],
+    ['65535', 65_535],
+    ['65536', undefined],
+    ['-1', undefined],
+    ['80.0', undefined],
+    ['', undefined],
+    ['0x50', undefined],
+    ['123456', undefined],
+  ];
   for (const [text, expected] of cases) assert.equal(parsePort(text), expected, text);
 });

@@ -35,17 +35,35 @@ function createFakeGateway(listen: () => Promise<{ url: string; adminUrl: string
     },
     close: () => {
       calls.push('close');
-      return new Promise<void>((resolve) => { finish = resolve; });
+      return new Promise<void>((resolve) => {
+        finish = resolve;
+      });
     },
     finishClose: () => finish(),
   };
 }
 
-function createIo(): { io: { stdout: { write(t: string): void }; stderr: { write(t: string): void }; env: Record<string, string> }; out: () => string; err: () => string } {
+function createIo(): {
+  io: { stdout: { write(t: string): void }; stderr: { write(t: string): void }; env: Record<string, string> };
+  out: () => string;
+  err: () => string;
+} {
   let stdout = '';
   let stderr = '';
   return {
-    io: { stdout: { write: (t) => { stdout += t; } }, stderr: { write: (t) => { stderr += t; } }, env: {} },
+    io: {
+      stdout: {
+        write: (t) => {
+          stdout += t;
+        },
+      },
+      stderr: {
+        write: (t) => {
+          stderr += t;
+        },
+      },
+      env: {},
+    },
     out: () => stdout,
     err: () => stderr,
   };
@@ -112,7 +130,12 @@ test('a listen failure is one line on stderr, exit 1, and the gateway is closed'
 test('a gateway that cannot be created exits 1 with its reason', async () => {
   const proc = new FakeProcess();
   const { io, err } = createIo();
-  const code = await serveGateway(config, io, { signals: proc, createGateway: async () => { throw new Error('store unavailable'); } });
+  const code = await serveGateway(config, io, {
+    signals: proc,
+    createGateway: async () => {
+      throw new Error('store unavailable');
+    },
+  });
   assert.equal(code, 1);
   assert.equal(err(), 'cachet: cannot start: store unavailable\n');
   assert.equal(proc.signalListeners(), 0);
@@ -123,15 +146,22 @@ test('cachet proxy builds the zero-config gateway from its flags', async () => {
   const { io, out } = createIo();
   let seen: unknown;
   const gateway = createFakeGateway(async () => ({ url: 'http://127.0.0.1:8181', adminUrl: 'http://127.0.0.1:9902' }));
-  const done = runCli(['proxy', '--to', 'http://127.0.0.1:3000', '--port', '8181', '--admin-port', '9902'], { ...io, env: { CACHET_ADMIN_TOKEN: 'admin-token-0123456789' } }, {
-    signals: proc,
-    createGateway: async (c) => {
-      seen = c;
-      return gateway;
+  const done = runCli(
+    ['proxy', '--to', 'http://127.0.0.1:3000', '--port', '8181', '--admin-port', '9902'],
+    { ...io, env: { CACHET_ADMIN_TOKEN: 'admin-token-0123456789' } },
+    {
+      signals: proc,
+      createGateway: async (c) => {
+        seen = c;
+        return gateway;
+      },
     },
-  });
+  );
   await until(() => out() !== '');
-  assert.deepEqual(seen, buildProxyConfig({ to: 'http://127.0.0.1:3000', port: 8181, adminPort: 9902, adminToken: 'admin-token-0123456789' }));
+  assert.deepEqual(
+    seen,
+    buildProxyConfig({ to: 'http://127.0.0.1:3000', port: 8181, adminPort: 9902, adminToken: 'admin-token-0123456789' }),
+  );
   proc.emit('SIGTERM', 'SIGTERM');
   await until(() => gateway.calls.includes('close'));
   gateway.finishClose();

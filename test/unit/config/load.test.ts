@@ -81,15 +81,17 @@ test('the contract example validates fully (${ENV} inside flow mappings), its au
   assert.equal(config.routes[0]?.auth, 'none');
   assert.equal(config.routes[1]?.auth, 'jwt');
   assert.deepEqual(config.routes[1]?.scopes, ['threats:read']);
-  assert.deepEqual(config.auth?.providers, [{
-    kind: 'jwt',
-    name: 'default',
-    issuer: 'https://auth.example.test',
-    audience: ['cachet-demo'],
-    algorithms: ['RS256'],
-    clockToleranceSec: 30,
-    keys: { type: 'jwks', uri: 'http://127.0.0.1:3000/.well-known/jwks.json', cooldownMs: 30_000, maxAgeMs: 600_000, timeoutMs: 2000 },
-  }]);
+  assert.deepEqual(config.auth?.providers, [
+    {
+      kind: 'jwt',
+      name: 'default',
+      issuer: 'https://auth.example.test',
+      audience: ['cachet-demo'],
+      algorithms: ['RS256'],
+      clockToleranceSec: 30,
+      keys: { type: 'jwks', uri: 'http://127.0.0.1:3000/.well-known/jwks.json', cooldownMs: 30_000, maxAgeMs: 600_000, timeoutMs: 2000 },
+    },
+  ]);
   assert.equal(config.auth?.realm, 'cachet');
   assert.deepEqual(config.auth?.identityHeaders, { subject: 'x-auth-subject', scopes: 'x-auth-scopes', claims: {} });
 
@@ -121,9 +123,16 @@ test('${NAME} and ${NAME:-default} expand inside string values', () => {
 });
 
 test('expanded values are text, read as numbers or booleans only where the key takes those', () => {
-  const config = parseConfig(`listen: { port: \${PORT} }\ncache: { enabled: \${CACHE:-true}, name: \${NAME} }\nadmin: { port: "\${ADMIN_PORT}", token: \${T} }\n${BASE}`, {
-    PORT: '9090', CACHE: 'false', NAME: 'edge', ADMIN_PORT: '9091', T: '12345678901234567890',
-  });
+  const config = parseConfig(
+    `listen: { port: \${PORT} }\ncache: { enabled: \${CACHE:-true}, name: \${NAME} }\nadmin: { port: "\${ADMIN_PORT}", token: \${T} }\n${BASE}`,
+    {
+      PORT: '9090',
+      CACHE: 'false',
+      NAME: 'edge',
+      ADMIN_PORT: '9091',
+      T: '12345678901234567890',
+    },
+  );
   assert.equal(config.listen.port, 9090);
   assert.equal(config.cache.enabled, false);
   assert.equal(config.admin?.port, 9091);
@@ -140,22 +149,35 @@ test('environment values never change the structure of the file', () => {
 });
 
 test('unset variables are one CACHET_ERR_CONFIG_ENV error naming each variable and its path', () => {
-  const error = configError(() => parseConfig(`listen: { host: \${HOST}, port: \${PORT} }\nadmin: { token: \${CACHET_ADMIN_TOKEN} }\n${BASE}`, {}), 'CACHET_ERR_CONFIG_ENV');
+  const error = configError(
+    () => parseConfig(`listen: { host: \${HOST}, port: \${PORT} }\nadmin: { token: \${CACHET_ADMIN_TOKEN} }\n${BASE}`, {}),
+    'CACHET_ERR_CONFIG_ENV',
+  );
   assert.deepEqual(error.issues, [
     'listen.host: environment variable HOST is not set, expected it set or a default as in ${HOST:-value}',
     'listen.port: environment variable PORT is not set, expected it set or a default as in ${PORT:-value}',
     'admin.token: environment variable CACHET_ADMIN_TOKEN is not set, expected it set or a default as in ${CACHET_ADMIN_TOKEN:-value}',
   ]);
-  const inList = configError(() => parseConfig('upstreams:\n  api:\n    targets:\n      - http://a:1\n      - ${SECOND}\nroutes: []\n', {}), 'CACHET_ERR_CONFIG_ENV');
-  assert.deepEqual(inList.issues, ['upstreams.api.targets[1]: environment variable SECOND is not set, expected it set or a default as in ${SECOND:-value}']);
+  const inList = configError(
+    () => parseConfig('upstreams:\n  api:\n    targets:\n      - http://a:1\n      - ${SECOND}\nroutes: []\n', {}),
+    'CACHET_ERR_CONFIG_ENV',
+  );
+  assert.deepEqual(inList.issues, [
+    'upstreams.api.targets[1]: environment variable SECOND is not set, expected it set or a default as in ${SECOND:-value}',
+  ]);
 });
 
 test('references in comments are ignored; in keys and malformed ones are errors', () => {
   assert.doesNotThrow(() => parseConfig(`# token: \${NOT_SET}\n${BASE}`, {}));
-  const inKey = configError(() => parseConfig(`upstreams:\n  \${NAME}: { targets: [http://a:1] }\nroutes: []\n`, { NAME: 'api' }), 'CACHET_ERR_CONFIG_ENV');
+  const inKey = configError(
+    () => parseConfig(`upstreams:\n  \${NAME}: { targets: [http://a:1] }\nroutes: []\n`, { NAME: 'api' }),
+    'CACHET_ERR_CONFIG_ENV',
+  );
   assert.match(inKey.issues[0] ?? '', /variables are not expanded in keys/);
   const invalid = configError(() => parseConfig(`listen: { host: "\${1HOST}" }\n${BASE}`, {}), 'CACHET_ERR_CONFIG_ENV');
-  assert.deepEqual(invalid.issues, ['listen.host: ${1HOST} is not a valid reference, expected ${NAME} or ${NAME:-default} (write $${ for a literal ${)']);
+  assert.deepEqual(invalid.issues, [
+    'listen.host: ${1HOST} is not a valid reference, expected ${NAME} or ${NAME:-default} (write $${ for a literal ${)',
+  ]);
   const unterminated = configError(() => parseConfig(`listen: { host: "\${HOST" }\n${BASE}`, {}), 'CACHET_ERR_CONFIG_ENV');
   assert.match(unterminated.issues[0] ?? '', /^listen\.host: has an unterminated or nested \$\{…\} reference/);
 });
@@ -165,7 +187,10 @@ test('YAML syntax errors are CACHET_ERR_CONFIG_PARSE with the line and column as
     ['listen:\n  port: 8080\n  port: 9090\n', /^line 3, column 3: Map keys must be unique/],
     ['listen: { port: 8080\nroutes: []\n', /^line 2, column 1: /],
     // The reference before the error is longer than its placeholder would be: the column must still match the file.
-    ['admin: { token: ${A_VERY_LONG_VARIABLE_NAME_FOR_TESTING:-x}, port: 1: 2 }\n', /^line 1, column 68: Block collections are not allowed within flow collections/],
+    [
+      'admin: { token: ${A_VERY_LONG_VARIABLE_NAME_FOR_TESTING:-x}, port: 1: 2 }\n',
+      /^line 1, column 68: Block collections are not allowed within flow collections/,
+    ],
     ['a: "unterminated\n', /^line 2, column 1: Missing closing "quote/],
   ];
   for (const [text, expected] of cases) {
@@ -176,8 +201,12 @@ test('YAML syntax errors are CACHET_ERR_CONFIG_PARSE with the line and column as
 });
 
 test('an empty file or a non-mapping is invalid, not a crash', () => {
-  assert.deepEqual(configError(() => parseConfig('', {}), 'CACHET_ERR_CONFIG_INVALID').issues, ['(top level): must be a mapping of keys to values (got null)']);
-  assert.deepEqual(configError(() => parseConfig('- a\n', {}), 'CACHET_ERR_CONFIG_INVALID').issues, ['(top level): must be a mapping of keys to values (got a list)']);
+  assert.deepEqual(configError(() => parseConfig('', {}), 'CACHET_ERR_CONFIG_INVALID').issues, [
+    '(top level): must be a mapping of keys to values (got null)',
+  ]);
+  assert.deepEqual(configError(() => parseConfig('- a\n', {}), 'CACHET_ERR_CONFIG_INVALID').issues, [
+    '(top level): must be a mapping of keys to values (got a list)',
+  ]);
 });
 
 test('loadConfigFile reads a file; unreadable files are CACHET_ERR_CONFIG_READ', async (t) => {
@@ -198,19 +227,25 @@ test('loadConfigFile reads a file; unreadable files are CACHET_ERR_CONFIG_READ',
 
   writeFileSync(path, `${BASE}log: { level: loud }\n`);
   const invalid = await configErrorAsync(() => loadConfigFile(path, {}), 'CACHET_ERR_CONFIG_INVALID');
-  assert.equal(invalid.message, `invalid configuration in ${path}: log.level: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")`);
+  assert.equal(
+    invalid.message,
+    `invalid configuration in ${path}: log.level: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")`,
+  );
 });
 
 test('YAML 1.2 core schema: yes/no/on/off stay strings; anchors and merge keys work', () => {
   const invalid = configError(() => parseConfig(`cache: { enabled: yes }\n${BASE}`, {}), 'CACHET_ERR_CONFIG_INVALID');
   assert.deepEqual(invalid.issues, ['cache.enabled: must be true or false (got "yes")']);
-  const config = parseConfig(`
+  const config = parseConfig(
+    `
 upstreams:
   a: &common { targets: [http://a:1], retries: 3 }
   b: { <<: *common, targets: [http://b:1] }
 routes:
   - { path: /*, upstream: a }
-`, {});
+`,
+    {},
+  );
   assert.equal(config.upstreams['b']?.retries, 3);
   assert.deepEqual(config.upstreams['b']?.targets, ['http://b:1']);
 });

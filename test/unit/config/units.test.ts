@@ -63,6 +63,13 @@ test('parseDuration reads integers in the key unit and unit strings, refusing fr
 });
 
 test('formatByteSize picks the largest exact binary unit', () => {
-  const cases: Array<[number, string]> = [[268_435_456, '256MiB'], [1536, '1536B'], [2048, '2KiB'], [1000, '1000B'], [0, '0B'], [1024 ** 3, '1GiB']];
+  const cases: Array<[number, string]> = [
+    [268_435_456, '256MiB'],
+    [1536, '1536B'],
+    [2048, '2KiB'],
+    [1000, '1000B'],
+    [0, '0B'],
+    [1024 ** 3, '1GiB'],
+  ];
   for (const [bytes, expected] of cases) assert.equal(formatByteSize(bytes), expected);
 });

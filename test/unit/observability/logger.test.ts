@@ -4,8 +4,20 @@ import { createLogger, type LogLevel } from '../../../src/observability/logger.t
 
 function captureLines(level: LogLevel): { logger: ReturnType<typeof createLogger>; lines: () => Array<Record<string, unknown>> } {
   const written: string[] = [];
-  const logger = createLogger(level, { write: (line: string) => { written.push(line); } });
-  return { logger, lines: () => written.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) };
+  const logger = createLogger(level, {
+    write: (line: string) => {
+      written.push(line);
+    },
+  });
+  return {
+    logger,
+    lines: () =>
+      written
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
 
 test('logger: writes one JSON object per line with level, msg and fields', () => {

@@ -102,7 +102,15 @@ test('metrics: store and upstream health sources are read at every scrape', asyn
   let stats = { entries: 2, bytes: 2048, evictions: 1 };
   let healthy = true;
   metrics.setStoreStatsSource(() => stats);
-  metrics.setUpstreamHealthSource(() => [{ name: 'api', targets: [{ url: 'http://a:1', healthy }, { url: 'http://b:1', healthy: false }] }]);
+  metrics.setUpstreamHealthSource(() => [
+    {
+      name: 'api',
+      targets: [
+        { url: 'http://a:1', healthy },
+        { url: 'http://b:1', healthy: false },
+      ],
+    },
+  ]);
   let samples = parseSamples(await metrics.render());
   assert.equal(sample(samples, 'cachet_store_entries'), 2);
   assert.equal(sample(samples, 'cachet_store_bytes'), 2048);

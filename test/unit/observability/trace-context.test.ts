@@ -12,7 +12,11 @@ const valid: ReadonlyArray<[string, string, { traceId: string; parentId: string;
   ['§3.2.2.5 version 00, not sampled', `00-${TRACE}-${PARENT}-00`, { traceId: TRACE, parentId: PARENT, flags: '00' }],
   ['§3.2.2.5 version 00, unknown flag bits are still hex', `00-${TRACE}-${PARENT}-03`, { traceId: TRACE, parentId: PARENT, flags: '03' }],
   ['§3.2.4 a higher version with the 00 layout', `01-${TRACE}-${PARENT}-01`, { traceId: TRACE, parentId: PARENT, flags: '01' }],
-  ['§3.2.4 a higher version with extra fields after a dash', `cc-${TRACE}-${PARENT}-01-what-the-future-holds`, { traceId: TRACE, parentId: PARENT, flags: '01' }],
+  [
+    '§3.2.4 a higher version with extra fields after a dash',
+    `cc-${TRACE}-${PARENT}-01-what-the-future-holds`,
+    { traceId: TRACE, parentId: PARENT, flags: '01' },
+  ],
 ];
 
 for (const [name, header, expected] of valid) {

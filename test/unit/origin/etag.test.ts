@@ -35,9 +35,37 @@ const listRows: Array<[string | undefined, ReturnType<typeof parseETagList>]> = 
   [' * ', { any: true, tags: [] }],
   ['"a"', { any: false, tags: [{ weak: false, opaque: '"a"' }] }],
   ['W/"a"', { any: false, tags: [{ weak: true, opaque: '"a"' }] }],
-  ['"a", W/"b" ,"c"', { any: false, tags: [{ weak: false, opaque: '"a"' }, { weak: true, opaque: '"b"' }, { weak: false, opaque: '"c"' }] }],
-  ['"a,b", "c"', { any: false, tags: [{ weak: false, opaque: '"a,b"' }, { weak: false, opaque: '"c"' }] }],
-  ['"", ,"x"', { any: false, tags: [{ weak: false, opaque: '""' }, { weak: false, opaque: '"x"' }] }],
+  [
+    '"a", W/"b" ,"c"',
+    {
+      any: false,
+      tags: [
+        { weak: false, opaque: '"a"' },
+        { weak: true, opaque: '"b"' },
+        { weak: false, opaque: '"c"' },
+      ],
+    },
+  ],
+  [
+    '"a,b", "c"',
+    {
+      any: false,
+      tags: [
+        { weak: false, opaque: '"a,b"' },
+        { weak: false, opaque: '"c"' },
+      ],
+    },
+  ],
+  [
+    '"", ,"x"',
+    {
+      any: false,
+      tags: [
+        { weak: false, opaque: '""' },
+        { weak: false, opaque: '"x"' },
+      ],
+    },
+  ],
   ['abc, "ok"', { any: false, tags: [{ weak: false, opaque: '"ok"' }] }],
   ['*, "a"', { any: false, tags: [{ weak: false, opaque: '"a"' }] }],
   ['"a" junk, "b"', { any: false, tags: [{ weak: false, opaque: '"b"' }] }],

@@ -8,7 +8,13 @@ import { sendNotModified, sendPreconditionFailed, sendPreconditionRequired } fro
 async function fetchFrom(t: test.TestContext, handle: (res: ServerResponse) => void): Promise<Response> {
   const server = createServer((_req, res) => handle(res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
 }
 
@@ -26,14 +32,19 @@ test('RFC 9110 §15.5.13 sendPreconditionFailed: 412 problem+json, not stored', 
   assert.equal(res.headers.get('content-type'), 'application/problem+json');
   assert.equal(res.headers.get('cache-control'), 'no-store');
   assert.equal(res.headers.get('etag'), '"v3"');
-  assert.deepEqual(await res.json(), { type: 'about:blank', title: 'Precondition Failed', status: 412, detail: 'The representation changed since the client last read it.' });
+  assert.deepEqual(await res.json(), {
+    type: 'about:blank',
+    title: 'Precondition Failed',
+    status: 412,
+    detail: 'The representation changed since the client last read it.',
+  });
 });
 
 test('RFC 6585 §3 sendPreconditionRequired: 428 problem+json with the given detail', async (t) => {
   const res = await fetchFrom(t, (r) => sendPreconditionRequired(r, {}, 'PUT needs If-Match.'));
   assert.equal(res.status, 428);
   assert.equal(res.headers.get('content-type'), 'application/problem+json');
-  const body = await res.json() as { status: number; detail: string };
+  const body = (await res.json()) as { status: number; detail: string };
   assert.equal(body.status, 428);
   assert.equal(body.detail, 'PUT needs If-Match.');
 });

@@ -29,7 +29,13 @@ test('surrogateKeys accepts a 1024-character tag and punctuation', () => {
   assert.equal(surrogateKeys('user:42/feed#v=1'), 'user:42/feed#v=1');
 });
 
-interface Seen { method: string | undefined; url: string | undefined; authorization: string | undefined; contentType: string | undefined; body: unknown }
+interface Seen {
+  method: string | undefined;
+  url: string | undefined;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  body: unknown;
+}
 
 async function startAdmin(t: TestContext, answer: (seen: Seen, res: ServerResponse) => void): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
@@ -37,13 +43,25 @@ async function startAdmin(t: TestContext, answer: (seen: Seen, res: ServerRespon
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const entry: Seen = { method: req.method, url: req.url, authorization: req.headers.authorization, contentType: req.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+      const entry: Seen = {
+        method: req.method,
+        url: req.url,
+        authorization: req.headers.authorization,
+        contentType: req.headers['content-type'],
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+      };
       seen.push(entry);
       answer(entry, res);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
@@ -57,21 +75,35 @@ test('purgeTags POSTs {"tags": [...]} to {adminUrl}/purge with the Bearer token 
   const admin = await startAdmin(t, (seen, res) => answerJson(res, 200, { purged: (seen.body as { tags: string[] }).tags.length * 2 }));
   const purged = await purgeTags(`${admin.url}/`, 's3cret', ['threats', 'threat:7', 'threats']);
   assert.equal(purged, 4);
-  assert.deepEqual(admin.seen, [{ method: 'POST', url: '/purge', authorization: 'Bearer s3cret', contentType: 'application/json', body: { tags: ['threats', 'threat:7'] } }]);
+  assert.deepEqual(admin.seen, [
+    {
+      method: 'POST',
+      url: '/purge',
+      authorization: 'Bearer s3cret',
+      contentType: 'application/json',
+      body: { tags: ['threats', 'threat:7'] },
+    },
+  ]);
 });
 
 test('purgeTags sends soft: true only when asked', async (t) => {
   const admin = await startAdmin(t, (_seen, res) => answerJson(res, 200, { purged: 1 }));
   await purgeTags(admin.url, 'tok', ['a'], { soft: true });
   await purgeTags(admin.url, 'tok', ['a'], { soft: false });
-  assert.deepEqual(admin.seen.map((entry) => entry.body), [{ tags: ['a'], soft: true }, { tags: ['a'] }]);
+  assert.deepEqual(
+    admin.seen.map((entry) => entry.body),
+    [{ tags: ['a'], soft: true }, { tags: ['a'] }],
+  );
 });
 
 test('purgeTags splits more than 100 tags into batches (admin API limit) and sums the counts', async (t) => {
   const admin = await startAdmin(t, (seen, res) => answerJson(res, 200, { purged: (seen.body as { tags: string[] }).tags.length }));
   const tags = Array.from({ length: 250 }, (_, index) => `t${index}`);
   assert.equal(await purgeTags(admin.url, 'tok', tags), 250);
-  assert.deepEqual(admin.seen.map((entry) => (entry.body as { tags: string[] }).tags.length), [100, 100, 50]);
+  assert.deepEqual(
+    admin.seen.map((entry) => (entry.body as { tags: string[] }).tags.length),
+    [100, 100, 50],
+  );
 });
 
 test('purgeTags with no tags sends nothing and resolves 0', async (t) => {
@@ -103,7 +135,9 @@ test('purgeTags rejects a 2xx without {"purged": N}', async (t) => {
 });
 
 test('purgeTags rejects when the admin API does not answer within timeoutMs', async (t) => {
-  const admin = await startAdmin(t, () => { /* never answers */ });
+  const admin = await startAdmin(t, () => {
+    /* never answers */
+  });
   await assert.rejects(purgeTags(admin.url, 'tok', ['a'], { timeoutMs: 100 }), (err: unknown) => {
     assert.ok(isCachetError(err));
     assert.equal(err.code, 'CACHET_ERR_ORIGIN_PURGE');

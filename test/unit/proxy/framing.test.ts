@@ -14,7 +14,11 @@ const accepted: readonly (readonly [name: string, version: string, raw: readonly
   ['RFC 9110 §8.6 identical Content-Length lines', '1.1', ['Host', 'a', 'Content-Length', '42', 'CONTENT-LENGTH', '42']],
   ['RFC 9112 §6.1 Transfer-Encoding: chunked', '1.1', ['Host', 'a', 'Transfer-Encoding', 'chunked']],
   ['RFC 9112 §7 chunked is case-insensitive with OWS', '1.1', ['Host', 'a', 'transfer-encoding', ' Chunked ']],
-  ['same-length names are not mistaken for checked fields', '1.1', ['Host', 'a', 'x-content-leng', 'x', 'accept-encodings!', 'x', 'hos', 'x']],
+  [
+    'same-length names are not mistaken for checked fields',
+    '1.1',
+    ['Host', 'a', 'x-content-leng', 'x', 'accept-encodings!', 'x', 'hos', 'x'],
+  ],
 ];
 
 for (const [name, version, raw] of accepted) {
@@ -24,14 +28,34 @@ for (const [name, version, raw] of accepted) {
 }
 
 const refused: readonly (readonly [name: string, version: string, raw: readonly string[], reason: RegExp])[] = [
-  ['RFC 9112 §6.1/§6.3(3) Content-Length and Transfer-Encoding', '1.1', ['Host', 'a', 'Content-Length', '5', 'Transfer-Encoding', 'chunked'], /both/],
-  ['RFC 9112 §6.1/§6.3(3) Transfer-Encoding before Content-Length', '1.1', ['Host', 'a', 'Transfer-Encoding', 'chunked', 'Content-Length', '5'], /both/],
+  [
+    'RFC 9112 §6.1/§6.3(3) Content-Length and Transfer-Encoding',
+    '1.1',
+    ['Host', 'a', 'Content-Length', '5', 'Transfer-Encoding', 'chunked'],
+    /both/,
+  ],
+  [
+    'RFC 9112 §6.1/§6.3(3) Transfer-Encoding before Content-Length',
+    '1.1',
+    ['Host', 'a', 'Transfer-Encoding', 'chunked', 'Content-Length', '5'],
+    /both/,
+  ],
   ['RFC 9112 §6.1 Transfer-Encoding on HTTP/1.0', '1.0', ['Transfer-Encoding', 'chunked'], /HTTP\/1\.0/],
   ['RFC 9113 §8.2.2 Transfer-Encoding on HTTP/2', '2.0', ['transfer-encoding', 'chunked'], /HTTP\/2\.0/],
   ['RFC 9112 §6.3(4) chunked not final', '1.1', ['Host', 'a', 'Transfer-Encoding', 'chunked, gzip'], /exactly chunked/],
-  ['RFC 9112 §6.3(4) chunked not final across lines', '1.1', ['Host', 'a', 'Transfer-Encoding', 'chunked', 'Transfer-Encoding', 'gzip'], /exactly chunked/],
+  [
+    'RFC 9112 §6.3(4) chunked not final across lines',
+    '1.1',
+    ['Host', 'a', 'Transfer-Encoding', 'chunked', 'Transfer-Encoding', 'gzip'],
+    /exactly chunked/,
+  ],
   ['RFC 9112 §7 chunked twice', '1.1', ['Host', 'a', 'Transfer-Encoding', 'chunked', 'Transfer-Encoding', 'chunked'], /exactly chunked/],
-  ['RFC 9112 §6.1 coding the gateway cannot forward (gzip, chunked)', '1.1', ['Host', 'a', 'Transfer-Encoding', 'gzip, chunked'], /exactly chunked/],
+  [
+    'RFC 9112 §6.1 coding the gateway cannot forward (gzip, chunked)',
+    '1.1',
+    ['Host', 'a', 'Transfer-Encoding', 'gzip, chunked'],
+    /exactly chunked/,
+  ],
   ['RFC 9112 §6.1 unknown coding', '1.1', ['Host', 'a', 'Transfer-Encoding', 'xchunked'], /exactly chunked/],
   ['RFC 9112 §6.1 empty Transfer-Encoding', '1.1', ['Host', 'a', 'Transfer-Encoding', ''], /exactly chunked/],
   ['RFC 9112 §6.3(5) differing Content-Length lines', '1.1', ['Host', 'a', 'Content-Length', '5', 'Content-Length', '6'], /conflicting/],

@@ -87,11 +87,14 @@ test('route table: empty table finds nothing', () => {
 
 for (const bad of ['v1/*', '/v1*', '/a/*/b', '/*/x', '', '/a;b']) {
   test(`route table: invalid route path ${JSON.stringify(bad)} → CACHET_ERR_CONFIG_INVALID`, () => {
-    assert.throws(() => createRouteTable<Route>([route('ok', '/ok'), route('bad', bad)]), (error) => {
-      assert.ok(isCachetError(error));
-      assert.equal(error.code, 'CACHET_ERR_CONFIG_INVALID');
-      assert.match(error.message, /routes\[1\]/);
-      return true;
-    });
+    assert.throws(
+      () => createRouteTable<Route>([route('ok', '/ok'), route('bad', bad)]),
+      (error) => {
+        assert.ok(isCachetError(error));
+        assert.equal(error.code, 'CACHET_ERR_CONFIG_INVALID');
+        assert.match(error.message, /routes\[1\]/);
+        return true;
+      },
+    );
   });
 }

@@ -28,7 +28,16 @@ test('applyProbeResult: thresholds of consecutive results flip health (healthChe
 
 test('isProbeSuccessStatus: 2xx and 3xx succeed (RFC 9110 §15.3, §15.4)', async (t) => {
   const cases: ReadonlyArray<[number, boolean]> = [
-    [199, false], [200, true], [204, true], [301, true], [304, true], [399, true], [400, false], [404, false], [500, false], [503, false],
+    [199, false],
+    [200, true],
+    [204, true],
+    [301, true],
+    [304, true],
+    [399, true],
+    [400, false],
+    [404, false],
+    [500, false],
+    [503, false],
   ];
   for (const [status, expected] of cases) {
     await t.test(`${status} → ${expected}`, () => {

@@ -12,7 +12,7 @@ function parserError(message: string, code?: string): Error {
   return code === undefined ? err : Object.assign(err, { code });
 }
 
-test('isTrailerContentLengthError: only undici\'s parser error for Content-Length in a chunked message (RFC 9110 §6.5.1)', () => {
+test("isTrailerContentLengthError: only undici's parser error for Content-Length in a chunked message (RFC 9110 §6.5.1)", () => {
   const cases: ReadonlyArray<readonly [string, unknown, boolean]> = [
     ['as undici 8 raises it (no code)', parserError(TRAILER_REASON), true],
     ['with the llhttp code set', parserError('Response does not match the HTTP/1.1 protocol', 'HPE_UNEXPECTED_CONTENT_LENGTH'), true],

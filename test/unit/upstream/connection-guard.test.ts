@@ -8,7 +8,11 @@ test('isDesyncEvidence: only errors showing a response was taken for another req
   const cases: ReadonlyArray<[string, unknown, boolean]> = [
     ['bytes while no request ran ("bad response")', new errors.SocketError('bad response'), true],
     ['an upgrade nobody asked for', new errors.SocketError('bad upgrade'), true],
-    ['a parse error (the next answer did not start where the last ended)', Object.assign(new errors.HTTPParserError('Response does not match the HTTP/1.1 protocol'), { code: 'HPE_INVALID_CONSTANT' }), true],
+    [
+      'a parse error (the next answer did not start where the last ended)',
+      Object.assign(new errors.HTTPParserError('Response does not match the HTTP/1.1 protocol'), { code: 'HPE_INVALID_CONSTANT' }),
+      true,
+    ],
     ['a parse error without a code', new errors.HTTPParserError('Response does not match the HTTP/1.1 protocol'), true],
     ['the origin closed an idle connection', new errors.SocketError('other side closed'), false],
     ['undici closed it after a response (connection: close, HEAD)', new errors.InformationalError('reset'), false],

@@ -39,55 +39,106 @@ function runCases(cases: readonly Case[]): (t: TestContext) => Promise<void> {
   };
 }
 
-test('applyPassiveOutcome: each outcome (passiveHealth.failureThreshold, resetThreshold)', runCases([
-  { name: 'first connect failure counts', before: state(0), outcome: 'connect-error', after: state(1) },
-  { name: 'below failureThreshold stays in', before: state(1), outcome: 'connect-error', after: state(2) },
-  { name: 'failureThreshold connect failures eject for ejectMs', before: state(2), outcome: 'connect-error', after: state(3, 0, T0 + 10_000) },
-  { name: 'first reset counts on its own', before: state(0), outcome: 'reset', after: state(0, 1) },
-  { name: 'resets below resetThreshold stay in, even past failureThreshold', before: state(0, 3), outcome: 'reset', after: state(0, 4) },
-  { name: 'resetThreshold resets eject for ejectMs', before: state(0, 4), outcome: 'reset', after: state(0, 5, T0 + 10_000) },
-  { name: 'a reset does not add to the connect count', before: state(2), outcome: 'reset', after: state(2, 1) },
-  { name: 'a connect failure does not add to the reset count', before: state(0, 4), outcome: 'connect-error', after: state(1, 4) },
-  { name: 'success resets both counts', before: state(2, 4), outcome: 'ok', after: INITIAL_PASSIVE_STATE },
-  { name: 'timeout counts for nothing', before: state(2, 4), outcome: 'timeout', after: state(2, 4) },
-  { name: 'other error counts for nothing', before: state(2, 4), outcome: 'error', after: state(2, 4) },
-]));
+test(
+  'applyPassiveOutcome: each outcome (passiveHealth.failureThreshold, resetThreshold)',
+  runCases([
+    { name: 'first connect failure counts', before: state(0), outcome: 'connect-error', after: state(1) },
+    { name: 'below failureThreshold stays in', before: state(1), outcome: 'connect-error', after: state(2) },
+    {
+      name: 'failureThreshold connect failures eject for ejectMs',
+      before: state(2),
+      outcome: 'connect-error',
+      after: state(3, 0, T0 + 10_000),
+    },
+    { name: 'first reset counts on its own', before: state(0), outcome: 'reset', after: state(0, 1) },
+    { name: 'resets below resetThreshold stay in, even past failureThreshold', before: state(0, 3), outcome: 'reset', after: state(0, 4) },
+    { name: 'resetThreshold resets eject for ejectMs', before: state(0, 4), outcome: 'reset', after: state(0, 5, T0 + 10_000) },
+    { name: 'a reset does not add to the connect count', before: state(2), outcome: 'reset', after: state(2, 1) },
+    { name: 'a connect failure does not add to the reset count', before: state(0, 4), outcome: 'connect-error', after: state(1, 4) },
+    { name: 'success resets both counts', before: state(2, 4), outcome: 'ok', after: INITIAL_PASSIVE_STATE },
+    { name: 'timeout counts for nothing', before: state(2, 4), outcome: 'timeout', after: state(2, 4) },
+    { name: 'other error counts for nothing', before: state(2, 4), outcome: 'error', after: state(2, 4) },
+  ]),
+);
 
-test('applyPassiveOutcome: ejected and half-open', runCases([
-  {
-    name: 'failure while ejected does not extend the ejection',
-    before: state(3, 0, T0 + 10_000), outcome: 'connect-error', nowAt: T0 + 5_000, after: state(3, 0, T0 + 10_000),
-  },
-  {
-    name: 'reset while ejected does not extend the ejection',
-    before: state(3, 0, T0 + 10_000), outcome: 'reset', nowAt: T0 + 5_000, after: state(3, 0, T0 + 10_000),
-  },
-  {
-    name: 'half-open: one connect failure ejects again at once',
-    before: state(3, 0, T0 + 10_000), outcome: 'connect-error', nowAt: T0 + 10_000, after: state(4, 0, T0 + 20_000),
-  },
-  {
-    name: 'half-open: one reset ejects again at once',
-    before: state(3, 0, T0 + 10_000), outcome: 'reset', nowAt: T0 + 10_000, after: state(3, 1, T0 + 20_000),
-  },
-  { name: 'half-open: one success closes it', before: state(3, 0, T0 + 10_000), outcome: 'ok', nowAt: T0 + 10_001, after: INITIAL_PASSIVE_STATE },
-  { name: 'half-open: a timeout leaves it half-open', before: state(3, 0, T0 + 10_000), outcome: 'timeout', nowAt: T0 + 10_001, after: state(3, 0, T0 + 10_000) },
-]));
+test(
+  'applyPassiveOutcome: ejected and half-open',
+  runCases([
+    {
+      name: 'failure while ejected does not extend the ejection',
+      before: state(3, 0, T0 + 10_000),
+      outcome: 'connect-error',
+      nowAt: T0 + 5_000,
+      after: state(3, 0, T0 + 10_000),
+    },
+    {
+      name: 'reset while ejected does not extend the ejection',
+      before: state(3, 0, T0 + 10_000),
+      outcome: 'reset',
+      nowAt: T0 + 5_000,
+      after: state(3, 0, T0 + 10_000),
+    },
+    {
+      name: 'half-open: one connect failure ejects again at once',
+      before: state(3, 0, T0 + 10_000),
+      outcome: 'connect-error',
+      nowAt: T0 + 10_000,
+      after: state(4, 0, T0 + 20_000),
+    },
+    {
+      name: 'half-open: one reset ejects again at once',
+      before: state(3, 0, T0 + 10_000),
+      outcome: 'reset',
+      nowAt: T0 + 10_000,
+      after: state(3, 1, T0 + 20_000),
+    },
+    {
+      name: 'half-open: one success closes it',
+      before: state(3, 0, T0 + 10_000),
+      outcome: 'ok',
+      nowAt: T0 + 10_001,
+      after: INITIAL_PASSIVE_STATE,
+    },
+    {
+      name: 'half-open: a timeout leaves it half-open',
+      before: state(3, 0, T0 + 10_000),
+      outcome: 'timeout',
+      nowAt: T0 + 10_001,
+      after: state(3, 0, T0 + 10_000),
+    },
+  ]),
+);
 
-test('applyPassiveOutcome: the pool may refuse an ejection that is due (last healthy target, minHealthyPercent)', runCases([
-  { name: 'threshold reached, refused: stays in, still counting', before: state(2), outcome: 'connect-error', mayEject: REFUSE, after: state(3) },
-  { name: 'past the threshold, refused again', before: state(3), outcome: 'connect-error', mayEject: REFUSE, after: state(4) },
-  { name: 'past the threshold, room now: ejected', before: state(4), outcome: 'connect-error', after: state(5, 0, T0 + 10_000) },
-  { name: 'reset threshold reached, refused', before: state(0, 4), outcome: 'reset', mayEject: REFUSE, after: state(0, 5) },
-  {
-    name: 'half-open, refused: closed, so it takes every request again',
-    before: state(3, 0, T0 + 10_000), outcome: 'connect-error', nowAt: T0 + 10_000, mayEject: REFUSE, after: state(4),
-  },
-]));
+test(
+  'applyPassiveOutcome: the pool may refuse an ejection that is due (last healthy target, minHealthyPercent)',
+  runCases([
+    {
+      name: 'threshold reached, refused: stays in, still counting',
+      before: state(2),
+      outcome: 'connect-error',
+      mayEject: REFUSE,
+      after: state(3),
+    },
+    { name: 'past the threshold, refused again', before: state(3), outcome: 'connect-error', mayEject: REFUSE, after: state(4) },
+    { name: 'past the threshold, room now: ejected', before: state(4), outcome: 'connect-error', after: state(5, 0, T0 + 10_000) },
+    { name: 'reset threshold reached, refused', before: state(0, 4), outcome: 'reset', mayEject: REFUSE, after: state(0, 5) },
+    {
+      name: 'half-open, refused: closed, so it takes every request again',
+      before: state(3, 0, T0 + 10_000),
+      outcome: 'connect-error',
+      nowAt: T0 + 10_000,
+      mayEject: REFUSE,
+      after: state(4),
+    },
+  ]),
+);
 
 test('applyPassiveOutcome asks the pool only when an ejection is due', () => {
   let asked = 0;
-  const count = (): boolean => { asked++; return true; };
+  const count = (): boolean => {
+    asked++;
+    return true;
+  };
   applyPassiveOutcome(state(0), 'connect-error', CONFIG, T0, count);
   applyPassiveOutcome(state(0, 3), 'reset', CONFIG, T0, count);
   applyPassiveOutcome(state(2), 'timeout', CONFIG, T0, count);

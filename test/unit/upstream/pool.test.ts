@@ -38,16 +38,22 @@ function fail(pool: UpstreamPool, target: Target, times: number, outcome: Dispat
 test('targets expose url, normalised origin and a dispatcher, and start healthy', async (t) => {
   const pool = createUpstreamPool(buildConfig({ targets: ['HTTP://LocalHost:80', 'https://example.test:443'] }));
   t.after(() => pool.close());
-  assert.deepEqual(pool.targets.map((target) => [target.url, target.origin, target.healthy, target.inflight]), [
-    ['HTTP://LocalHost:80', 'http://localhost', true, 0],
-    ['https://example.test:443', 'https://example.test', true, 0],
-  ]);
+  assert.deepEqual(
+    pool.targets.map((target) => [target.url, target.origin, target.healthy, target.inflight]),
+    [
+      ['HTTP://LocalHost:80', 'http://localhost', true, 0],
+      ['https://example.test:443', 'https://example.test', true, 0],
+    ],
+  );
   assert.notEqual(pool.targets[0]?.dispatcher, pool.targets[1]?.dispatcher);
 });
 
 test('a target that is not an http(s) URL fails with CACHET_ERR_CONFIG_INVALID', () => {
   for (const url of ['not a url', 'ftp://127.0.0.1:21']) {
-    assert.throws(() => createUpstreamPool(buildConfig({ targets: [url] })), (err) => isCachetError(err) && err.code === 'CACHET_ERR_CONFIG_INVALID');
+    assert.throws(
+      () => createUpstreamPool(buildConfig({ targets: [url] })),
+      (err) => isCachetError(err) && err.code === 'CACHET_ERR_CONFIG_INVALID',
+    );
   }
 });
 
@@ -159,13 +165,22 @@ test('passive: resets count apart from connect failures and eject at resetThresh
   fail(pool, a, 1, 'connect-error');
   fail(pool, a, 2, 'reset');
   assert.equal(a.healthy, true, 'one connect failure and two resets: neither threshold reached');
-  assert.deepEqual([pool.health().targets[0]?.consecutiveConnectFailures, pool.health().targets[0]?.consecutiveResets, pool.health().targets[0]?.lastError], [1, 2, 'reset']);
+  assert.deepEqual(
+    [
+      pool.health().targets[0]?.consecutiveConnectFailures,
+      pool.health().targets[0]?.consecutiveResets,
+      pool.health().targets[0]?.lastError,
+    ],
+    [1, 2, 'reset'],
+  );
   fail(pool, a, 1, 'reset');
   assert.equal(a.healthy, false);
 });
 
 test('passive: timeouts and other errors neither eject nor reset the count', async (t) => {
-  const pool = createUpstreamPool(buildConfig({ passiveHealth: { failureThreshold: 2, resetThreshold: 3, minHealthyPercent: 50, ejectMs: 1000 } }));
+  const pool = createUpstreamPool(
+    buildConfig({ passiveHealth: { failureThreshold: 2, resetThreshold: 3, minHealthyPercent: 50, ejectMs: 1000 } }),
+  );
   t.after(() => pool.close());
   const [a] = pool.targets as [Target, Target, Target];
   fail(pool, a, 1);
@@ -190,7 +205,12 @@ test('passive: never ejects the last healthy target, nor below minHealthyPercent
   for (const c of cases) {
     await t.test(c.name, async (t) => {
       const urls = ['http://127.0.0.1:3001', 'http://127.0.0.1:3002', 'http://127.0.0.1:3003'].slice(0, c.targets);
-      const pool = createUpstreamPool(buildConfig({ targets: urls, passiveHealth: { failureThreshold: 2, resetThreshold: 3, minHealthyPercent: c.minHealthyPercent, ejectMs: 10_000 } }));
+      const pool = createUpstreamPool(
+        buildConfig({
+          targets: urls,
+          passiveHealth: { failureThreshold: 2, resetThreshold: 3, minHealthyPercent: c.minHealthyPercent, ejectMs: 10_000 },
+        }),
+      );
       t.after(() => pool.close());
       for (const target of pool.targets) fail(pool, target, 3);
       assert.equal(pool.health().healthy, c.targets - c.ejected);
@@ -243,5 +263,8 @@ test('close() is idempotent', async () => {
   const first = pool.close();
   assert.equal(pool.close(), first);
   await first;
-  assert.equal(pool.targets.every((target) => target.dispatcher.closed), true);
+  assert.equal(
+    pool.targets.every((target) => target.dispatcher.closed),
+    true,
+  );
 });
