@@ -93,7 +93,7 @@ test('summarizeProfile adds self time per function and total time per src/ frame
   const profile = {
     nodes: [
       { id: 1, callFrame: frame('(root)', ''), children: [2] },
-      { id: 2, callFrame: frame('handleRequest', 'file:///r/src/proxy/handler.ts'), children: [3] },
+      { id: 2, callFrame: frame('handleRequest', 'file:///r/src/edge/handler.ts'), children: [3] },
       { id: 3, callFrame: frame('observe', 'file:///r/node_modules/prom-client/lib/histogram.js') },
     ],
     samples: [2, 3, 3, 1],

@@ -8,7 +8,7 @@ import { createMemoryStore } from '../../../src/cache/store/memory.ts';
 import type { CacheStore } from '../../../src/cache/store/types.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { ConnectionTerm } from '../../../src/upstream/connection-guard.ts';
-import { createEntryMeta, T0 } from './policy-fixtures.ts';
+import { createEntryMeta, T0 } from './policy/fixtures.ts';
 
 const logger = createLogger('silent');
 const meta = createEntryMeta({ key: 'http://x/a', size: 5 });

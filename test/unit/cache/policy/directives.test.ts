@@ -5,7 +5,7 @@ import {
   applyResponseDirective,
   createResponseDraft,
   parseDeltaSeconds,
-} from '../../../src/cache/policy/directives.ts';
+} from '../../../../src/cache/policy/directives.ts';
 
 const deltaCases: { value: string; expected: number | undefined }[] = [
   { value: '0', expected: 0 },

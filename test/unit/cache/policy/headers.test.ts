@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isToken, joinFieldLines, readFirstLine, splitList } from '../../../src/cache/policy/headers.ts';
+import { isToken, joinFieldLines, readFirstLine, splitList } from '../../../../src/cache/policy/headers.ts';
 
 const listCases: { name: string; value: string; expected: string[] }[] = [
   { name: 'RFC 9110 §5.6.1: members separated by commas and OWS', value: 'a, b ,c', expected: ['a', 'b', 'c'] },

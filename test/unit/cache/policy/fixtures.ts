@@ -1,4 +1,4 @@
-import type { EntryMeta, StoredHeaders, StoredPolicy } from '../../../src/cache/policy/entry.ts';
+import type { EntryMeta, StoredHeaders, StoredPolicy } from '../../../../src/cache/policy/entry.ts';
 
 /** 2026-01-01T00:00:00Z, a whole second, so HTTP-dates round-trip exactly. */
 export const T0 = Date.UTC(2026, 0, 1);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildVariantKey, normalizeFieldValue, parseVary } from '../../../src/cache/policy/vary.ts';
+import { buildVariantKey, normalizeFieldValue, parseVary } from '../../../../src/cache/policy/vary.ts';
 
 const varyCases: { name: string; vary: string | string[] | undefined; expected: readonly string[] | '*' }[] = [
   { name: 'RFC 9111 §4.1: no Vary, no selecting fields', vary: undefined, expected: [] },

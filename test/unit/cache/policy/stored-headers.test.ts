@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isExcludedFromStorage, readConnectionOptions, selectStoredHeaders } from '../../../src/cache/policy/stored-headers.ts';
-import { parseResponseDirectives } from '../../../src/cache/policy/cache-control.ts';
+import { isExcludedFromStorage, readConnectionOptions, selectStoredHeaders } from '../../../../src/cache/policy/stored-headers.ts';
+import { parseResponseDirectives } from '../../../../src/cache/policy/cache-control.ts';
 
 const dropCases: { name: string; headers: Record<string, string>; cacheControl?: string; dropped: string[] }[] = [
   {

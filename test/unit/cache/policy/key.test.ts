@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCacheKey, pathOfKey } from '../../../src/cache/policy/key.ts';
+import { buildCacheKey, pathOfKey } from '../../../../src/cache/policy/key.ts';
 
 const PLAIN = { sortQuery: false, ignoreParams: [] };
 

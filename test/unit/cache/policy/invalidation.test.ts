@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeInvalidationKeys, isUnsafeMethod } from '../../../src/cache/policy/invalidation.ts';
+import { computeInvalidationKeys, isUnsafeMethod } from '../../../../src/cache/policy/invalidation.ts';
 
 const KEY_OPTIONS = { sortQuery: false, ignoreParams: [] };
 

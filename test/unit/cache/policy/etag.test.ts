@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatEntityTag, isStrongMatch, isWeakMatch, parseEntityTag, parseEntityTagList } from '../../../src/cache/policy/etag.ts';
+import { formatEntityTag, isStrongMatch, isWeakMatch, parseEntityTag, parseEntityTagList } from '../../../../src/cache/policy/etag.ts';
 
 // RFC 9110 §8.8.3.2, the comparison table.
 const comparisonCases: { a: string; b: string; strong: boolean; weak: boolean }[] = [

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatHttpDate, parseHttpDate } from '../../../src/cache/policy/http-date.ts';
+import { formatHttpDate, parseHttpDate } from '../../../../src/cache/policy/http-date.ts';
 
 const SUN_06_NOV_1994 = Date.UTC(1994, 10, 6, 8, 49, 37);
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatCacheStatus } from '../../../src/cache/policy/cache-status.ts';
-import type { CacheStatusInfo } from '../../../src/cache/policy/cache-status.ts';
+import { formatCacheStatus } from '../../../../src/cache/policy/cache-status.ts';
+import type { CacheStatusInfo } from '../../../../src/cache/policy/cache-status.ts';
 
 const cases: { name: string; cacheName?: string; info: CacheStatusInfo; expected: string }[] = [
   { name: 'RFC 9211 §2.1, §2.4: a hit with its remaining freshness', info: { hit: true, ttlSec: 42 }, expected: 'cachet; hit; ttl=42' },

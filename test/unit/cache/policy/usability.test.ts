@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildStoredPolicy, canServeStaleOnError, computeCurrentAge, evaluateUsability } from '../../../src/cache/policy/usability.ts';
-import { parseRequestDirectives, parseResponseDirectives } from '../../../src/cache/policy/cache-control.ts';
-import type { StoredPolicy } from '../../../src/cache/policy/entry.ts';
-import { T0, createEntryMeta } from './policy-fixtures.ts';
+import { buildStoredPolicy, canServeStaleOnError, computeCurrentAge, evaluateUsability } from '../../../../src/cache/policy/usability.ts';
+import { parseRequestDirectives, parseResponseDirectives } from '../../../../src/cache/policy/cache-control.ts';
+import type { StoredPolicy } from '../../../../src/cache/policy/entry.ts';
+import { T0, createEntryMeta } from './fixtures.ts';
 
 interface UsabilityCase {
   name: string;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTargetedDirectives } from '../../../src/cache/policy/targeted.ts';
-import type { ResponseDirectives } from '../../../src/cache/policy/cache-control.ts';
+import { parseTargetedDirectives } from '../../../../src/cache/policy/targeted.ts';
+import type { ResponseDirectives } from '../../../../src/cache/policy/cache-control.ts';
 
 const validCases: { name: string; value: string | string[]; expected: Partial<ResponseDirectives> }[] = [
   { name: 'RFC 9213 §2.1: max-age as an sf-integer', value: 'max-age=60', expected: { maxAge: 60, targeted: true } },

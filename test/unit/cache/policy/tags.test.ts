@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCacheTags } from '../../../src/cache/policy/tags.ts';
+import { parseCacheTags } from '../../../../src/cache/policy/tags.ts';
 
 const cases: { name: string; headers: Record<string, string | string[]>; expected: string[] }[] = [
   { name: 'no tag fields', headers: {}, expected: [] },

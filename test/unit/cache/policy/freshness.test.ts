@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeFreshnessLifetime, computeInitialAge, isHeuristicallyCacheable, parseAge } from '../../../src/cache/policy/freshness.ts';
-import { parseResponseDirectives } from '../../../src/cache/policy/cache-control.ts';
-import { parseTargetedDirectives } from '../../../src/cache/policy/targeted.ts';
-import type { ResponseDirectives } from '../../../src/cache/policy/cache-control.ts';
-import { T0, httpDate } from './policy-fixtures.ts';
+import { computeFreshnessLifetime, computeInitialAge, isHeuristicallyCacheable, parseAge } from '../../../../src/cache/policy/freshness.ts';
+import { parseResponseDirectives } from '../../../../src/cache/policy/cache-control.ts';
+import { parseTargetedDirectives } from '../../../../src/cache/policy/targeted.ts';
+import type { ResponseDirectives } from '../../../../src/cache/policy/cache-control.ts';
+import { T0, httpDate } from './fixtures.ts';
 
 const OPTIONS = { heuristicFraction: 0.1, heuristicMaxSec: 86_400 };
 const TEN_DAYS_SEC = 10 * 86_400;

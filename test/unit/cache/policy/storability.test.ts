@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideStorability, isUnderstoodStatus } from '../../../src/cache/policy/storability.ts';
-import { parseRequestDirectives, parseResponseDirectives } from '../../../src/cache/policy/cache-control.ts';
-import { parseTargetedDirectives } from '../../../src/cache/policy/targeted.ts';
-import type { ResponseDirectives } from '../../../src/cache/policy/cache-control.ts';
-import { httpDate } from './policy-fixtures.ts';
+import { decideStorability, isUnderstoodStatus } from '../../../../src/cache/policy/storability.ts';
+import { parseRequestDirectives, parseResponseDirectives } from '../../../../src/cache/policy/cache-control.ts';
+import { parseTargetedDirectives } from '../../../../src/cache/policy/targeted.ts';
+import type { ResponseDirectives } from '../../../../src/cache/policy/cache-control.ts';
+import { httpDate } from './fixtures.ts';
 
 interface StoreCase {
   name: string;

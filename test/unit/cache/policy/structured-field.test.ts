@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSfDictionary } from '../../../src/cache/policy/structured-field.ts';
+import { parseSfDictionary } from '../../../../src/cache/policy/structured-field.ts';
 
 const validCases: { name: string; value: string; expected: Record<string, unknown> }[] = [
   {

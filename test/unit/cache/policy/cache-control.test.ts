@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRequestDirectives, parseResponseDirectives, selectResponseDirectives } from '../../../src/cache/policy/cache-control.ts';
-import type { RequestDirectives, ResponseDirectives } from '../../../src/cache/policy/cache-control.ts';
+import { parseRequestDirectives, parseResponseDirectives, selectResponseDirectives } from '../../../../src/cache/policy/cache-control.ts';
+import type { RequestDirectives, ResponseDirectives } from '../../../../src/cache/policy/cache-control.ts';
 
 function pick<T extends object>(actual: T, expected: Partial<T>): Partial<T> {
   const picked: Partial<T> = {};

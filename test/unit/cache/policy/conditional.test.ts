@@ -7,9 +7,9 @@ import {
   freshenStoredHeaders,
   selectEntriesToFreshen,
   selectNotModifiedHeaders,
-} from '../../../src/cache/policy/conditional.ts';
-import type { StoredHeaders } from '../../../src/cache/policy/entry.ts';
-import { T0, createEntryMeta, httpDate } from './policy-fixtures.ts';
+} from '../../../../src/cache/policy/conditional.ts';
+import type { StoredHeaders } from '../../../../src/cache/policy/entry.ts';
+import { T0, createEntryMeta, httpDate } from './fixtures.ts';
 
 const LAST_MODIFIED = httpDate(-3600);
 
