@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** The challenge sent with every 401 (RFC 9110 §11.6.1, RFC 6750 §3). */
-export const ADMIN_REALM = 'cachet-admin';
+const ADMIN_REALM = 'cachet-admin';
 
 /** Outcome of checking an `Authorization` field: `missing` (no Bearer credentials) or `invalid` (wrong token). */
 export type BearerCheck = 'ok' | 'missing' | 'invalid';

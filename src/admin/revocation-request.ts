@@ -6,7 +6,7 @@ export type RevocationSelector = { readonly jti: string } | { readonly sub: stri
 export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly detail: string };
 
 /** Longest `jti` or `sub` accepted. */
-export const MAX_REVOCATION_ID_LENGTH = 256;
+const MAX_REVOCATION_ID_LENGTH = 256;
 /** Unix seconds above this are almost certainly milliseconds (it is the year 5138). */
 const MAX_UNIX_SECONDS = 1e11;
 

@@ -16,7 +16,7 @@ export interface RevocationDeps {
   readonly now: () => number;
 }
 
-export const REVOCATIONS_PATH = '/revocations';
+const REVOCATIONS_PATH = '/revocations';
 const COLLECTION_METHODS = 'GET, HEAD, POST, DELETE';
 
 /**

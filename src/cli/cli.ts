@@ -119,7 +119,7 @@ function readProxyOptions(options: Readonly<Record<string, string>>, io: CliIo):
 }
 
 /** The `cachet check` report: what the gateway would do with this file. */
-export function summarizeConfig(path: string, config: Config): string {
+function summarizeConfig(path: string, config: Config): string {
   const store =
     config.store.type === 'memory'
       ? `memory, ${formatByteSize(config.store.maxBytes)} (objects up to ${formatByteSize(config.store.maxObjectBytes)})`

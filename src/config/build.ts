@@ -130,7 +130,7 @@ function buildUpstream(name: string, u: CheckedUpstream): UpstreamConfig {
 }
 
 /** Object.freeze all the way down: a config is read by every request and written by none. */
-export function deepFreeze<T>(value: T): T {
+function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const child of Object.values(value)) deepFreeze(child);

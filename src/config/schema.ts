@@ -55,11 +55,11 @@ export const CONFIG_DEFAULTS = {
   cors: { methods: ['GET', 'HEAD', 'POST'], credentials: false, maxAgeSec: 600 },
 } as const;
 
-export const BALANCERS = ['round-robin', 'least-connections'] as const;
-export const ROUTE_AUTH_MODES = ['none', 'jwt', 'optional'] as const;
+const BALANCERS = ['round-robin', 'least-connections'] as const;
+const ROUTE_AUTH_MODES = ['none', 'jwt', 'optional'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** RFC 7518 §3.1 and RFC 8037 §3.1; `none` is never accepted (RFC 8725 §3.1). */
-export const JWT_ALGORITHMS = [
+const JWT_ALGORITHMS = [
   'HS256',
   'HS384',
   'HS512',

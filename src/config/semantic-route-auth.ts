@@ -91,7 +91,7 @@ function checkCors(cors: Data, path: ConfigPath, report: Report): void {
 }
 
 /** Why `text` is not an exact http(s) origin as browsers send it in `Origin`, or undefined. */
-export function findCorsOriginProblem(text: string): string | undefined {
+function findCorsOriginProblem(text: string): string | undefined {
   if (text === 'null') return 'must not be "null" (sandboxed documents and local files all send it)';
   if (!/^https?:\/\//i.test(text) || !URL.canParse(text)) return 'must be an http(s) origin';
   const url = new URL(text);

@@ -137,7 +137,7 @@ function checkRoutes(routes: unknown, upstreamNames: ReadonlySet<string>, provid
  * Route paths: `/` then anything but spaces, `?`, `#` and `;`; `*` only as a final `/*` segment (a prefix).
  * `;` is refused because the router ignores path parameters (RFC 3986 §3.3), so such a route could never match.
  */
-export function findRoutePathProblem(path: string): string | undefined {
+function findRoutePathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return path === '*' ? 'must start with / (use /* to match every path)' : 'must start with /';
   if (/[\s?#;]/.test(path)) return 'must not contain spaces, ?, # or ;';
   const star = path.indexOf('*');
@@ -174,7 +174,7 @@ function checkNames(config: Data, report: Report): void {
 }
 
 /** `10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`. */
-export function isIpOrCidr(text: string): boolean {
+function isIpOrCidr(text: string): boolean {
   const [address = '', prefix, ...rest] = text.split('/');
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;

@@ -21,7 +21,7 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** True for a name removed whatever `Connection` says: the fixed list and HTTP/2 pseudo-fields (`:path`). */
-export function isHopByHopName(name: string): boolean {
+function isHopByHopName(name: string): boolean {
   return name.charCodeAt(0) === 0x3a || HOP_BY_HOP.has(name);
 }
 

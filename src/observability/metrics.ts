@@ -47,7 +47,7 @@ export interface MetricsOptions {
 }
 
 /** Latency buckets in seconds: from a memory hit (sub-millisecond) to a slow origin. */
-export const DURATION_BUCKETS_SEC: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DURATION_BUCKETS_SEC: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Labels served from storage without contacting the origin. */
 const HIT_LABELS: ReadonlySet<string> = new Set(['hit', 'stale']);

@@ -72,7 +72,7 @@ export function propagateTraceparent(traceparent: string | string[] | undefined,
 }
 
 /** A version 00 `traceparent`. */
-export function formatTraceparent(traceId: string, parentId: string, flags: string): string {
+function formatTraceparent(traceId: string, parentId: string, flags: string): string {
   return `00-${traceId}-${parentId}-${flags}`;
 }
 
