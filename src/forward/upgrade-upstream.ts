@@ -127,7 +127,15 @@ export async function sendUpgrade(
       });
       return { target, outcome };
     }
-    const failure = outcome.kind === 'connect' ? 'connect-error' : outcome.kind === 'timeout' ? 'timeout' : 'error';
+    // A reset after the request went out counts apart from a refused connect, as on the ordinary path.
+    const failure =
+      outcome.kind === 'connect'
+        ? 'connect-error'
+        : outcome.kind === 'timeout'
+          ? 'timeout'
+          : classifyUpstreamError(outcome.error) === 'reset'
+            ? 'reset'
+            : 'error';
     pool.end(target, failure);
     metrics.recordUpstream(pool.name, target.url, failure, spent);
     if (outcome.kind !== 'connect') break;

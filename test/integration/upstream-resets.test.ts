@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { startOrigin } from '../helpers/origin.ts';
 import { startGateway, send, type StartedGateway } from '../helpers/gateway.ts';
+import { rawExchange } from '../helpers/raw.ts';
 
 const TWO_ROUTES = {
   routes: [
@@ -120,4 +121,19 @@ test('a single target refusing connections is never ejected: 502 every time, not
     assert.equal(JSON.parse(res.text).code, 'CACHET_ERR_UPSTREAM_CONNECT');
   }
   assert.deepEqual(await healthOf(gateway), { status: 'ok', upstreams: [{ name: 'api', healthy: 1, total: 1 }] });
+});
+
+test('an upgrade whose connection the origin resets answers 502 and counts as a reset, not a refused connect', async (t) => {
+  const origin = await startOrigin(t, (req) => resetConnection(req));
+  const gateway = await startGateway(t, [origin.url], TWO_ROUTES);
+  const answer = await rawExchange(gateway.url, 'GET /a/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+  assert.match(answer, /^HTTP\/1\.1 502 /);
+  assert.match(
+    (await metricLine(gateway, `cachet_upstream_requests_total{upstream="api",target="${origin.url}",outcome="reset"}`)) ?? '',
+    / 1$/,
+  );
+  assert.equal(
+    await metricLine(gateway, `cachet_upstream_requests_total{upstream="api",target="${origin.url}",outcome="connect-error"}`),
+    undefined,
+  );
 });
