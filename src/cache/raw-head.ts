@@ -8,7 +8,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
  * It sets the head the way `ServerResponse#_storeHeader` does and leaves the rest to Node: `end(body)`
  * sends the head with the body and the server's keep-alive handling is untouched. It runs only on a
  * kept-alive HTTP/1.1 connection whose response has a Content-Length (every stored response has one
- * or a known size); anything else takes `writeHead`. Node is pinned to 24 (package.json), and every
+ * or a known size), or that is a 304 (no content); anything else takes `writeHead`. Node is pinned to 24 (package.json), and every
  * cache test runs through this path, so a change of these internals fails the suite, not production.
  */
 interface RawHeadResponse {
@@ -25,14 +25,20 @@ interface RawHeadResponse {
  * undefined without a Content-Length, which the fast path needs for framing. Callers cache it per entry.
  */
 export function serializeStoredHead(status: number, flatFields: readonly string[]): string | undefined {
-  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-  let hasLength = false;
   for (let i = 0; i < flatFields.length; i += 2) {
-    const name = flatFields[i] as string;
-    if (name === 'content-length') hasLength = true;
-    head += `${name}: ${flatFields[i + 1] as string}\r\n`;
+    if (flatFields[i] === 'content-length') return serializeHead(status, flatFields);
   }
-  return hasLength ? head : undefined;
+  return undefined;
+}
+
+/**
+ * The status line and fields, CRLF-terminated, with no framing check: for a 304, which has no content
+ * (RFC 9110 §15.4.5). Callers cache it per entry.
+ */
+export function serializeHead(status: number, flatFields: readonly string[]): string {
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  for (let i = 0; i < flatFields.length; i += 2) head += `${flatFields[i] as string}: ${flatFields[i + 1] as string}\r\n`;
+  return head;
 }
 
 /** Whether the fast path may write this response's head: a kept-alive HTTP/1.1 exchange, head not yet set. */

@@ -5,7 +5,7 @@ import type { GrowingBody } from './growing-body.ts';
 import { computeCurrentAge } from './policy/usability.ts';
 import { evaluateClientConditional, selectNotModifiedHeaders } from './policy/conditional.ts';
 import { flattenHeaders, appendVia, buildClientHeaders, type ClientHeaderOptions } from '../forward/response-headers.ts';
-import { canWriteRawHead, serializeStoredHead, writeRawHead } from './raw-head.ts';
+import { canWriteRawHead, serializeHead, serializeStoredHead, writeRawHead } from './raw-head.ts';
 import type { HeaderRecord } from '../forward/upstream-request.ts';
 import { abortResponse } from '../server/pipeline.ts';
 
@@ -29,6 +29,27 @@ function storedHead(options: ClientHeaderOptions, meta: EntryMeta): StoredHead {
     const fields = flattenHeaders(headers, options.forwardTagHeaders ? undefined : TAG_FIELDS);
     head = { fields, serialized: serializeStoredHead(meta.status, fields) };
     headCache.set(meta, head);
+  }
+  return head;
+}
+
+/** The head of a 304 answered from a stored entry, prepared on its first 304 and reused by the next ones. */
+interface NotModifiedHead {
+  /** RFC 9110 §15.4.5 fields of the stored response plus our Via: `[name, value, …]` for `writeHead`. */
+  readonly fields: string[];
+  /** Status line plus the same fields, serialised for the fast path. */
+  readonly serialized: string;
+}
+
+const notModifiedCache = new WeakMap<EntryMeta, NotModifiedHead>();
+
+function notModifiedHead(options: ClientHeaderOptions, meta: EntryMeta): NotModifiedHead {
+  let head = notModifiedCache.get(meta);
+  if (head === undefined) {
+    const fields = flattenHeaders(selectNotModifiedHeaders(meta.headers));
+    fields.push('via', `1.1 ${options.via}`);
+    head = { fields, serialized: serializeHead(304, fields) };
+    notModifiedCache.set(meta, head);
   }
   return head;
 }
@@ -57,10 +78,16 @@ export function serveFromCache(
   const { res } = ex;
   const hasConditional = ex.req.headers['if-none-match'] !== undefined || ex.req.headers['if-modified-since'] !== undefined;
   if (hasConditional && evaluateClientConditional(ex.method, ex.req.headers, meta) === 'not-modified') {
-    const head = flattenHeaders(selectNotModifiedHeaders(meta.headers));
-    head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId, 'via', `1.1 ${options.via}`);
-    if (ex.cors !== undefined) pushFields(head, ex.cors);
-    res.writeHead(304, head);
+    const notModified = notModifiedHead(options, meta);
+    const age = ageHeaderValue(meta, now);
+    if (ex.cors === undefined && canWriteRawHead(res, ex.req.httpVersion)) {
+      writeRawHead(res, 304, notModified.serialized, `age: ${age}\r\ncache-status: ${cacheStatus}\r\nx-request-id: ${ex.requestId}\r\n`);
+    } else {
+      const head = notModified.fields.slice();
+      head.push('age', age, 'cache-status', cacheStatus, 'x-request-id', ex.requestId);
+      if (ex.cors !== undefined) pushFields(head, ex.cors);
+      res.writeHead(304, head);
+    }
     res.end();
     return true;
   }
