@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
 import type { LimitsConfig } from '../config/types.ts';
 import { afterEarlierResponses } from './pipeline.ts';
 import { ERROR_TABLE, type CachetErrorCode } from '../errors.ts';
@@ -11,7 +10,6 @@ import { ERROR_TABLE, type CachetErrorCode } from '../errors.ts';
  * because no request object exists yet, in their turn behind pipelined requests still being answered.
  */
 export function createListener(limits: LimitsConfig, onRequest: http.RequestListener): http.Server {
-  keepRequestObjectsYoung();
   const server = http.createServer(
     {
       maxHeaderSize: limits.maxHeaderBytes,
@@ -35,25 +33,6 @@ export function createListener(limits: LimitsConfig, onRequest: http.RequestList
   // default) a FIN aborts every request not yet answered; on, they are answered and then the connection ends.
   (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   return server;
-}
-
-let isPretenuringOff = false;
-
-/**
- * Turns off V8's allocation-site pretenuring for the process. V8 allocates the objects of an allocation site
- * directly in the old generation once 85 % of them survived a scavenge taken at full young-generation size. A
- * gateway meets that in its first burst of connections: start-up (config validation, module loading) leaves the
- * young generation at full size, and the first scavenge under load finds most per-request objects of the first
- * wave alive. Those sites stay pretenured; every later request's objects are then in the old generation, and
- * keep everything they point to (headers, buffers, streams) alive through the next scavenge: about 10 MB
- * copied and promoted per scavenge instead of 0.4 MB, and a fifth of a pass-through request's CPU. Request
- * objects never outlive their exchange, so there is nothing to pretenure. The flag is read at every
- * scavenge, so turning it off before the first request is enough (see docs/performance.md).
- */
-function keepRequestObjectsYoung(): void {
-  if (isPretenuringOff) return;
-  setFlagsFromString('--no-allocation-site-pretenuring');
-  isPretenuringOff = true;
 }
 
 /** How often stalled requests are looked for: a quarter of the shortest limit, within 250 ms to 1 s. */

@@ -82,3 +82,33 @@ test('HEAD hits on the fast path send the head only', async (t) => {
   assert.match(head ?? '', /^HTTP\/1\.1 200 OK\r\n[\s\S]*content-length: 11\r\n[\s\S]*\r\n\r\n$/);
   assert.match(get ?? '', /cached body$/);
 });
+
+test('a client 304 from the cache takes the serialised-head path: RFC 9110 §15.4.5 fields once, no content, connection kept', async (t) => {
+  const origin = await startOrigin(t, (_req, res) => {
+    res.setHeader('cache-control', 'max-age=600');
+    res.setHeader('content-type', 'text/plain');
+    res.setHeader('etag', '"v1"');
+    res.setHeader('vary', 'Accept-Encoding');
+    res.end('cached body');
+  });
+  const { url } = await startGateway(t, [origin.url]);
+  const host = new URL(url).host;
+  await send(`${url}/etag`);
+  const conditional = `GET /etag HTTP/1.1\r\nHost: ${host}\r\nIf-None-Match: "v1"\r\n\r\n`;
+  const raw = await rawExchange(url, `${conditional}${conditional.replace('\r\n\r\n', '\r\nX-Request-ID: second\r\n\r\n')}`);
+  const responses = parseResponses(raw);
+  assert.equal(responses.length, 2, raw);
+  assert.equal(raw.split('\r\nconnection: keep-alive\r\n').length - 1, 2, 'both 304s took the serialised-head path');
+  for (const response of responses) {
+    assert.equal(response.statusLine, 'HTTP/1.1 304 Not Modified');
+    assert.equal(response.rest, '');
+    const names = response.fields.map(([name]) => name);
+    for (const name of ['etag', 'cache-control', 'vary', 'date', 'age', 'cache-status', 'x-request-id', 'via', 'connection']) {
+      assert.equal(names.filter((n) => n === name).length, 1, `${name} once in ${JSON.stringify(response.fields)}`);
+    }
+    assert.equal(names.includes('transfer-encoding'), false);
+    assert.match(response.fields.find(([name]) => name === 'cache-status')?.[1] ?? '', /^cachet; hit; ttl=\d+$/);
+  }
+  assert.equal(responses[1]?.fields.find(([name]) => name === 'x-request-id')?.[1], 'second');
+  assert.equal(origin.count('/etag'), 1, 'the origin saw only the first request');
+});
