@@ -64,6 +64,41 @@ export function createAdmission(deps: AdmissionDeps): Admission {
     upstreamOf.set(route, Object.freeze({ pool, retries: upstream.retries, timeouts: upstream.timeouts }));
   }
 
+  /** Answers an authentication refusal, or makes the admitted request's exchange. */
+  function enter(
+    result: AuthResult,
+    req: IncomingMessage,
+    res: ServerResponse,
+    door: Door,
+    method: string,
+    path: string,
+    route: RouteConfig,
+    upstream: UpstreamRoute,
+    requestId: string,
+    startedAt: number,
+    cors: Readonly<Record<string, string>> | undefined,
+  ): Exchange | undefined {
+    if (!result.ok) {
+      const challenge = formatBearerChallenge(realm, result);
+      return refuse(
+        res,
+        door,
+        requestId,
+        result.code,
+        result.description,
+        challenge === undefined ? cors : { ...cors, 'www-authenticate': challenge },
+        hasRequestBody(req),
+      );
+    }
+    let body = null;
+    if (door !== 'upgrade' && hasRequestBody(req)) {
+      // 100-continue is answered only once the request passed every check (RFC 9110 §10.1.1).
+      if (req.headers.expect !== undefined && req.headers.expect.toLowerCase() === '100-continue') writeContinueInTurn(req, res);
+      body = req.headers['content-length'] === undefined ? countChunkedBody(req, res, maxBodyBytes) : req;
+    }
+    return { req, res, method, path, route, upstream, requestId, startedAt, body, identity: result.identity, cors };
+  }
+
   return {
     admit(req, res, door) {
       const startedAt = performance.now();
@@ -118,33 +153,15 @@ export function createAdmission(deps: AdmissionDeps): Admission {
       const path = target.path === '*' ? '*' : target.path + target.query;
       const upstream = upstreamOf.get(route) as UpstreamRoute;
       const auth = route.auth === 'none' || authenticator === undefined ? ANONYMOUS : authenticator.authenticate(req, route);
-      if (!(auth instanceof Promise)) return enter(auth);
-      return auth.then(enter, (err: unknown) => {
-        logger.error({ err, requestId }, 'authentication failed unexpectedly');
-        return refuse(res, door, requestId, 'CACHET_ERR_INTERNAL', 'Authentication failed.', cors, upgrade);
-      });
-
-      function enter(result: AuthResult): Exchange | undefined {
-        if (!result.ok) {
-          const challenge = formatBearerChallenge(realm, result);
-          return refuse(
-            res,
-            door,
-            requestId,
-            result.code,
-            result.description,
-            challenge === undefined ? cors : { ...cors, 'www-authenticate': challenge },
-            hasRequestBody(req),
-          );
-        }
-        let body = null;
-        if (!upgrade && hasRequestBody(req)) {
-          // 100-continue is answered only once the request passed every check (RFC 9110 §10.1.1).
-          if (req.headers.expect !== undefined && req.headers.expect.toLowerCase() === '100-continue') writeContinueInTurn(req, res);
-          body = req.headers['content-length'] === undefined ? countChunkedBody(req, res, maxBodyBytes) : req;
-        }
-        return { req, res, method, path, route, upstream, requestId, startedAt, body, identity: result.identity, cors };
-      }
+      // The common case (no token needed, or a cached verification) enters without a closure.
+      if (!(auth instanceof Promise)) return enter(auth, req, res, door, method, path, route, upstream, requestId, startedAt, cors);
+      return auth.then(
+        (result) => enter(result, req, res, door, method, path, route, upstream, requestId, startedAt, cors),
+        (err: unknown) => {
+          logger.error({ err, requestId }, 'authentication failed unexpectedly');
+          return refuse(res, door, requestId, 'CACHET_ERR_INTERNAL', 'Authentication failed.', cors, upgrade);
+        },
+      );
     },
   };
 }
