@@ -107,6 +107,8 @@ export function serveFromCache(
     // The response fetched for this very request: the origin's fields as sent (including any named by
     // no-cache="…" / private="…", which only later requests must not see), and no Age of our own.
     const fields = buildClientHeaders(fetchedFields, options);
+    // RFC 9110 §8.6: a 204 carries no Content-Length, whatever the origin sent.
+    if (meta.status === 204) delete fields['content-length'];
     head = flattenHeaders(fields);
     head.push('cache-status', cacheStatus, 'x-request-id', ex.requestId);
   }

@@ -20,6 +20,8 @@ export function sendUpstreamResponse(ex: Exchange, upstream: UpstreamResponse, c
     for (const name in headers) if (name.startsWith('access-control-')) delete headers[name];
     mergeFields(headers, ex.cors);
   }
+  // RFC 9110 §8.6: no Content-Length on a 204, whatever the origin sent.
+  if (upstream.status === 204) delete headers['content-length'];
   const { res } = ex;
   res.writeHead(upstream.status, headers as Record<string, string | string[]>);
   if (ex.method === 'HEAD' || upstream.status === 204 || upstream.status === 304) {

@@ -223,3 +223,29 @@ test('graceful shutdown drains an in-flight request', async (t) => {
   await closing;
   await assert.rejects(send(`${url}/after`));
 });
+
+test('a 204 is relayed without Content-Length, whatever the origin sent (RFC 9110 §8.6)', async (t) => {
+  const origin = await startOrigin(t, (_req, res) => {
+    res.writeHead(204, { 'content-length': '0', 'cache-control': 'no-store' });
+    res.end();
+  });
+  const { url } = await startGateway(t, [origin.url]);
+  const raw = await rawExchange(url, `GET /empty HTTP/1.1\r\nHost: ${new URL(url).host}\r\n\r\n`);
+  assert.match(raw, /^HTTP\/1\.1 204 No Content\r\n/);
+  assert.doesNotMatch(raw, /content-length/i);
+});
+
+test('a stored 204 is served without Content-Length, on the miss that stores it and on hits (RFC 9110 §8.6)', async (t) => {
+  const origin = await startOrigin(t, (_req, res) => {
+    res.writeHead(204, { 'content-length': '0', 'cache-control': 'max-age=60' });
+    res.end();
+  });
+  const { url } = await startGateway(t, [origin.url]);
+  for (const expected of [/fwd=uri-miss; fwd-status=204; ttl=\d+; stored/, /hit; ttl=\d+/]) {
+    const raw = await rawExchange(url, `GET /stored-empty HTTP/1.1\r\nHost: ${new URL(url).host}\r\n\r\n`);
+    assert.match(raw, /^HTTP\/1\.1 204 No Content\r\n/);
+    assert.match(raw, expected);
+    assert.doesNotMatch(raw, /content-length/i);
+  }
+  assert.equal(origin.count('/stored-empty'), 1);
+});

@@ -34,6 +34,8 @@ export function buildEntryMeta(input: EntryMetaInput, config: CacheConfig): Entr
   const headers = selectStoredHeaders(input.headers, input.directives);
   // RFC 9110 §6.6.1: a recipient with a clock adds Date when the origin sent none.
   if (headers['date'] === undefined) headers['date'] = formatHttpDate(input.responseAt);
+  // RFC 9110 §8.6: a 204 carries no Content-Length, whatever the origin sent.
+  if (input.status === 204) delete headers['content-length'];
   return Object.freeze({
     key: input.key,
     variantKey: input.variantKey,
