@@ -3,6 +3,7 @@ import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTV
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.ts';
 import type { JwtAlgorithm, JwtProviderConfig } from '../config/types.ts';
+import { JWT_ALGORITHMS } from '../config/schema.ts';
 import { CachetError } from '../errors.ts';
 import { createIdentity, findClaimTypeError } from './identity.ts';
 import { createJwksKeyResolver, JwksUnavailableError } from './jwks.ts';
@@ -23,21 +24,8 @@ export interface JwtVerifierOptions {
   readonly signal: AbortSignal;
 }
 
-const supportedAlgorithms: ReadonlySet<string> = new Set<JwtAlgorithm>([
-  'HS256',
-  'HS384',
-  'HS512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-]);
+/** The algorithms config accepts, so the same list the schema validates against. */
+const supportedAlgorithms: ReadonlySet<string> = new Set<JwtAlgorithm>(JWT_ALGORITHMS);
 
 /** Headers that carry or point at a key: the key must come from config, never from the token (RFC 8725 §3.10). */
 const keyCarryingHeaders = ['jwk', 'jku', 'x5u', 'x5c'] as const;

@@ -59,7 +59,7 @@ const BALANCERS = ['round-robin', 'least-connections'] as const;
 const ROUTE_AUTH_MODES = ['none', 'jwt', 'optional'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** RFC 7518 §3.1 and RFC 8037 §3.1; `none` is never accepted (RFC 8725 §3.1). */
-const JWT_ALGORITHMS = [
+export const JWT_ALGORITHMS = [
   'HS256',
   'HS384',
   'HS512',
