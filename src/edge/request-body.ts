@@ -37,19 +37,17 @@ class BodyLimiter extends Transform {
  * The stream sent upstream for a body of unknown length (chunked): counted, failing past `maxBytes`.
  * `onVerdict` runs once, when the body has ended within the limit (true) or has failed (false).
  */
-function limitRequestBody(req: IncomingMessage, maxBytes: number, onVerdict?: (withinLimit: boolean) => void): BodyLimiter {
+function limitRequestBody(req: IncomingMessage, maxBytes: number, onVerdict: (withinLimit: boolean) => void): BodyLimiter {
   const limiter = new BodyLimiter(maxBytes);
-  if (onVerdict !== undefined) {
-    let settled = false;
-    const settle = (withinLimit: boolean): void => {
-      if (settled) return;
-      settled = true;
-      onVerdict(withinLimit);
-    };
-    limiter.once('finish', () => settle(true));
-    limiter.once('error', () => settle(false));
-    limiter.once('close', () => settle(!limiter.exceeded && limiter.writableFinished));
-  }
+  let settled = false;
+  const settle = (withinLimit: boolean): void => {
+    if (settled) return;
+    settled = true;
+    onVerdict(withinLimit);
+  };
+  limiter.once('finish', () => settle(true));
+  limiter.once('error', () => settle(false));
+  limiter.once('close', () => settle(!limiter.exceeded && limiter.writableFinished));
   // The upstream request reports a broken body; a listener here keeps a body cut off before undici
   // subscribes from becoming an uncaught error.
   limiter.on('error', () => {});

@@ -5,7 +5,6 @@ import type { Target } from '../upstream/pool.ts';
 import type { ConnectionTag } from '../upstream/connection-guard.ts';
 import { isCachetError, type CachetError } from '../errors.ts';
 import { sendProblem } from '../server/problem.ts';
-import { closeAfter } from '../server/pipeline.ts';
 import type { Exchange } from './exchange.ts';
 import { createUpstreamHeaderBuilder, type IdentityHeaderNames } from './request-headers.ts';
 import { sendUpstream, type HeaderRecord, type UpstreamFailure, type UpstreamResponse } from './upstream-request.ts';
@@ -81,8 +80,7 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
     if (!upstream.ok) {
       const tooLarge = bodyLimitError(ex.body);
       if (tooLarge !== undefined) {
-        // The rest of the body is unread: nothing after it on this connection can be framed.
-        closeAfter(ex.res);
+        // The edge already made this the connection's last response when the limit tripped (countChunkedBody).
         sendProblem(ex.res, tooLarge.code, tooLarge.message, { 'x-request-id': ex.requestId, connection: 'close' });
         return 'error';
       }
