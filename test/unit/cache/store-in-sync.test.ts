@@ -89,3 +89,27 @@ test('storeWhenInSync: without a known connection the response is stored', async
   await nextTurn();
   assert.equal(await isStored(store), true);
 });
+
+test('storeWhenInSync: the claim runs once, just before the write (the fill answers until then); a lost claim stores nothing', async (t) => {
+  for (const [connection, live, stored] of [
+    ['in sync', true, true],
+    ['in sync', false, false],
+    ['desynced', true, false],
+  ] as const) {
+    await t.test(`${connection}, claim ${live}`, async () => {
+      const store = createMemoryStore({ maxBytes: 1 << 20, maxObjectBytes: 1 << 16 });
+      const { socket, term } = createConnection();
+      if (connection === 'desynced') socket.errored = new errors.SocketError('bad response');
+      const claims: boolean[] = [];
+      const settled = storeWhenInSync({ store, logger }, meta, body, term, () => {
+        claims.push(live);
+        return live;
+      });
+      // Nothing is claimed in the turn the response ended unless the connection already fell out of step.
+      assert.deepEqual(claims, connection === 'desynced' ? [true] : []);
+      await settled;
+      assert.equal(claims.length, 1);
+      assert.equal(await isStored(store), stored);
+    });
+  }
+});
