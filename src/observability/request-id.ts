@@ -22,6 +22,6 @@ let sequence = 0;
  * cheaper than a UUID on every request.
  */
 export function resolveRequestId(incoming: string | string[] | undefined): string {
-  if (typeof incoming === 'string' && WELL_FORMED.test(incoming)) return incoming;
+  if (typeof incoming === 'string' && isWellFormedRequestId(incoming)) return incoming;
   return `${PROCESS_PREFIX}-${(++sequence).toString(36)}`;
 }

@@ -49,7 +49,7 @@ export function decideStorability(input: StorabilityInput): StoreDecision {
   if (status < 200 || status > 599 || status === 206 || status === 304) return refuse('status');
   if (input.requestDirectives.noStore) return refuse('no-store');
   if (directives.mustUnderstand) {
-    if (!UNDERSTOOD_STATUSES.has(status)) return refuse('must-understand');
+    if (!isUnderstoodStatus(status)) return refuse('must-understand');
   } else if (directives.noStore) {
     return refuse('no-store');
   }
