@@ -124,7 +124,7 @@ export interface RunSettings {
   readonly connections: number;
   readonly warmupSec: number;
   readonly durationSec: number;
-  /** Adds `--cpu-prof` to cachet processes, writing `<id>-r<round>.cpuprofile` here. */
+  /** Adds `--cpu-prof` to every server under test (cachet and its baselines), writing `<id>-r<round>.cpuprofile` here. */
   readonly profileDir: string | undefined;
 }
 
@@ -243,8 +243,12 @@ interface StartedServers {
 /** Starts the scenario's origin (loader core) and server under test (server core), recording each in `started`. */
 async function startServers(scenario: Scenario, round: number, settings: RunSettings, started: BenchProcess[]): Promise<StartedServers> {
   const serverCore = pickCore(settings, 'server');
+  const profileFlags =
+    settings.profileDir === undefined
+      ? []
+      : ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`, `--cpu-prof-name=${scenario.id}-r${round}.cpuprofile`];
   if (scenario.server === 'origin') {
-    const ceiling = await startServer('ceiling', serverCore, originArgs(scenario.origin));
+    const ceiling = await startServer('ceiling', serverCore, originArgs(scenario.origin), profileFlags);
     started.push(ceiling.proc);
     return { server: ceiling.proc, serverUrl: ceiling.url, originUrl: undefined };
   }
@@ -252,10 +256,6 @@ async function startServers(scenario: Scenario, round: number, settings: RunSett
   started.push(origin.proc);
   const isCachet = scenario.server === 'cachet';
   const args = isCachet ? [CACHET_ENTRY, 'proxy', '--to', origin.url, '--port', '0'] : [SERVERS_ENTRY, 'proxy', '--to', origin.url];
-  const profileFlags =
-    isCachet && settings.profileDir !== undefined
-      ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`, `--cpu-prof-name=${scenario.id}-r${round}.cpuprofile`]
-      : [];
   const server = await startServer(isCachet ? 'cachet' : 'bare proxy', serverCore, args, profileFlags);
   started.push(server.proc);
   return { server: server.proc, serverUrl: server.url, originUrl: origin.url };
