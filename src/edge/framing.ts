@@ -1,3 +1,5 @@
+import { isDigits } from '../cache/policy/headers.ts';
+
 export type FramingCheck = { ok: true } | { ok: false; reason: string };
 
 const OK: FramingCheck = Object.freeze({ ok: true });
@@ -70,15 +72,6 @@ export function checkRequestFraming(httpVersion: string, rawHeaders: readonly st
   }
   if (hostCount === 0 && httpVersion === '1.1') return { ok: false, reason: 'missing Host header' };
   return OK;
-}
-
-function isDigits(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return true;
 }
 
 /** RFC 9112 §7: the list, all lines joined, is the single coding `chunked` (case-insensitive, OWS around it). */

@@ -70,6 +70,16 @@ export function splitList(value: string): string[] {
   return members;
 }
 
+/** One or more ASCII digits (RFC 5234 DIGIT), nothing else. */
+export function isDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 /** A Content-Length value (RFC 9110 §8.6): digits only, undefined otherwise (a list, a sign, spaces, too long). */
 export function parseContentLength(value: string | string[] | undefined): number | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > 15) return undefined;
