@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { AuthConfig, RouteConfig } from '../config/types.ts';
 import { CachetError } from '../errors.ts';
 import { checkRouteAccess } from './authorize.ts';
+import { isJwtShaped } from './compact-jws.ts';
 import { createIntrospector, type Introspector } from './introspection.ts';
 import { createJwtVerifier, readUnverifiedIssuer, screenJwtHeader, type JwtVerifier, type VerificationOutcome } from './jwt.ts';
 import { createRefusal } from './refusal.ts';
@@ -30,14 +31,6 @@ function readCredentialFields(req: IncomingMessage): TokenSourceInput {
     else if (name.length === 6 && name.toLowerCase() === 'cookie') (cookie ??= []).push(raw[index + 1] as string);
   }
   return { authorization, cookie, url: req.url ?? '/' };
-}
-
-/** A JWS in compact serialization has exactly three parts (RFC 7515 §7.1); anything else is opaque. */
-function isJwtShaped(token: string): boolean {
-  const first = token.indexOf('.');
-  if (first === -1) return false;
-  const second = token.indexOf('.', first + 1);
-  return second !== -1 && token.indexOf('.', second + 1) === -1;
 }
 
 function throwConfigError(message: string): never {
@@ -78,8 +71,9 @@ export function createAuthenticator(config: AuthConfig, options: { clock: Clock;
     // Header screening comes before any key lookup (RFC 8725 §3.1).
     const screened = screenJwtHeader(token);
     if ('ok' in screened) return screened;
-    const issuer = readUnverifiedIssuer(token);
-    const verifier = issuer === undefined ? undefined : jwtByIssuer.get(issuer);
+    const unverified = readUnverifiedIssuer(token);
+    if ('ok' in unverified) return unverified;
+    const verifier = unverified.issuer === undefined ? undefined : jwtByIssuer.get(unverified.issuer);
     if (verifier === undefined) return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'unknown issuer');
     if (!(verifier.provider.algorithms as readonly string[]).includes(screened.alg)) {
       return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'algorithm not allowed');

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { JwtAlgorithm, JwtProviderConfig } from '../config/types.ts';
 import { JWT_ALGORITHMS } from '../config/schema.ts';
 import { CachetError } from '../errors.ts';
+import { isWellFormedCompactJws } from './compact-jws.ts';
 import { createIdentity, findClaimTypeError } from './identity.ts';
 import { createJwksKeyResolver, JwksUnavailableError } from './jwks.ts';
 import { createRefusal } from './refusal.ts';
@@ -86,11 +87,12 @@ function prepareKey(provider: JwtProviderConfig, options: JwtVerifierOptions): U
 }
 
 /**
- * Screens an unverified JWT header before any key lookup: `alg` must be one cachet supports
- * (so `none` in any spelling is out), and no header may carry or point at a key.
- * Answers the header's `alg`, or the refusal.
+ * Screens an unverified JWT before any key lookup: its three parts must be base64url (RFC 7515 §2, §7.1),
+ * `alg` must be one cachet supports (so `none` in any spelling is out), and no header may carry or point
+ * at a key. Answers the header's `alg`, or the refusal (invalid_token, RFC 6750 §3.1: a malformed token).
  */
 export function screenJwtHeader(token: string): { readonly alg: string } | AuthRefusal {
+  if (!isWellFormedCompactJws(token)) return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'malformed token');
   let header: Record<string, unknown>;
   try {
     header = decodeProtectedHeader(token) as Record<string, unknown>;
@@ -113,14 +115,15 @@ export function screenJwtHeader(token: string): { readonly alg: string } | AuthR
   return { alg };
 }
 
-/** Reads the unverified `iss`, only to choose the provider that will then require it. */
-export function readUnverifiedIssuer(token: string): string | undefined {
+/** Reads the unverified `iss`, only to choose the provider that will then require it; a payload that is not a JSON object is a malformed token. */
+export function readUnverifiedIssuer(token: string): { readonly issuer: string | undefined } | AuthRefusal {
+  let iss: unknown;
   try {
-    const iss = decodeJwt(token).iss;
-    return typeof iss === 'string' ? iss : undefined;
+    iss = decodeJwt(token).iss;
   } catch {
-    return undefined;
+    return createRefusal('CACHET_ERR_AUTH_INVALID_TOKEN', 'malformed token');
   }
+  return { issuer: typeof iss === 'string' ? iss : undefined };
 }
 
 function mapJoseError(error: unknown): AuthRefusal {

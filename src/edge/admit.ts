@@ -7,6 +7,7 @@ import type { Authenticator } from '../auth/authenticate.ts';
 import type { AuthResult } from '../auth/types.ts';
 import { formatBearerChallenge } from '../auth/www-authenticate.ts';
 import { answerPreflight, corsResponseHeaders, isPreflight } from '../auth/cors.ts';
+import { removeQueryAccessToken } from '../auth/token-source.ts';
 import type { Logger } from '../observability/logger.ts';
 import { resolveRequestId } from '../observability/request-id.ts';
 import type { UpstreamPool } from '../upstream/pool.ts';
@@ -150,7 +151,9 @@ export function createAdmission(deps: AdmissionDeps): Admission {
         if (!upgrade && isPreflight(method, req.headers)) return answerPreflightRequest(res, route.cors, req, requestId);
         cors = corsResponseHeaders(route.cors, req.headers.origin);
       }
-      const path = target.path === '*' ? '*' : target.path + target.query;
+      // RFC 6750 §2.3: a route that authenticates never reads a query token, and never forwards or keys on one.
+      const query = route.auth === 'none' || target.query === '' ? target.query : removeQueryAccessToken(target.query);
+      const path = target.path === '*' ? '*' : target.path + query;
       const upstream = upstreamOf.get(route) as UpstreamRoute;
       const auth = route.auth === 'none' || authenticator === undefined ? ANONYMOUS : authenticator.authenticate(req, route);
       // The common case (no token needed, or a cached verification) enters without a closure.

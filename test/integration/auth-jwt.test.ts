@@ -373,7 +373,7 @@ test('tokens that pass: tolerance, aud arrays, scp arrays, exact scopes and clai
   }
 });
 
-test('token sources: Authorization only, query refused, cookie per route (RFC 6750 §2)', async (t) => {
+test('token sources: Authorization only, query never read, cookie per route (RFC 6750 §2)', async (t) => {
   const { stage, signRsa } = await startStage(t);
   const token = await signRsa();
   const rows: Array<{ name: string; path: string; headers: string[]; status: number; code?: string; challenge?: string }> = [
@@ -395,28 +395,26 @@ test('token sources: Authorization only, query refused, cookie per route (RFC 67
     },
     { name: 'scheme is case-insensitive (RFC 9110 §11.1)', path: '/v1/x', headers: ['authorization', `bEaReR ${token}`], status: 200 },
     {
-      name: 'access_token in the query string (RFC 6750 §2.3 unsupported)',
-      path: '/v1/x?access_token=abc',
+      name: 'a valid token only in ?access_token= is not read: no credentials (RFC 6750 §2.3, §3.1)',
+      path: `/v1/x?access_token=${token}`,
       headers: [],
-      status: 400,
-      code: 'CACHET_ERR_AUTH_INVALID_REQUEST',
-      challenge: invalidRequest('access_token in the query string is not supported'),
+      status: 401,
+      code: 'CACHET_ERR_AUTH_MISSING',
+      challenge: `Bearer realm="${realm}"`,
     },
     {
-      name: 'access_token in the query even with a valid header',
+      name: 'a token in the query and in Authorization: two methods, invalid_request (RFC 6750 §3.1)',
       path: `/v1/x?a=1&access%5Ftoken=${token}`,
       headers: ['authorization', `Bearer ${token}`],
       status: 400,
       code: 'CACHET_ERR_AUTH_INVALID_REQUEST',
-      challenge: invalidRequest('access_token in the query string is not supported'),
+      challenge: invalidRequest('a token in the query string and in a header'),
     },
     {
-      name: 'access_token in the query on an optional route',
+      name: 'access_token in the query on an optional route: no token, no identity',
       path: '/v1/optional?access_token=abc',
       headers: [],
-      status: 400,
-      code: 'CACHET_ERR_AUTH_INVALID_REQUEST',
-      challenge: invalidRequest('access_token in the query string is not supported'),
+      status: 200,
     },
     {
       name: 'two Authorization fields (RFC 6750 §3.1 invalid_request)',
@@ -427,20 +425,42 @@ test('token sources: Authorization only, query refused, cookie per route (RFC 67
       challenge: invalidRequest('several authorization headers'),
     },
     {
-      name: 'two tokens in one field',
+      name: 'two tokens in one field (RFC 6750 §2.1: one b64token)',
       path: '/v1/x',
       headers: ['authorization', `Bearer ${token} ${token}`],
       status: 400,
       code: 'CACHET_ERR_AUTH_INVALID_REQUEST',
-      challenge: invalidRequest('malformed bearer token'),
+      challenge: invalidRequest('several values in the authorization header'),
     },
     {
-      name: 'Bearer without a token',
+      name: 'Bearer without a token: no authentication information, no error code (RFC 6750 §3.1)',
       path: '/v1/x',
       headers: ['authorization', 'Bearer'],
+      status: 401,
+      code: 'CACHET_ERR_AUTH_MISSING',
+      challenge: `Bearer realm="${realm}"`,
+    },
+    {
+      name: '"Bearer " with nothing after it: no error code (RFC 6750 §3.1)',
+      path: '/v1/x',
+      headers: ['authorization', 'Bearer '],
+      status: 401,
+      code: 'CACHET_ERR_AUTH_MISSING',
+      challenge: `Bearer realm="${realm}"`,
+    },
+    {
+      name: '"Bearer " on an optional route: no token, no identity',
+      path: '/v1/optional',
+      headers: ['authorization', 'Bearer '],
+      status: 200,
+    },
+    {
+      name: 'a scheme that is not a token is a malformed field (RFC 9110 §11.1)',
+      path: '/v1/x',
+      headers: ['authorization', `Bearer\t${token}`],
       status: 400,
       code: 'CACHET_ERR_AUTH_INVALID_REQUEST',
-      challenge: invalidRequest('bearer credentials missing'),
+      challenge: invalidRequest('malformed authorization header'),
     },
     {
       name: 'oversized Authorization value',
@@ -474,6 +494,41 @@ test('token sources: Authorization only, query refused, cookie per route (RFC 67
     await t.test(row.name, async () => {
       const answer = await stage.send(row.path, row.headers);
       assert.deepEqual([answer.status, answer.code, answer.challenge], [row.status, row.code, row.challenge]);
+    });
+  }
+});
+
+test('a token that is not a well-formed JWT is invalid_token 401, never invalid_request 400 (RFC 6750 §3.1, RFC 7515 §7.1)', async (t) => {
+  const { stage, signRsa } = await startStage(t);
+  const valid = await signRsa();
+  const [header, payload, signature] = valid.split('.') as [string, string, string];
+  const encode = (value: unknown): string => base64url.encode(JSON.stringify(value));
+  // Every row passes the b64token syntax of RFC 6750 §2.1 except the last ones, which are single malformed values.
+  const rows: Array<[string, string]> = [
+    ['"=" padding after a valid signature', `${valid}==`],
+    ['"=" padding after the header segment', `${header}=.${payload}.${signature}`],
+    ['"+" (base64, not base64url) in the header', `${header.slice(0, -1)}+.${payload}.${signature}`],
+    ['"/" in the payload', `${header}.${payload.slice(0, -1)}/.${signature}`],
+    ['"~" in the signature', `${header}.${payload}.${signature}~`],
+    ['a header segment of impossible length (4n + 1)', `${header}A.${payload}.${signature}`],
+    ['an empty header segment', `.${payload}.${signature}`],
+    ['empty segments only', '..'],
+    ['two segments', `${header}.${payload}`],
+    ['four segments', `${valid}.${signature}`],
+    ['one segment', 'opaque-but-no-introspection'],
+    ['a header that is not JSON', `${base64url.encode('not json')}.${payload}.${signature}`],
+    ['a header that is a JSON array', `${encode(['RS256'])}.${payload}.${signature}`],
+    ['a payload that is not JSON', `${header}.${base64url.encode('not json')}.${signature}`],
+    ['a payload that is a JSON string', `${header}.${encode('alice')}.${signature}`],
+    ['"=" inside the token (outside b64token)', `${header}.${payload}=x.${signature}`],
+    ['"!" in the token (outside b64token)', `${header}!.${payload}.${signature}`],
+    ['a comma after the token (outside b64token)', `${valid},`],
+  ];
+  for (const [name, token] of rows) {
+    await t.test(name, async () => {
+      const answer = await stage.bearer(token);
+      assert.equal(answer.status, 401);
+      assert.match(answer.challenge ?? '', /^Bearer realm="cachet-test", error="invalid_token", error_description="/);
     });
   }
 });
