@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import { CONFIG_DEFAULTS } from './schema.ts';
 import { describeValue, type ConfigIssue, type ConfigPath } from './issues.ts';
-import { checkMethodList, isRecord, NAME, TOKEN, type Data, type Report } from './rules.ts';
+import { isRecord, NAME, TOKEN, type Data, type Report } from './rules.ts';
 import { checkAuthSection, hasProviders } from './semantic-auth.ts';
-import { checkRouteAuth } from './semantic-route-auth.ts';
+import { checkRoutes } from './semantic-routes.ts';
 
 /** RFC 8941 §3.3.4 sf-token, which RFC 9211 §2 uses for the cache name. */
 const SF_TOKEN = /^[A-Za-z*][!#$%&'*+.^_`|~0-9A-Za-z:/-]*$/;
@@ -111,37 +111,6 @@ export function findOriginProblem(text: string): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `has scheme ${url.protocol.slice(0, -1)}`;
   if (url.username !== '' || url.password !== '') return 'must not contain credentials';
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || /[?#]/.test(text)) return 'must not have a path, query or fragment';
-  return undefined;
-}
-
-function checkRoutes(routes: unknown, upstreamNames: ReadonlySet<string>, providersExist: boolean, report: Report): void {
-  if (!Array.isArray(routes)) return;
-  routes.forEach((route: unknown, index) => {
-    if (!isRecord(route)) return;
-    const at = (key: string): ConfigPath => ['routes', index, key];
-    const { path, methods, upstream } = route;
-    if (typeof path === 'string') {
-      const problem = findRoutePathProblem(path);
-      if (problem !== undefined)
-        report(at('path'), `${problem}, expected an exact path such as /v1/health or a prefix such as /v1/* (got ${describeValue(path)})`);
-    }
-    checkMethodList(methods, at('methods'), report, describeValue);
-    if (typeof upstream === 'string' && upstreamNames.size > 0 && !upstreamNames.has(upstream)) {
-      report(at('upstream'), `names no upstream, expected one of ${[...upstreamNames].join(', ')} (got ${describeValue(upstream)})`);
-    }
-    checkRouteAuth(route, index, providersExist, report);
-  });
-}
-
-/**
- * Route paths: `/` then anything but spaces, `?`, `#` and `;`; `*` only as a final `/*` segment (a prefix).
- * `;` is refused because the router ignores path parameters (RFC 3986 §3.3), so such a route could never match.
- */
-function findRoutePathProblem(path: string): string | undefined {
-  if (!path.startsWith('/')) return path === '*' ? 'must start with / (use /* to match every path)' : 'must start with /';
-  if (/[\s?#;]/.test(path)) return 'must not contain spaces, ?, # or ;';
-  const star = path.indexOf('*');
-  if (star !== -1 && (star !== path.length - 1 || !path.endsWith('/*'))) return 'may contain * only as a final /* segment';
   return undefined;
 }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFile, mkdtemp } from 'node:fs/promises';
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOrigin } from '../helpers/origin.ts';
@@ -72,4 +72,38 @@ test('cachet run --config serves the configured routes and admin API', async (t)
   assert.equal((await send(`${url}/other`)).status, 404);
   child.kill('SIGINT');
   assert.equal(await exited, 0);
+});
+
+test('cachet check and cachet run refuse a config whose routes shadow one another, naming both routes', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cachet-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'cachet.yaml');
+  await writeFile(
+    file,
+    [
+      'listen: { host: 127.0.0.1, port: 0 }',
+      'upstreams:',
+      '  api: { targets: [http://127.0.0.1:3001] }',
+      '  legacy: { targets: [http://127.0.0.1:3002] }',
+      'routes:',
+      '  - { path: /v1/x, upstream: api }',
+      '  - { path: /v1/x, upstream: legacy }',
+    ].join('\n'),
+  );
+  const expected = [
+    `cachet: invalid configuration in ${file}: routes[1].path: is never reached: routes[0] (/v1/x) has the same path and comes first`,
+    ' (first match wins), expected one of the two removed, or their methods made distinct\n',
+  ].join('');
+  for (const command of ['check', 'run']) {
+    const child = spawn(process.execPath, [BIN, command, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = await once(child, 'close');
+    assert.deepEqual([command, code, stderr], [command, 1, expected]);
+  }
 });
