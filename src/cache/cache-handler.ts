@@ -13,6 +13,7 @@ import { buildVariantKey } from './policy/vary.ts';
 import { evaluateUsability } from './policy/usability.ts';
 import { formatCacheStatus, formatForwardStatus, type CacheStatusInfo, type ForwardReason } from './policy/cache-status.ts';
 import { serveFromCache } from './serve.ts';
+import { relayWithRange } from './range-relay.ts';
 import { fetchForCache, type FetchOutcome, type OriginFetchDeps } from './origin-fetch.ts';
 import { freshenFromHead } from './head-freshen.ts';
 import type { Coalescer } from './coalesce.ts';
@@ -52,10 +53,10 @@ const NO_REQUEST_DIRECTIVES = parseRequestDirectives({});
  */
 export function handleCacheable(core: CacheCore, ex: Exchange): CacheLabel | Promise<CacheLabel> {
   const headers = ex.req.headers;
-  // Partial content is not implemented by this cache: range requests pass through untouched.
-  if (headers.range !== undefined) return core.forwarder.forward(ex, core.rangeStatus);
   const directives = parseRequestDirectives(headers);
   const key = buildCacheKey('http', headers.host ?? '', ex.path, core.config.key);
+  // Ranges are answered from the whole response (see serve-range.ts), unless it is known not to be kept.
+  if (headers.range !== undefined && core.passMemo.has(key)) return core.forwarder.forward(ex, core.rangeStatus);
   const now = core.clock.now();
   const subject = ex.route.perUserCache ? ex.identity?.subject : undefined;
   if (subject !== undefined) return lookupPerUser(core, ex, key, buildUserKey(key, subject), directives, now);
@@ -288,7 +289,8 @@ function answer(core: CacheCore, ex: Exchange, outcome: FetchOutcome, plan: Fetc
         discardUpstreamBody(upstream);
         return serveStaleOnError(core, ex, plan.selected, upstream.status);
       }
-      core.forwarder.relay(
+      relayWithRange(
+        core.forwarder,
         ex,
         upstream,
         formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: upstream.status, detail: outcome.detail }),

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { BodySegment } from './policy/byteranges.ts';
 
 /**
  * A response body being received from the origin while it is streamed to one or more clients.
@@ -34,8 +35,87 @@ export class GrowingBody {
    * body failed or `out` closed early.
    */
   pipeTo<W extends Writable>(out: W, abort: (out: W) => void): Promise<boolean> {
+    let index = 0;
+    return this.#drive(out, abort, () => {
+      while (index < this.chunks.length) {
+        if (!out.write(this.chunks[index++] as Buffer)) return 'drain';
+      }
+      return this.done ? 'done' : 'wait';
+    });
+  }
+
+  /**
+   * Writes `segments` to `out` as their bytes arrive, then ends it: framing as it is, each byte range as
+   * views into the shared chunks (a range may lie behind the cursor: multipart parts keep the requested
+   * order). Backpressure and failure as `pipeTo`; a body that ends before a range does fails `out` too.
+   */
+  pipeSegmentsTo<W extends Writable>(out: W, segments: readonly BodySegment[], abort: (out: W) => void): Promise<boolean> {
+    let index = 0;
+    /** Next byte of the current range to write, or -1 before the range starts. */
+    let position = -1;
+    let chunkIndex = 0;
+    let chunkStart = 0;
+    return this.#drive(out, abort, () => {
+      while (index < segments.length) {
+        const segment = segments[index] as BodySegment;
+        if (Buffer.isBuffer(segment)) {
+          index++;
+          if (!out.write(segment)) return 'drain';
+          continue;
+        }
+        if (position < 0) {
+          position = segment.start;
+          if (position < chunkStart) {
+            chunkIndex = 0;
+            chunkStart = 0;
+          }
+        }
+        while (position <= segment.end) {
+          const chunk = this.chunks[chunkIndex];
+          if (chunk === undefined) return this.done ? 'short' : 'wait';
+          const chunkEnd = chunkStart + chunk.length;
+          if (position >= chunkEnd) {
+            chunkIndex++;
+            chunkStart = chunkEnd;
+            continue;
+          }
+          const slice = chunk.subarray(position - chunkStart, Math.min(chunk.length, segment.end + 1 - chunkStart));
+          position += slice.length;
+          if (!out.write(slice)) {
+            if (position > segment.end) {
+              index++;
+              position = -1;
+            }
+            return 'drain';
+          }
+        }
+        index++;
+        position = -1;
+      }
+      return 'done';
+    });
+  }
+
+  /** Resolves once the body is complete or has failed. */
+  whenSettled(): Promise<void> {
+    if (this.done || this.failed !== undefined) return Promise.resolve();
     return new Promise((resolve) => {
-      let index = 0;
+      const check = (): void => {
+        if (!this.done && this.failed === undefined) return;
+        this.#wakers.delete(check);
+        resolve();
+      };
+      this.#wakers.add(check);
+    });
+  }
+
+  /**
+   * Runs `step` now, whenever bytes arrive and whenever `out` drains, until it has written everything
+   * ('done': `out` is ended) or the body fails or falls short ('short'): then `abort` ends `out`. `step`
+   * writes what it can and answers 'drain' when `out` is full, 'wait' when it needs more bytes.
+   */
+  #drive<W extends Writable>(out: W, abort: (out: W) => void, step: () => 'done' | 'drain' | 'wait' | 'short'): Promise<boolean> {
+    return new Promise((resolve) => {
       let waitingDrain = false;
       const finish = (ok: boolean): void => {
         this.#wakers.delete(pump);
@@ -52,21 +132,14 @@ export class GrowingBody {
       };
       const pump = (): void => {
         if (waitingDrain) return;
-        if (this.failed !== undefined) {
-          abort(out);
-          finish(false);
-          return;
-        }
-        while (index < this.chunks.length) {
-          const chunk = this.chunks[index++] as Buffer;
-          if (!out.write(chunk)) {
-            waitingDrain = true;
-            return;
-          }
-        }
-        if (this.done) {
+        const state = this.failed === undefined ? step() : 'short';
+        if (state === 'drain') waitingDrain = true;
+        else if (state === 'done') {
           out.end();
           finish(true);
+        } else if (state === 'short') {
+          abort(out);
+          finish(false);
         }
       };
       out.on('drain', onDrain);

@@ -61,6 +61,9 @@ export async function fetchForCache(
   userKey?: string,
 ): Promise<FetchOutcome> {
   const headers = deps.forwarder.headersFor(ex);
+  // The cache keeps whole responses and answers a client's Range from them (RFC 9110 §14.2): ask for all of it.
+  delete headers['range'];
+  delete headers['if-range'];
   // With nothing stored the client's own validators go to the origin (RFC 9111 §4.3.2), and a 304 passes
   // through unstored; when revalidating, ours replace them and the cache answers the client itself.
   if (validation !== undefined) {

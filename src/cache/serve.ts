@@ -2,36 +2,15 @@ import type { ServerResponse } from 'node:http';
 import type { Exchange } from '../forward/exchange.ts';
 import type { EntryMeta } from './policy/entry.ts';
 import type { GrowingBody } from './growing-body.ts';
-import { computeCurrentAge } from './policy/usability.ts';
 import { evaluateClientConditional, selectNotModifiedHeaders } from './policy/conditional.ts';
-import { flattenHeaders, appendVia, buildClientHeaders, type ClientHeaderOptions } from '../forward/response-headers.ts';
-import { canWriteRawHead, serializeHead, serializeStoredHead, writeRawHead } from './raw-head.ts';
+import { evaluateRange } from './policy/range.ts';
+import { flattenHeaders, type ClientHeaderOptions } from '../forward/response-headers.ts';
+import { canWriteRawHead, serializeHead, writeRawHead } from './raw-head.ts';
 import type { HeaderRecord } from '../forward/upstream-request.ts';
 import { abortResponse } from '../server/pipeline.ts';
-
-const TAG_FIELDS: ReadonlySet<string> = new Set(['surrogate-key', 'cache-tag']);
-
-/** The response head of a stored entry, prepared once per entry and reused by every hit. */
-interface StoredHead {
-  /** Stored fields with our Via, tags removed unless forwarded: `[name, value, …]` for `writeHead`. */
-  readonly fields: string[];
-  /** Status line plus the same fields, serialised for the fast path; undefined without a Content-Length. */
-  readonly serialized: string | undefined;
-}
-
-const headCache = new WeakMap<EntryMeta, StoredHead>();
-
-function storedHead(options: ClientHeaderOptions, meta: EntryMeta): StoredHead {
-  let head = headCache.get(meta);
-  if (head === undefined) {
-    const headers: Record<string, string | readonly string[] | undefined> = { ...meta.headers };
-    appendVia(headers as Record<string, string | string[] | undefined>, options.via);
-    const fields = flattenHeaders(headers, options.forwardTagHeaders ? undefined : TAG_FIELDS);
-    head = { fields, serialized: serializeStoredHead(meta.status, fields) };
-    headCache.set(meta, head);
-  }
-  return head;
-}
+import { ageHeaderValue, buildServedFields, pushFields, storedHead } from './response-fields.ts';
+import { representationLength, servePartial } from './serve-range.ts';
+import { writeChunks } from './write-chunks.ts';
 
 /** The head of a 304 answered from a stored entry, prepared on its first 304 and reused by the next ones. */
 interface NotModifiedHead {
@@ -52,12 +31,6 @@ function notModifiedHead(options: ClientHeaderOptions, meta: EntryMeta): NotModi
     notModifiedCache.set(meta, head);
   }
   return head;
-}
-
-/** Age in whole seconds for the `Age` field (RFC 9111 §5.1). */
-function ageHeaderValue(meta: EntryMeta, now: number): string {
-  const age = computeCurrentAge(meta, now);
-  return age <= 0 ? '0' : String(Math.floor(age));
 }
 
 /**
@@ -91,7 +64,14 @@ export function serveFromCache(
     res.end();
     return true;
   }
-  let head: string[];
+  if (ex.req.headers.range !== undefined && ex.method === 'GET' && meta.status === 200) {
+    const length = representationLength(meta, body);
+    // A body still arriving without a Content-Length: its ranges are known once it is complete.
+    if (length === undefined) return serveWhenComplete(options, ex, meta, body as GrowingBody, now, cacheStatus, fetchedFields);
+    const ranged = evaluateRange(ex.method, ex.req.headers, meta.status, meta.headers, length);
+    if (ranged.kind !== 'full')
+      return servePartial(ex, ranged, length, buildServedFields(options, ex, meta, now, cacheStatus, fetchedFields), body, cacheStatus);
+  }
   if (fetchedFields === undefined && ex.cors === undefined && Array.isArray(body)) {
     const { serialized } = storedHead(options, meta);
     if (serialized !== undefined && canWriteRawHead(res, ex.req.httpVersion)) {
@@ -100,26 +80,30 @@ export function serveFromCache(
       return writeStoredBody(ex, res, body as readonly Buffer[]);
     }
   }
-  if (fetchedFields === undefined) {
-    head = storedHead(options, meta).fields.slice();
-    head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId);
-  } else {
-    // The response fetched for this very request: the origin's fields as sent (including any named by
-    // no-cache="…" / private="…", which only later requests must not see), and no Age of our own.
-    const fields = buildClientHeaders(fetchedFields, options);
-    // RFC 9110 §8.6: a 204 carries no Content-Length, whatever the origin sent.
-    if (meta.status === 204) delete fields['content-length'];
-    head = flattenHeaders(fields);
-    head.push('cache-status', cacheStatus, 'x-request-id', ex.requestId);
-  }
-  if (ex.cors !== undefined) pushFields(head, ex.cors);
-  res.writeHead(meta.status, head);
+  res.writeHead(meta.status, buildServedFields(options, ex, meta, now, cacheStatus, fetchedFields));
   if (ex.method === 'HEAD') {
     res.end();
     return true;
   }
   if (!Array.isArray(body)) return (body as GrowingBody).pipeTo(res, abortResponse);
   return writeStoredBody(ex, res, body as readonly Buffer[]);
+}
+
+async function serveWhenComplete(
+  options: ClientHeaderOptions,
+  ex: Exchange,
+  meta: EntryMeta,
+  body: GrowingBody,
+  now: number,
+  cacheStatus: string,
+  fetchedFields: HeaderRecord | undefined,
+): Promise<boolean> {
+  await body.whenSettled();
+  if (body.failed !== undefined) {
+    abortResponse(ex.res);
+    return false;
+  }
+  return serveFromCache(options, ex, meta, body, now, cacheStatus, fetchedFields);
 }
 
 function writeStoredBody(ex: Exchange, res: ServerResponse, chunks: readonly Buffer[]): Promise<boolean> | boolean {
@@ -132,45 +116,4 @@ function writeStoredBody(ex: Exchange, res: ServerResponse, chunks: readonly Buf
     return true;
   }
   return writeChunks(res, chunks);
-}
-
-/** Appends fields to a flat head; a second `Vary` line is fine: list fields combine (RFC 9110 §5.3). */
-function pushFields(head: string[], fields: Readonly<Record<string, string>>): void {
-  // The edge owns CORS on this route: stored upstream CORS fields are dropped first.
-  for (let i = head.length - 2; i >= 0; i -= 2) {
-    if ((head[i] as string).startsWith('access-control-')) head.splice(i, 2);
-  }
-  for (const name in fields) head.push(name, fields[name] as string);
-}
-
-/** Writes shared chunks with backpressure: a slow client holds a cursor, never a copy. */
-function writeChunks(res: ServerResponse, chunks: readonly Buffer[]): Promise<boolean> | boolean {
-  let index = 0;
-  while (index < chunks.length) {
-    if (!res.write(chunks[index++])) break;
-  }
-  if (index === chunks.length) {
-    res.end();
-    return true;
-  }
-  return new Promise((resolve) => {
-    const onDrain = (): void => {
-      while (index < chunks.length) {
-        if (!res.write(chunks[index++])) return;
-      }
-      cleanup();
-      res.end();
-      resolve(true);
-    };
-    const onClose = (): void => {
-      cleanup();
-      resolve(false);
-    };
-    const cleanup = (): void => {
-      res.off('drain', onDrain);
-      res.off('close', onClose);
-    };
-    res.on('drain', onDrain);
-    res.on('close', onClose);
-  });
 }
