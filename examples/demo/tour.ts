@@ -26,12 +26,13 @@ export function formatStackSummary(stack: TourStack): string[] {
 
 /**
  * A guided tour of copy-pasteable shell commands (bash or zsh, with curl) against the running stack:
- * a token, a cache hit, a 304 instead of a download, a write and the purge it triggers, private data.
+ * a token, a cache hit, a 304 instead of a download, a resumed download, a write and the purge it triggers, private data.
  */
 export function formatTour(stack: TourStack): string[] {
   const gw = stack.gatewayUrl;
   const show = `-s -o /dev/null -D - -w 'body: %{size_download} bytes\\n'`;
-  const keep = `grep -iE '^(HTTP|cache-status|age|etag|x-origin-instance|surrogate-key|idempotent-replayed|location)|^body'`;
+  const keep = `grep -iE '^(HTTP|cache-status|age|etag|content-range|x-origin-instance|surrogate-key|idempotent-replayed|location)|^body'`;
+  const resumeAt = Math.floor(stack.definitionsBytes / 2);
   return [
     'Guided tour: paste these into another terminal (bash or zsh, with curl).',
     '',
@@ -49,6 +50,8 @@ export function formatTour(stack: TourStack): string[] {
     `ETAG=$(curl ${show} ${gw}/v1/virus-definitions -H "Authorization: Bearer $ALICE" | tee /dev/stderr | grep -i '^etag:' | cut -d' ' -f2 | tr -d '\\r')`,
     `curl ${show} ${gw}/v1/virus-definitions -H "Authorization: Bearer $ALICE" -H "If-None-Match: $ETAG" | ${keep}`,
     "#    -> 304 Not Modified from cachet's copy, 0 body bytes: a few hundred bytes replace the whole download",
+    '#    A download cut off half way resumes where it stopped: cachet answers the rest from its copy (206, Content-Range)',
+    `curl ${show} ${gw}/v1/virus-definitions -H "Authorization: Bearer $ALICE" -H 'Range: bytes=${resumeAt}-' -H "If-Range: $ETAG" | ${keep}`,
     '',
     '# 4. Write: create a threat (Idempotency-Key: sending it again replays the first answer, one row)',
     `NEW='{"name":"Win32/Trojan.Tourist.A","family":"Trojan","severity":"high","description":"Created during the tour."}'`,

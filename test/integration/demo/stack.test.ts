@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { startDemoStack, type DemoStack } from '../../../examples/demo/stack.ts';
+import { generateDefinitions } from '../../../examples/threat-intel/definitions.ts';
 import { createClient, FREE_PORTS } from './helpers.ts';
 
 // One stack for the whole tour: starting three origins, an issuer and cachet takes a couple of seconds.
@@ -106,6 +107,21 @@ test('tour 3: a conditional GET of the definitions answers 304 from the cache in
   });
   assert.equal(changed.status, 200);
   assert.equal(changed.bytes, DEFINITIONS_BYTES);
+});
+
+test('tour 3: a download cut off half way resumes with Range and If-Range, answered 206 from the cache (RFC 9110 §14.2, §13.1.5, §15.3.7)', async () => {
+  const definitions = generateDefinitions(DEFINITIONS_BYTES).body;
+  const etag =
+    (await client.send(`${stack.gatewayUrl}/v1/virus-definitions`, { method: 'HEAD', headers: bearer('alice') })).header('etag') ?? '';
+  const resumeAt = DEFINITIONS_BYTES / 2;
+  const resumed = await client.send(`${stack.gatewayUrl}/v1/virus-definitions`, {
+    headers: bearer('alice', { range: `bytes=${resumeAt}-`, 'if-range': etag }),
+  });
+  assert.equal(resumed.status, 206);
+  assert.equal(resumed.header('content-range'), `bytes ${resumeAt}-${DEFINITIONS_BYTES - 1}/${DEFINITIONS_BYTES}`);
+  assert.equal(resumed.bytes, DEFINITIONS_BYTES - resumeAt);
+  assert.equal(resumed.text, definitions.subarray(resumeAt).toString('latin1'));
+  assert.match(resumed.header('cache-status') ?? '', /^cachet; hit/);
 });
 
 test('tour 4: a POST retried with the same Idempotency-Key creates one threat; the same key with another body is 422', async () => {
