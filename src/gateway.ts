@@ -65,6 +65,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     proxy: config.proxy,
     identityHeaders: config.auth?.identityHeaders,
     forwardTagHeaders: config.cache.forwardTagHeaders,
+    hideSurrogateControl: config.cache.enabled && config.cache.surrogateControl,
     metrics,
   });
   const cache = createCache({

@@ -9,7 +9,7 @@ import type { StoredEntry } from './store/types.ts';
 import type { EntryMeta } from './policy/entry.ts';
 import { parseRequestDirectives, type RequestDirectives } from './policy/cache-control.ts';
 import { buildCacheKey, buildUserKey } from './policy/key.ts';
-import { buildVariantKey } from './policy/vary.ts';
+import { buildVariantKey, isSameVary } from './policy/vary.ts';
 import { evaluateUsability } from './policy/usability.ts';
 import { formatCacheStatus, formatForwardStatus, type CacheStatusInfo, type ForwardReason } from './policy/cache-status.ts';
 import { serveFromCache } from './serve.ts';
@@ -173,8 +173,17 @@ function lookup(
 
 /** RFC 9111 §4.1: the newest stored response whose Vary'd request fields match this request. */
 function selectVariant(variants: readonly StoredEntry[], headers: IncomingHttpHeaders): StoredEntry | undefined {
+  // The request's variant key is built (and its fields normalised) once per distinct Vary list, not per entry.
+  let fields: readonly string[] | undefined;
+  let key = '';
   for (const entry of variants) {
-    if (isVariantFor(entry.meta, headers)) return entry;
+    const meta = entry.meta;
+    if (meta.varyFields.length === 0) return entry;
+    if (fields === undefined || !isSameVary(fields, meta.varyFields)) {
+      fields = meta.varyFields;
+      key = buildVariantKey(fields, headers);
+    }
+    if (key === meta.variantKey) return entry;
   }
   return undefined;
 }

@@ -1,5 +1,6 @@
 import type { CacheConfig } from '../config/types.ts';
 import type { Clock } from '../clock.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Exchange } from '../forward/exchange.ts';
 import type { Forwarder } from '../forward/forwarder.ts';
 import { removeClientConditionals } from '../forward/request-headers.ts';
@@ -29,6 +30,7 @@ export interface OriginFetchDeps extends StoreSink {
   readonly clock: Clock;
   readonly fills: FillRegistry;
   readonly passMemo: PassMemo;
+  readonly metrics: Metrics;
 }
 
 const NO_REQUEST_DIRECTIVES = parseRequestDirectives({});
@@ -85,11 +87,12 @@ export async function fetchForCache(
   if (upstream.status === 304 && validation !== undefined) {
     const entry = await freshen(deps, upstream, validation, requestAt, responseAt);
     if (entry !== undefined) return { kind: 'freshened', entry };
-    // The 304 matched none of our validators for this variant: ask again for a full response.
+    // The 304 names an entity-tag no stored response has (RFC 9111 §4.3.4): ask again for a full response.
+    deps.metrics.recordUpstreamRetry(ex.upstream.pool.name, 'unmatched-304');
     return fetchForCache(deps, ex, key, request, undefined, userKey);
   }
 
-  const { directives } = selectResponseDirectives(upstream.headers, deps.config.targetedField);
+  const { directives } = selectResponseDirectives(upstream.headers, deps.config);
   const input = {
     method: 'GET',
     status: upstream.status,
@@ -204,22 +207,24 @@ async function freshen(
 ): Promise<StoredEntry | undefined> {
   upstream.body.resume();
   const metas = validation.variants.map((v) => v.meta);
-  const targets = selectEntriesToFreshen(upstream.headers, metas);
-  let selected: StoredEntry | undefined;
+  const selectedMeta = validation.selected.meta;
+  const targets = selectEntriesToFreshen(upstream.headers, metas, selectedMeta);
+  let answer: StoredEntry | undefined;
   for (const meta of targets) {
-    const entry = validation.variants.find((v) => v.meta === meta);
+    const entry = meta === selectedMeta ? validation.selected : validation.variants.find((v) => v.meta === meta);
     if (entry === undefined) continue;
     const refreshed = freshenEntry(deps.config, entry, upstream, requestAt, responseAt);
     if (isStillStorable(deps, refreshed.meta)) await deps.store.put(refreshed.meta, refreshed.body);
     else await deps.store.delete(refreshed.meta.key);
-    if (entry === validation.selected) selected = refreshed;
+    // The selected response answers; else one with the same strong entity-tag, which has the same content.
+    if (entry === validation.selected || answer === undefined) answer = refreshed;
   }
-  return selected;
+  return answer;
 }
 
 /** A 304 may change the stored directives (e.g. to no-store or private): then the response must go (RFC 9111 §3). */
 function isStillStorable(deps: OriginFetchDeps, meta: EntryMeta): boolean {
-  const { directives } = selectResponseDirectives(meta.headers, deps.config.targetedField);
+  const { directives } = selectResponseDirectives(meta.headers, deps.config);
   return decideStorability({
     method: 'GET',
     status: meta.status,
@@ -239,7 +244,7 @@ export function freshenEntry(
   responseAt: number,
 ): StoredEntry {
   const headers = freshenStoredHeaders(entry.meta.headers, upstream.headers);
-  const { directives } = selectResponseDirectives(headers, config.targetedField);
+  const { directives } = selectResponseDirectives(headers, config);
   const merged = { ...headers, age: upstream.headers['age'], date: upstream.headers['date'] ?? headers['date'] };
   const meta: EntryMeta = buildEntryMeta(
     {

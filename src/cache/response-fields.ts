@@ -5,11 +5,9 @@ import type { EntryMeta } from './policy/entry.ts';
 import { computeCurrentAge } from './policy/usability.ts';
 import { serializeStoredHead } from './raw-head.ts';
 
-const TAG_FIELDS: ReadonlySet<string> = new Set(['surrogate-key', 'cache-tag']);
-
 /** The response head of a stored entry, prepared once per entry and reused by every hit. */
 export interface StoredHead {
-  /** Stored fields with our Via, tags removed unless forwarded: `[name, value, …]` for `writeHead`. */
+  /** Stored fields with our Via, without the hidden ones (tags, Surrogate-Control): `[name, value, …]` for `writeHead`. */
   readonly fields: string[];
   /** Status line plus the same fields, serialised for the fast path; undefined without a Content-Length. */
   readonly serialized: string | undefined;
@@ -22,7 +20,7 @@ export function storedHead(options: ClientHeaderOptions, meta: EntryMeta): Store
   if (head === undefined) {
     const headers: Record<string, string | readonly string[] | undefined> = { ...meta.headers };
     appendVia(headers as Record<string, string | string[] | undefined>, options.via);
-    const fields = flattenHeaders(headers, options.forwardTagHeaders ? undefined : TAG_FIELDS);
+    const fields = flattenHeaders(headers, options.hiddenFields);
     head = { fields, serialized: serializeStoredHead(meta.status, fields) };
     headCache.set(meta, head);
   }

@@ -13,6 +13,7 @@ interface CheckedConfig {
   cache?: {
     enabled?: boolean;
     targetedField?: string;
+    surrogateControl?: boolean;
     heuristicFraction?: number;
     heuristicMaxSec?: number;
     keepStaleSec?: number;
@@ -64,6 +65,7 @@ export function buildConfig(raw: unknown): Config {
       enabled: cache.enabled ?? D.cache.enabled,
       // RFC 9110 §5.1: field names are case-insensitive; code compares lower-case names.
       targetedField: (cache.targetedField ?? D.cache.targetedField).toLowerCase(),
+      surrogateControl: cache.surrogateControl ?? D.cache.surrogateControl,
       heuristicFraction: cache.heuristicFraction ?? D.cache.heuristicFraction,
       heuristicMaxSec: cache.heuristicMaxSec ?? D.cache.heuristicMaxSec,
       keepStaleSec: cache.keepStaleSec ?? D.cache.keepStaleSec,

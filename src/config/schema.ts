@@ -23,6 +23,7 @@ export const CONFIG_DEFAULTS = {
   cache: {
     enabled: true,
     targetedField: 'cdn-cache-control',
+    surrogateControl: true,
     heuristicFraction: 0.1,
     heuristicMaxSec: 86_400,
     keepStaleSec: 86_400,
@@ -295,6 +296,7 @@ export const configSchema: SchemaObject = object(
     cache: object({
       enabled: { type: 'boolean', default: d.cache.enabled },
       targetedField: { ...string, default: d.cache.targetedField, description: 'a lower-case field name such as cdn-cache-control' },
+      surrogateControl: { type: 'boolean', default: d.cache.surrogateControl },
       heuristicFraction: { type: 'number', minimum: 0, maximum: 1, default: d.cache.heuristicFraction },
       heuristicMaxSec: durationSec(0, d.cache.heuristicMaxSec),
       keepStaleSec: durationSec(0, d.cache.keepStaleSec),

@@ -172,8 +172,10 @@ export interface RouteConfig {
 
 export interface CacheConfig {
   readonly enabled: boolean;
-  /** RFC 9213 targeted field this cache obeys before Cache-Control (lower-case). */
+  /** RFC 9213 targeted field this cache obeys before Surrogate-Control and Cache-Control (lower-case). */
   readonly targetedField: string;
+  /** Obey Surrogate-Control (W3C Edge Architecture 1.0) before Cache-Control, and keep it from clients. */
+  readonly surrogateControl: boolean;
   /** Heuristic freshness: this fraction of (Date - Last-Modified) (RFC 9111 §4.2.2). */
   readonly heuristicFraction: number;
   readonly heuristicMaxSec: number;

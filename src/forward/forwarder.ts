@@ -9,7 +9,7 @@ import type { Exchange } from './exchange.ts';
 import { createUpstreamHeaderBuilder, type IdentityHeaderNames } from './request-headers.ts';
 import { sendUpstream, type HeaderRecord, type UpstreamFailure, type UpstreamResponse } from './upstream-request.ts';
 import { sendUpstreamFailure, sendUpstreamResponse } from './respond.ts';
-import type { ClientHeaderOptions } from './response-headers.ts';
+import { createClientHeaderOptions, type ClientHeaderOptions } from './response-headers.ts';
 import { sendUpgrade, type UpgradeOutcome } from './upgrade-upstream.ts';
 
 export interface ForwarderDeps {
@@ -19,6 +19,8 @@ export interface ForwarderDeps {
   readonly identityHeaders: IdentityHeaderNames | undefined;
   /** Keep Surrogate-Key / Cache-Tag in responses to clients. */
   readonly forwardTagHeaders: boolean;
+  /** Surrogate-Control is obeyed by the cache above: clients never see it. */
+  readonly hideSurrogateControl: boolean;
   readonly metrics: Metrics;
 }
 
@@ -56,7 +58,7 @@ export interface Forwarder {
 export function createForwarder(deps: ForwarderDeps): Forwarder {
   const { metrics } = deps;
   const buildHeaders = createUpstreamHeaderBuilder(deps.proxy, deps.identityHeaders);
-  const clientHeaders: ClientHeaderOptions = Object.freeze({ via: deps.proxy.via, forwardTagHeaders: deps.forwardTagHeaders });
+  const clientHeaders = createClientHeaderOptions(deps.proxy.via, deps.forwardTagHeaders, deps.hideSurrogateControl);
 
   const forwarder: Forwarder = {
     clientHeaders,

@@ -4,21 +4,30 @@ import { stripHopByHop } from './hop-by-hop.ts';
 export interface ClientHeaderOptions {
   /** `Via` pseudonym (RFC 9110 §7.6.3). */
   readonly via: string;
-  /** Keep Surrogate-Key / Cache-Tag in responses to clients. */
-  readonly forwardTagHeaders: boolean;
+  /**
+   * Fields the gateway consumes and never shows clients: Surrogate-Key / Cache-Tag unless forwarded, and
+   * Surrogate-Control when the cache obeys it (W3C Edge Architecture 1.0: it is meant for surrogates).
+   */
+  readonly hiddenFields: ReadonlySet<string>;
+}
+
+const TAG_FIELDS = ['surrogate-key', 'cache-tag'] as const;
+
+/** How upstream fields are shown to clients, built once at start-up. */
+export function createClientHeaderOptions(via: string, forwardTagHeaders: boolean, hideSurrogateControl: boolean): ClientHeaderOptions {
+  const hidden = new Set<string>(forwardTagHeaders ? [] : TAG_FIELDS);
+  if (hideSurrogateControl) hidden.add('surrogate-control');
+  return Object.freeze({ via, hiddenFields: hidden });
 }
 
 /**
  * Fields of an upstream response as a client should see them: hop-by-hop fields removed (RFC 9110 §7.6.1),
- * our hop appended to Via, cache tags removed unless configured. Returns a new object.
+ * our hop appended to Via, the hidden fields removed. Returns a new object.
  */
 export function buildClientHeaders(upstream: HeaderRecord, options: ClientHeaderOptions): HeaderRecord {
   const headers = stripHopByHop(upstream);
   appendVia(headers, options.via);
-  if (!options.forwardTagHeaders) {
-    delete headers['surrogate-key'];
-    delete headers['cache-tag'];
-  }
+  for (const name of options.hiddenFields) delete headers[name];
   return headers;
 }
 

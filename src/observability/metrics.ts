@@ -2,8 +2,11 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type StaleReason = 'stale-while-revalidate' | 'stale-if-error' | 'max-stale';
 export type UpstreamOutcome = 'ok' | 'connect-error' | 'reset' | 'timeout' | 'error';
-/** Why a request was sent to the upstream again: its connect failed, or its connection was reset before a response. */
-export type UpstreamRetryReason = 'connect' | 'reset';
+/**
+ * Why a request was sent to the upstream again: its connect failed, its connection was reset before a response,
+ * or the cache's validation got a 304 for an entity-tag no stored response has (RFC 9111 §4.3.4).
+ */
+export type UpstreamRetryReason = 'connect' | 'reset' | 'unmatched-304';
 export type PurgeKind = 'url' | 'prefix' | 'tag';
 
 export interface StoreStatsSnapshot {
@@ -212,7 +215,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const upstreamDurations = new Map<string, BucketCounts>();
   const upstreamRetries = new Counter({
     name: 'cachet_upstream_retries_total',
-    help: 'Requests sent to an upstream again, by reason: connect (on another target) or reset (before any response byte).',
+    help: 'Requests sent to an upstream again, by reason: connect (on another target), reset (before any response byte) or unmatched-304 (a validation answered for an entity-tag the cache does not hold; sent again unconditionally).',
     labelNames: ['upstream', 'reason'],
     registers: [registry],
   });

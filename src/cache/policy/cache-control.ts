@@ -10,6 +10,7 @@ import {
   createResponseDraft,
 } from './directives.ts';
 import { parseTargetedDirectives } from './targeted.ts';
+import { parseSurrogateDirectives } from './surrogate-control.ts';
 
 export type { RequestDirectives, ResponseDirectives } from './directives.ts';
 
@@ -47,16 +48,38 @@ export function parseRequestDirectives(headers: HeaderMap): RequestDirectives {
   return draft;
 }
 
+/** Where this cache reads its response directives from (the `cache` config section has all three). */
+export interface DirectiveSources {
+  /** RFC 9213 targeted field, lower-case (e.g. `cdn-cache-control`); '' for none. */
+  readonly targetedField: string;
+  /** Obey Surrogate-Control (W3C Edge Architecture 1.0). */
+  readonly surrogateControl: boolean;
+  /** This cache's name: its device token in Surrogate-Control. */
+  readonly name: string;
+}
+
 /**
- * The directives this cache obeys (RFC 9213 §2.1): the targeted field (e.g. `cdn-cache-control`) when
- * present and a valid, non-empty Dictionary, replacing Cache-Control and Expires entirely; otherwise
- * Cache-Control.
+ * The directives this cache obeys, first match of: the targeted field (e.g. `cdn-cache-control`) when present
+ * and a valid, non-empty Dictionary (RFC 9213 §2.1); Surrogate-Control when on and it sets `max-age` or
+ * `no-store` for this cache (W3C Edge Architecture 1.0); Cache-Control. The first two replace Cache-Control and
+ * Expires entirely (`targeted: true`).
  */
-export function selectResponseDirectives(headers: HeaderMap, targetedField: string): { directives: ResponseDirectives; targeted: boolean } {
+export function selectResponseDirectives(
+  headers: HeaderMap,
+  sources: DirectiveSources,
+): { directives: ResponseDirectives; targeted: boolean } {
+  const targetedField = sources.targetedField;
   if (targetedField !== '') {
     const targetedValue = headers[targetedField];
     if (targetedValue !== undefined) {
       const directives = parseTargetedDirectives(targetedValue);
+      if (directives !== undefined) return { directives, targeted: true };
+    }
+  }
+  if (sources.surrogateControl) {
+    const surrogateValue = headers['surrogate-control'];
+    if (surrogateValue !== undefined) {
+      const directives = parseSurrogateDirectives(surrogateValue, sources.name);
       if (directives !== undefined) return { directives, targeted: true };
     }
   }

@@ -73,31 +73,31 @@ export function buildValidationHeaders(selected: EntryMeta, all: readonly EntryM
 }
 
 /**
- * The stored responses a 304 updates (RFC 9111 §4.3.4), first match of: every one with one of the 304's
- * strong entity-tags (none: update nothing); the most recent one matching its weak entity-tag, or its
- * Last-Modified when it has no entity-tag; with no validators at all, the only stored response if that
- * one has none either.
+ * The stored responses a 304 to the cache's own validation updates (RFC 9111 §4.3.4), `selected` being the one
+ * the request was made for (its validators went first):
+ * - a strong entity-tag: every stored response with that tag; none means the 304 is for a representation this
+ *   cache does not hold, so nothing is updated and the caller asks again unconditionally;
+ * - a weak entity-tag: `selected` when it matches by weak comparison, else the most recent one that does; none
+ *   is treated like an unknown strong tag;
+ * - no entity-tag: the 304 answers the condition sent for `selected` (RFC 9110 §15.4.5), so `selected` is
+ *   updated. This widens §4.3.4's last case (a lone stored response without validators): an origin that omits
+ *   ETag from its 304 would otherwise cost a second, unconditional request for every validation.
  */
-export function selectEntriesToFreshen(notModifiedHeaders: HeaderMap, candidates: readonly EntryMeta[]): EntryMeta[] {
+export function selectEntriesToFreshen(notModifiedHeaders: HeaderMap, candidates: readonly EntryMeta[], selected: EntryMeta): EntryMeta[] {
   const etag = readEntityTag(notModifiedHeaders['etag']);
-  if (etag !== undefined && !etag.weak) {
+  if (etag === undefined) return [selected];
+  if (!etag.weak) {
     return candidates.filter((meta) => {
       const stored = readEntityTag(meta.headers['etag']);
       return stored !== undefined && isStrongMatch(stored, etag);
     });
   }
-  const lastModified = readFirstLine(notModifiedHeaders['last-modified']);
-  if (etag !== undefined || lastModified !== undefined) {
-    let newest: EntryMeta | undefined;
-    for (const meta of candidates) {
-      const matches = etag !== undefined ? hasWeakMatch(meta, etag) : isSameDate(meta.headers['last-modified'], lastModified);
-      if (matches && (newest === undefined || isNewer(meta, newest))) newest = meta;
-    }
-    return newest === undefined ? [] : [newest];
+  if (hasWeakMatch(selected, etag)) return [selected];
+  let newest: EntryMeta | undefined;
+  for (const meta of candidates) {
+    if (hasWeakMatch(meta, etag) && (newest === undefined || isNewer(meta, newest))) newest = meta;
   }
-  const only = candidates.length === 1 ? candidates[0] : undefined;
-  if (only !== undefined && only.headers['etag'] === undefined && only.headers['last-modified'] === undefined) return [only];
-  return [];
+  return newest === undefined ? [] : [newest];
 }
 
 /**

@@ -2,7 +2,7 @@ import type { CacheConfig } from '../../config/types.ts';
 import type { EntryMeta } from './entry.ts';
 import type { HeaderMap } from './headers.ts';
 import type { ResponseDirectives } from './cache-control.ts';
-import { computeFreshnessLifetime, computeInitialAge } from './freshness.ts';
+import { computeFreshnessLifetime, computeInitialAge, hasInvalidAge } from './freshness.ts';
 import { buildStoredPolicy } from './usability.ts';
 import { selectStoredHeaders } from './stored-headers.ts';
 import { parseCacheTags } from './tags.ts';
@@ -23,13 +23,16 @@ export interface EntryMetaInput {
 
 /**
  * Everything a stored response needs to be served later without re-parsing: stored fields (RFC 9111 §3.1),
- * age at arrival (§4.2.3), absolute stale and delete times (§4.2.1, §4.2.2), the directives that still matter.
+ * age at arrival (§4.2.3), absolute stale and delete times (§4.2.1, §4.2.2; stale at once with an invalid Age,
+ * §5.1), the directives that still matter.
  */
 export function buildEntryMeta(input: EntryMetaInput, config: CacheConfig): EntryMeta {
   const { lifetimeSec, heuristic } = computeFreshnessLifetime(input.status, input.directives, input.headers, input.responseAt, config);
   const initialAgeSec = computeInitialAge(input.headers, input.requestAt, input.responseAt);
   const policy = buildStoredPolicy(input.directives, heuristic);
-  const staleAt = input.responseAt + (lifetimeSec - initialAgeSec) * 1000;
+  const lifetimeEndAt = input.responseAt + (lifetimeSec - initialAgeSec) * 1000;
+  // RFC 9111 §5.1: an invalid Age makes the response stale from arrival; it is still kept for revalidation.
+  const staleAt = hasInvalidAge(input.headers) ? Math.min(lifetimeEndAt, input.responseAt) : lifetimeEndAt;
   const keepSec = Math.max(policy.staleWhileRevalidateSec, policy.staleIfErrorSec, config.keepStaleSec);
   const headers = selectStoredHeaders(input.headers, input.directives);
   // RFC 9110 §6.6.1: a recipient with a clock adds Date when the origin sent none.

@@ -59,7 +59,8 @@ export function computeFreshnessLifetime(
 
 /**
  * `corrected_initial_age` of RFC 9111 §4.2.3 in seconds:
- * max(apparent_age, age_value + response_delay), clamped to 2^31 (§1.2.2).
+ * max(apparent_age, age_value + response_delay), clamped to 2^31 (§1.2.2). An invalid Age counts as 0 here
+ * ("age_value ... or 0, if not available"); `hasInvalidAge` makes such a response stale instead.
  */
 export function computeInitialAge(headers: HeaderMap, requestAt: number, responseAt: number): number {
   const ageValue = parseAge(headers['age']) ?? 0;
@@ -70,12 +71,17 @@ export function computeInitialAge(headers: HeaderMap, requestAt: number, respons
 }
 
 /**
- * The Age field (RFC 9111 §5.1): the first field line, and of a list the first member; undefined (ignored)
- * when that is not delta-seconds (`-1`, `3600 a`, `1.5`). Values past 2^31 clamp.
+ * The Age field (RFC 9111 §5.1): the first field line, which must be delta-seconds as a whole; undefined when
+ * absent or invalid (`-1`, `1.5`, `abc`, `1; foo=bar`, and a list such as `0, 7200`, which §5.1 names as
+ * invalid). Values past 2^31 clamp (§1.2.2).
  */
 export function parseAge(value: HeaderValue): number | undefined {
   const line = readFirstLine(value);
-  if (line === undefined) return undefined;
-  const comma = line.indexOf(',');
-  return parseDeltaSeconds((comma < 0 ? line : line.slice(0, comma)).trim());
+  return line === undefined ? undefined : parseDeltaSeconds(line.trim());
+}
+
+/** RFC 9111 §5.1: an Age field whose first line is not delta-seconds makes the response stale. */
+export function hasInvalidAge(headers: HeaderMap): boolean {
+  const value = headers['age'];
+  return value !== undefined && parseAge(value) === undefined;
 }

@@ -46,9 +46,9 @@ export function isToken(value: string): boolean {
 
 /**
  * Members of a comma-separated list (RFC 9110 §5.6.1), OWS trimmed, empty members dropped. Commas inside
- * quoted strings do not split.
+ * quoted strings do not split. With `separator` 0x3b (`;`), the parameters of one member (§5.6.6).
  */
-export function splitList(value: string): string[] {
+export function splitList(value: string, separator = 0x2c): string[] {
   const members: string[] = [];
   let start = 0;
   let inQuotes = false;
@@ -59,7 +59,7 @@ export function splitList(value: string): string[] {
       else if (c === 0x22) inQuotes = false;
     } else if (c === 0x22) {
       inQuotes = true;
-    } else if (c === 0x2c) {
+    } else if (c === separator) {
       const member = value.slice(start, i).trim();
       if (member.length > 0) members.push(member);
       start = i + 1;

@@ -1,7 +1,21 @@
 import type { HeaderMap, HeaderValue } from './headers.ts';
 import { isOws, isToken, joinFieldLines, splitList } from './headers.ts';
+import { normalizeWeightedList } from './weighted-list.ts';
 
 const NO_FIELDS: readonly string[] = Object.freeze([]);
+
+/** Request fields compared in their canonical weighted-list form (see `normalizeWeightedList`). */
+const WEIGHTED_LIST_FIELDS: ReadonlySet<string> = new Set(['accept', 'accept-encoding', 'accept-language']);
+
+/** Whether two Vary field lists are the same, so a variant key built for one serves the other. */
+export function isSameVary(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) return false;
+  }
+  return true;
+}
 
 /**
  * The selecting header fields of a response (RFC 9110 §12.5.5, RFC 9111 §4.1): lower-cased,
@@ -22,10 +36,12 @@ export function parseVary(headers: HeaderMap): readonly string[] | '*' {
 
 /**
  * The secondary cache key (RFC 9111 §4.1): for each selecting field, its name and the request's value
- * normalised (field lines joined with ", ", OWS around commas and at the ends removed). An absent field
- * and an empty one differ. '' when there are no selecting fields.
+ * normalised: `Accept`, `Accept-Encoding` and `Accept-Language` in their canonical weighted-list form (case,
+ * whitespace and the order of members aside; `normalizeWeightedList`), other fields with their lines joined
+ * with ", " and OWS around commas and at the ends removed. An absent field and an empty one differ. '' when
+ * there are no selecting fields.
  *
- * @example buildVariantKey(['accept-encoding'], { 'accept-encoding': 'gzip ,br' }) // 'accept-encoding:gzip, br'
+ * @example buildVariantKey(['accept-encoding'], { 'accept-encoding': 'GZIP ,br' }) // 'accept-encoding:br, gzip'
  */
 export function buildVariantKey(fields: readonly string[], requestHeaders: HeaderMap): string {
   let key = '';
@@ -33,12 +49,17 @@ export function buildVariantKey(fields: readonly string[], requestHeaders: Heade
     const name = fields[index] as string;
     if (index > 0) key += '\n';
     const value = requestHeaders[name];
-    key += value === undefined ? name : `${name}:${normalizeFieldValue(value)}`;
+    if (value === undefined) key += name;
+    else key += `${name}:${(WEIGHTED_LIST_FIELDS.has(name) ? normalizeWeightedList(value) : undefined) ?? normalizeFieldValue(value)}`;
   }
   return key;
 }
 
-/** RFC 9111 §4.1: whitespace where the list syntax allows it does not make requests differ. */
+/**
+ * RFC 9111 §4.1: whitespace where the list syntax allows it does not make requests differ.
+ *
+ * @example normalizeFieldValue('a\t,b , c') // 'a, b, c'
+ */
 export function normalizeFieldValue(value: HeaderValue): string {
   const joined = joinFieldLines(value) ?? '';
   const trimmed = trimOws(joined);

@@ -13,6 +13,8 @@ const ETAG: Field = ['ETag', '"abcdef"'];
 const LM_AT = Math.floor(Date.now() / 1000) * 1000 - 3_000_000;
 const lmPlus = (sec: number): string => new Date(LM_AT + sec * 1000).toUTCString();
 const LAST_MODIFIED: Field = ['Last-Modified', lmPlus(0)];
+/** Re-sends after a 304 the cache cannot attribute (RFC 9111 §4.3.4), as counted in `/metrics`. */
+const UNMATCHED_304 = 'cachet_upstream_retries_total{upstream="api",reason="unmatched-304"}';
 
 /** A fresh stored response with `stored` fields, then a client request with `request` fields. */
 function clientCase(
@@ -186,6 +188,21 @@ const cases: ConformanceCase[] = [
     [],
     [['If-Modified-Since', 0]],
     304,
+  ),
+  clientCase(
+    'conditional-lm-no-lm-modified',
+    'without Last-Modified, If-Modified-Since before the stored Date gets the full response (RFC 9111 §4.3.2, RFC 9110 §13.1.3)',
+    [],
+    [['If-Modified-Since', -60]],
+    200,
+  ),
+  clientCase(
+    'conditional-lm-no-lm-head',
+    'without Last-Modified, a HEAD with If-Modified-Since at the stored Date is answered 304 (RFC 9111 §4.3.2, RFC 9110 §13.1.3)',
+    [],
+    [['If-Modified-Since', 0]],
+    304,
+    { method: 'HEAD' },
   ),
   clientCase(
     'conditional-lm-invalid',
@@ -364,16 +381,78 @@ const cases: ConformanceCase[] = [
     ],
   },
   {
-    id: 'validate-304-no-validators',
-    name: 'a 304 without validators does not update a stored response that has one; a full response is fetched (RFC 9111 §4.3.4)',
+    id: 'validate-304-no-etag',
+    name: "a 304 without ETag to the cache's If-None-Match freshens the stored response: one origin request (RFC 9110 §15.4.5, RFC 9111 §4.3.4)",
     steps: [
       { response: { headers: [SHORT, ETAG, ['Test-Header', 'A']] } },
       {
         pauseBeforeSec: 2,
         response: { status: 304, headers: [FRESH, ['Test-Header', 'B']] },
+        expect: 'etag_validated',
+        expectBody: 0,
+        responseHeaders: [
+          ['Test-Header', 'B'],
+          ['ETag', '"abcdef"'],
+        ],
+        check: async (_res, run) => assert.equal(await run.metricLine(UNMATCHED_304), undefined),
+      },
+      { pauseBeforeSec: 2, expect: 'cached', expectBody: 0, responseHeaders: [['Test-Header', 'B']] },
+    ],
+  },
+  {
+    id: 'validate-304-no-validators-lm',
+    name: "a 304 without validators to the cache's If-Modified-Since freshens the stored response: one origin request (RFC 9110 §15.4.5)",
+    steps: [
+      { response: { headers: [SHORT, LAST_MODIFIED, ['Test-Header', 'A']] } },
+      {
+        pauseBeforeSec: 2,
+        response: { status: 304, headers: [FRESH, ['Test-Header', 'B']] },
+        expect: 'lm_validated',
+        expectBody: 0,
+        responseHeaders: [['Test-Header', 'B']],
+      },
+      { expect: 'cached', expectBody: 0 },
+    ],
+  },
+  {
+    id: 'validate-304-no-etag-vary',
+    name: "a 304 without ETag freshens the Vary'd stored response that was validated: one origin request (RFC 9110 §15.4.5, RFC 9111 §4.1)",
+    steps: [
+      { headers: [['Foo', '1']], response: { headers: [SHORT, ['ETag', '"one"'], ['Vary', 'Foo']] } },
+      { headers: [['Foo', '2']], response: { headers: [SHORT, ['ETag', '"two"'], ['Vary', 'Foo']] }, expect: 'not_cached' },
+      {
+        pauseBeforeSec: 2,
+        headers: [['Foo', '2']],
+        response: { status: 304, headers: [FRESH, ['Vary', 'Foo']] },
+        expect: 'etag_validated',
         status: 200,
         expectBody: 1,
-        check: (_res, run) => assertRefetched(run.originRequests(1)),
+        responseHeaders: [['ETag', '"two"']],
+        originHeaders: [['if-none-match', '"two", "one"']],
+      },
+      { headers: [['Foo', '2']], expect: 'cached', expectBody: 1 },
+      {
+        headers: [['Foo', '1']],
+        response: { headers: [FRESH, ['ETag', '"one"'], ['Vary', 'Foo']] },
+        expect: 'etag_validated',
+        expectBody: 0,
+      },
+    ],
+  },
+  {
+    id: 'validate-304-weak-other-etag',
+    name: 'a 304 with a weak ETag no stored response matches updates nothing; a full response is fetched, and counted (RFC 9111 §4.3.4)',
+    steps: [
+      { response: { headers: [SHORT, ETAG, ['Test-Header', 'A']] } },
+      {
+        pauseBeforeSec: 2,
+        response: { status: 304, headers: [FRESH, ['ETag', 'W/"other"'], ['Test-Header', 'B']] },
+        status: 200,
+        expectBody: 1,
+        check: async (_res, run) => {
+          assertRefetched(run.originRequests(1));
+          assert.equal(await run.metricLine(UNMATCHED_304), `${UNMATCHED_304} 1`);
+        },
       },
     ],
   },
@@ -388,7 +467,10 @@ const cases: ConformanceCase[] = [
         status: 200,
         expectBody: 1,
         responseHeaders: [['ETag', '"other"']],
-        check: (_res, run) => assertRefetched(run.originRequests(1)),
+        check: async (_res, run) => {
+          assertRefetched(run.originRequests(1));
+          assert.equal(await run.metricLine(UNMATCHED_304), `${UNMATCHED_304} 1`);
+        },
       },
       { expect: 'cached', expectBody: 1, responseHeaders: [['ETag', '"other"']] },
     ],
@@ -409,6 +491,8 @@ const updated: readonly (readonly [string, string, string])[] = [
   ['Set-Cookie', 'a=1', 'a=2'],
   ['Link', '</a>; rel=preload', '</b>; rel=preload'],
   ['X-Frame-Options', 'deny', 'sameorigin'],
+  ['Content-Encoding', 'x-old-coding', 'x-new-coding'],
+  ['Content-MD5', 'Q2hlY2sgSW50ZWdyaXR5IQ==', 'bmV3IGJvZHk='],
   ['Expires', 'Thu, 01 Jan 2099 00:00:00 GMT', 'Fri, 02 Jan 2099 00:00:00 GMT'],
   ['Cache-Control', 'max-age=1', 'max-age=3600'],
 ];

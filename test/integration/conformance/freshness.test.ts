@@ -293,50 +293,31 @@ defineCases([
       then: { responseHeaders: [['Age', '1810']] },
     },
   ),
-  reuseCase(
-    'age-parse-negative',
-    'Age: -7200 is invalid and ignored (RFC 9111 §5.1)',
+  // RFC 9111 §5.1: the first field line counts; when it is not delta-seconds (a list included) the response is stale.
+  ...(
     [
-      ['Cache-Control', MAX],
-      ['Age', '-7200'],
-    ],
-    'cached',
-  ),
-  reuseCase(
-    'age-parse-float',
-    'Age: 7200.0 is invalid and ignored (RFC 9111 §5.1)',
-    [
-      ['Cache-Control', MAX],
-      ['Age', '7200.0'],
-    ],
-    'cached',
-  ),
-  reuseCase(
-    'age-parse-prefix',
-    'Age: a7200 is invalid and ignored (RFC 9111 §5.1)',
-    [
-      ['Cache-Control', MAX],
-      ['Age', 'a7200'],
-    ],
-    'cached',
-  ),
-  reuseCase(
-    'age-parse-suffix',
-    'Age: 7200a is invalid and ignored (RFC 9111 §5.1)',
-    [
-      ['Cache-Control', MAX],
-      ['Age', '7200a'],
-    ],
-    'cached',
-  ),
-  reuseCase(
-    'age-parse-parameter',
-    'Age: 7200;foo=bar is invalid and ignored (RFC 9111 §5.1)',
-    [
-      ['Cache-Control', MAX],
-      ['Age', '7200;foo=bar'],
-    ],
-    'cached',
+      ['age-parse-negative', '-7200'],
+      ['age-parse-minus-1', '-1'],
+      ['age-parse-float', '7200.0'],
+      ['age-parse-fraction', '1.5'],
+      ['age-parse-nonnumeric', 'abc'],
+      ['age-parse-prefix', 'a7200'],
+      ['age-parse-suffix', '7200a'],
+      ['age-parse-parameter', '7200;foo=bar'],
+      ['age-parse-parameter-0', '1; foo=bar'],
+      ['age-parse-list-0', '0, 7200'],
+      ['age-parse-list-old', '7200, 0'],
+    ] as const
+  ).map(([id, age]) =>
+    reuseCase(
+      id,
+      `Age: ${age} is invalid: max-age=3600 is stale (RFC 9111 §5.1)`,
+      [
+        ['Cache-Control', MAX],
+        ['Age', age],
+      ],
+      'not_cached',
+    ),
   ),
   reuseCase(
     'age-parse-dup-0',
@@ -359,22 +340,24 @@ defineCases([
     'not_cached',
   ),
   reuseCase(
-    'age-parse-list-0',
-    'Age: 0, 7200: the first member is used (RFC 9111 §5.1)',
+    'age-parse-dup-invalid-first',
+    'two Age lines abc then 0: the first is used, and is invalid: stale (RFC 9111 §5.1)',
     [
       ['Cache-Control', MAX],
-      ['Age', '0, 7200'],
-    ],
-    'cached',
-  ),
-  reuseCase(
-    'age-parse-list-old',
-    'Age: 7200, 0: the first member is used (RFC 9111 §5.1)',
-    [
-      ['Cache-Control', MAX],
-      ['Age', '7200, 0'],
+      ['Age', 'abc'],
+      ['Age', '0'],
     ],
     'not_cached',
+  ),
+  reuseCase(
+    'age-parse-invalid-validated',
+    'a response with an invalid Age is stored stale and revalidated with its ETag (RFC 9111 §5.1, §4.3.1)',
+    [
+      ['Cache-Control', MAX],
+      ['Age', '-1'],
+      ['ETag', '"age"'],
+    ],
+    'etag_validated',
   ),
 
   // --- Expires (RFC 9111 §5.3, §4.2.1; date formats RFC 9110 §5.6.7) ---

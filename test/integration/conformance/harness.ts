@@ -57,7 +57,7 @@ export interface Step {
   /** Milliseconds to wait after the response, for background work (stale-while-revalidate). */
   readonly settleMs?: number;
   /** Extra assertions. */
-  readonly check?: (res: ClientResponse, run: CaseRun) => void;
+  readonly check?: (res: ClientResponse, run: CaseRun) => void | Promise<void>;
 }
 
 export interface ConformanceCase {
@@ -79,6 +79,8 @@ export interface CaseRun {
   originRequests(index: number): RecordedRequest[];
   /** The field values the origin sent for step `index` (last answer), by lower-case name. */
   originSent(index: number): Record<string, string | string[]>;
+  /** The gateway's `/metrics` line starting with `prefix`, if any. */
+  metricLine(prefix: string): Promise<string | undefined>;
   readonly path: string;
 }
 
@@ -125,12 +127,13 @@ async function runCase(t: TestContext, c: ConformanceCase): Promise<void> {
       lastFull.set(req.url ?? '', { etag: findField(headers, 'etag'), lastModified: findField(headers, 'last-modified'), body, status });
     }
   });
-  const { url } = await startGateway(t, [origin.url], c.config ?? {}, clock);
+  const { url, gateway } = await startGateway(t, [origin.url], c.config ?? {}, clock);
 
   const run: CaseRun = {
     path,
     originRequests: (index) => origin.requests.filter((r) => r.headers[STEP_FIELD] === String(index)),
     originSent: (index) => sent.get(index) ?? {},
+    metricLine: async (prefix) => (await gateway.metrics.render()).split('\n').find((line) => line.startsWith(prefix)),
   };
 
   for (let index = 0; index < c.steps.length; index++) {
@@ -186,7 +189,7 @@ async function runCase(t: TestContext, c: ConformanceCase): Promise<void> {
 
     const expectedBody = resolveExpectedBody(step, res, lastFull.get(stepPath), before, method);
     if (expectedBody !== undefined) assert.equal(res.text, expectedBody, `${where}: body`);
-    step.check?.(res, run);
+    await step.check?.(res, run);
   }
 }
 

@@ -49,6 +49,7 @@ test('a minimal config gets every documented default', () => {
     cache: {
       enabled: true,
       targetedField: 'cdn-cache-control',
+      surrogateControl: true,
       heuristicFraction: 0.1,
       heuristicMaxSec: 86_400,
       keepStaleSec: 86_400,

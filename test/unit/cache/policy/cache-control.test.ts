@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRequestDirectives, parseResponseDirectives, selectResponseDirectives } from '../../../../src/cache/policy/cache-control.ts';
+import {
+  type DirectiveSources,
+  parseRequestDirectives,
+  parseResponseDirectives,
+  selectResponseDirectives,
+} from '../../../../src/cache/policy/cache-control.ts';
 import type { RequestDirectives, ResponseDirectives } from '../../../../src/cache/policy/cache-control.ts';
 
 function pick<T extends object>(actual: T, expected: Partial<T>): Partial<T> {
@@ -245,16 +250,144 @@ const targetedCases: {
   },
 ];
 
+const SOURCES: DirectiveSources = { targetedField: 'cdn-cache-control', surrogateControl: true, name: 'cachet' };
+
 for (const { name, headers, targeted, expected } of targetedCases) {
   test(`selectResponseDirectives: ${name}`, () => {
-    const selection = selectResponseDirectives(headers, 'cdn-cache-control');
+    const selection = selectResponseDirectives(headers, SOURCES);
     assert.equal(selection.targeted, targeted);
     assert.deepEqual(pick(selection.directives, expected), expected);
   });
 }
 
 test('selectResponseDirectives: RFC 9213 §2.1: no targeted field configured reads Cache-Control', () => {
-  const selection = selectResponseDirectives({ 'cdn-cache-control': 'max-age=600', 'cache-control': 'max-age=5' }, '');
+  const selection = selectResponseDirectives(
+    { 'cdn-cache-control': 'max-age=600', 'cache-control': 'max-age=5' },
+    { ...SOURCES, targetedField: '' },
+  );
   assert.equal(selection.targeted, false);
+  assert.equal(selection.directives.maxAge, 5);
+});
+
+const EDGE = 'W3C Edge Architecture 1.0';
+const surrogateCases: {
+  name: string;
+  headers: Record<string, string | string[]>;
+  targeted: boolean;
+  expected: Partial<ResponseDirectives>;
+}[] = [
+  {
+    name: `${EDGE}: Surrogate-Control max-age replaces Cache-Control (and its private)`,
+    headers: { 'surrogate-control': 'max-age=600', 'cache-control': 'private, max-age=5' },
+    targeted: true,
+    expected: { maxAge: 600, private: false, targeted: true },
+  },
+  {
+    name: `${EDGE}: Surrogate-Control no-store replaces a storable Cache-Control`,
+    headers: { 'surrogate-control': 'no-store', 'cache-control': 'public, max-age=600' },
+    targeted: true,
+    expected: { noStore: true, maxAge: undefined, public: false },
+  },
+  {
+    name: 'RFC 9213 §2.1: the configured targeted field wins over Surrogate-Control',
+    headers: { 'cdn-cache-control': 'max-age=60', 'surrogate-control': 'max-age=600', 'cache-control': 'max-age=5' },
+    targeted: true,
+    expected: { maxAge: 60 },
+  },
+  {
+    name: `${EDGE}: an invalid targeted field falls back to Surrogate-Control, not Cache-Control`,
+    headers: { 'cdn-cache-control': 'Max-Age=60', 'surrogate-control': 'max-age=600', 'cache-control': 'max-age=5' },
+    targeted: true,
+    expected: { maxAge: 600 },
+  },
+  {
+    name: `${EDGE}: content="ESI/1.0" alone leaves Cache-Control in charge`,
+    headers: { 'surrogate-control': 'content="ESI/1.0"', 'cache-control': 'max-age=5' },
+    targeted: false,
+    expected: { maxAge: 5 },
+  },
+  {
+    name: `${EDGE}: stale-while-revalidate alone leaves Cache-Control in charge`,
+    headers: { 'surrogate-control': 'stale-while-revalidate=30', 'cache-control': 'max-age=5' },
+    targeted: false,
+    expected: { maxAge: 5, staleWhileRevalidate: undefined },
+  },
+  {
+    name: `${EDGE}: max-age=N+M: M is how long a stale response may answer when the origin fails`,
+    headers: { 'surrogate-control': 'max-age=60+300' },
+    targeted: true,
+    expected: { maxAge: 60, staleIfError: 300 },
+  },
+  {
+    name: `${EDGE}: a directive for this device (;cachet) wins over the untargeted one`,
+    headers: { 'surrogate-control': 'max-age=5, max-age=600;cachet' },
+    targeted: true,
+    expected: { maxAge: 600 },
+  },
+  {
+    name: `${EDGE}: directives for this device set the untargeted ones aside`,
+    headers: { 'surrogate-control': 'no-store, max-age=600;cachet' },
+    targeted: true,
+    expected: { noStore: false, maxAge: 600 },
+  },
+  {
+    name: `${EDGE}: the device token compares case-insensitively`,
+    headers: { 'surrogate-control': 'max-age=600;CacheT' },
+    targeted: true,
+    expected: { maxAge: 600 },
+  },
+  {
+    name: `${EDGE}: a directive for another device is ignored`,
+    headers: { 'surrogate-control': 'no-store;other, max-age=600' },
+    targeted: true,
+    expected: { noStore: false, maxAge: 600 },
+  },
+  {
+    name: `${EDGE}: only directives for other devices leave Cache-Control in charge`,
+    headers: { 'surrogate-control': 'max-age=600;other', 'cache-control': 'max-age=5' },
+    targeted: false,
+    expected: { maxAge: 5 },
+  },
+  {
+    name: `${EDGE}: no-store-remote addresses remote surrogates and is ignored`,
+    headers: { 'surrogate-control': 'no-store-remote', 'cache-control': 'max-age=5' },
+    targeted: false,
+    expected: { maxAge: 5, noStore: false },
+  },
+  {
+    name: `${EDGE}: RFC 5861 extensions beside max-age; names case-insensitive; several lines`,
+    headers: { 'surrogate-control': ['Max-Age=60, stale-while-revalidate=30', 'stale-if-error=90'] },
+    targeted: true,
+    expected: { maxAge: 60, staleWhileRevalidate: 30, staleIfError: 90 },
+  },
+  {
+    name: `${EDGE}: an invalid max-age reads as stale (0), as in Cache-Control (RFC 9111 §4.2.1)`,
+    headers: { 'surrogate-control': 'max-age=abc', 'cache-control': 'max-age=600' },
+    targeted: true,
+    expected: { maxAge: 0 },
+  },
+  {
+    name: `${EDGE}: the first max-age wins; an invalid stale part is ignored`,
+    headers: { 'surrogate-control': 'max-age=60+x, max-age=600' },
+    targeted: true,
+    expected: { maxAge: 60, staleIfError: undefined },
+  },
+];
+
+for (const { name, headers, targeted, expected } of surrogateCases) {
+  test(`selectResponseDirectives: ${name}`, () => {
+    const selection = selectResponseDirectives(headers, SOURCES);
+    assert.equal(selection.targeted, targeted);
+    assert.deepEqual(pick(selection.directives, expected), expected);
+  });
+}
+
+test(`selectResponseDirectives: ${EDGE}: with surrogateControl off, Surrogate-Control is ignored`, () => {
+  const selection = selectResponseDirectives(
+    { 'surrogate-control': 'no-store', 'cache-control': 'max-age=5' },
+    { ...SOURCES, surrogateControl: false },
+  );
+  assert.equal(selection.targeted, false);
+  assert.equal(selection.directives.noStore, false);
   assert.equal(selection.directives.maxAge, 5);
 });

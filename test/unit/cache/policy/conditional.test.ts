@@ -245,80 +245,125 @@ const lmNew = createEntryMeta({ key: 'lm-new', headers: { 'last-modified': LAST_
 const bare = createEntryMeta({ key: 'bare', headers: {} });
 const bare2 = createEntryMeta({ key: 'bare2', headers: {} });
 
-const freshenCases: {
-  name: string;
-  notModified: Record<string, string>;
-  candidates: ReturnType<typeof createEntryMeta>[];
-  expected: string[];
-}[] = [
+type Meta = ReturnType<typeof createEntryMeta>;
+const freshenCases: { name: string; notModified: Record<string, string>; candidates: Meta[]; selected: Meta; expected: string[] }[] = [
   {
     name: 'RFC 9111 §4.3.4: a strong validator selects every stored response with it',
     notModified: { etag: '"a"' },
     candidates: [strongA1, strongB, strongA2, weakA],
+    selected: strongA1,
     expected: ['a1', 'a2'],
   },
   {
     name: 'RFC 9111 §4.3.4: a strong validator matching nothing updates nothing',
     notModified: { etag: '"z"' },
     candidates: [strongA1, strongB],
+    selected: strongA1,
     expected: [],
   },
   {
     name: 'RFC 9111 §4.3.4: a strong validator does not select a weak stored tag',
     notModified: { etag: '"a"' },
     candidates: [weakA],
+    selected: weakA,
     expected: [],
   },
   {
-    name: 'RFC 9111 §4.3.4: a weak validator selects the most recent matching response (by Date)',
+    name: 'RFC 9111 §4.3.4: a strong validator of another stored response selects that one, not the selected',
+    notModified: { etag: '"a"' },
+    candidates: [strongB, strongA1],
+    selected: strongB,
+    expected: ['a1'],
+  },
+  {
+    name: 'RFC 9111 §4.3.4, RFC 9110 §15.4.5: a weak validator matching the selected response selects it, even when a newer one matches',
     notModified: { etag: 'W/"a"' },
-    candidates: [weakANewer, weakA, strongB],
+    candidates: [weakANewer, weakA],
+    selected: weakA,
+    expected: ['wa'],
+  },
+  {
+    name: 'RFC 9111 §4.3.4: a weak validator not matching the selected selects the most recent match (by Date)',
+    notModified: { etag: 'W/"a"' },
+    candidates: [weakA, weakANewer, strongB],
+    selected: strongB,
     expected: ['wa-newer'],
   },
   {
     name: 'RFC 9111 §4.3.4: a weak validator also matches a strong stored tag (weak comparison)',
     notModified: { etag: 'W/"b"' },
     candidates: [strongB],
+    selected: strongB,
     expected: ['b'],
   },
   {
-    name: 'RFC 9111 §4.3.4: Last-Modified as a weak validator selects the most recent match',
-    notModified: { 'last-modified': LAST_MODIFIED },
-    candidates: [lmOld, lmNew, bare],
-    expected: ['lm-new'],
+    name: 'RFC 9111 §4.3.4: a weak validator matching nothing updates nothing',
+    notModified: { etag: 'W/"z"' },
+    candidates: [strongB, weakA],
+    selected: strongB,
+    expected: [],
   },
   {
-    name: 'RFC 9111 §4.3.4: a Last-Modified matching nothing updates nothing',
+    name: 'RFC 9110 §15.4.5: a 304 without ETag answers the condition sent for the selected response, which has an ETag',
+    notModified: {},
+    candidates: [strongA1],
+    selected: strongA1,
+    expected: ['a1'],
+  },
+  {
+    name: 'RFC 9110 §15.4.5: a 304 without ETag updates the selected response only, among several',
+    notModified: {},
+    candidates: [strongB, strongA1, bare],
+    selected: strongA1,
+    expected: ['a1'],
+  },
+  {
+    name: 'RFC 9110 §15.4.5: a 304 with Last-Modified and no ETag updates the selected response (its Last-Modified was sent)',
+    notModified: { 'last-modified': LAST_MODIFIED },
+    candidates: [lmOld, lmNew],
+    selected: lmOld,
+    expected: ['lm-old'],
+  },
+  {
+    name: 'RFC 9110 §15.4.5: a 304 with another Last-Modified and no ETag still updates the selected response',
     notModified: { 'last-modified': httpDate(-1) },
     candidates: [lmOld],
-    expected: [],
+    selected: lmOld,
+    expected: ['lm-old'],
   },
   {
     name: 'RFC 9111 §4.3.4: no validators, one stored response without validators',
     notModified: {},
     candidates: [bare],
+    selected: bare,
     expected: ['bare'],
   },
-  { name: 'RFC 9111 §4.3.4: no validators, the only stored response has one', notModified: {}, candidates: [strongA1], expected: [] },
-  { name: 'RFC 9111 §4.3.4: no validators, several stored responses', notModified: {}, candidates: [bare, bare2], expected: [] },
+  {
+    name: 'RFC 9110 §15.4.5: no validators, several stored responses: the selected one',
+    notModified: {},
+    candidates: [bare, bare2],
+    selected: bare2,
+    expected: ['bare2'],
+  },
 ];
 
-for (const { name, notModified, candidates, expected } of freshenCases) {
+for (const { name, notModified, candidates, selected, expected } of freshenCases) {
   test(`selectEntriesToFreshen: ${name}`, () => {
     assert.deepEqual(
-      selectEntriesToFreshen(notModified, candidates).map((meta) => meta.key),
+      selectEntriesToFreshen(notModified, candidates, selected).map((meta) => meta.key),
       expected,
     );
   });
 }
 
-test('freshenStoredHeaders: RFC 9111 §3.2: fields of the 304 replace or add to the stored ones', () => {
+test('freshenStoredHeaders: RFC 9111 §3.2: fields of the 304 replace or add to the stored ones, Content-Encoding and Content-MD5 included', () => {
   const stored: StoredHeaders = {
     'cache-control': 'max-age=1',
     expires: httpDate(1),
     'content-type': 'text/plain',
     'x-old': 'kept',
     'content-encoding': 'gzip',
+    'content-md5': 'Q2hlY2sgSW50ZWdyaXR5IQ==',
     date: httpDate(-60),
   };
   const merged = freshenStoredHeaders(stored, {
@@ -328,6 +373,7 @@ test('freshenStoredHeaders: RFC 9111 §3.2: fields of the 304 replace or add to 
     'x-new': '1',
     'content-foo': 'bar',
     'content-encoding': 'br',
+    'content-md5': 'bmV3IGJvZHk=',
     date: httpDate(0),
   });
   assert.deepEqual(merged, {
@@ -338,6 +384,7 @@ test('freshenStoredHeaders: RFC 9111 §3.2: fields of the 304 replace or add to 
     'x-new': '1',
     'content-foo': 'bar',
     'content-encoding': 'br',
+    'content-md5': 'bmV3IGJvZHk=',
     date: httpDate(0),
   });
 });

@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeFreshnessLifetime, computeInitialAge, isHeuristicallyCacheable, parseAge } from '../../../../src/cache/policy/freshness.ts';
+import {
+  computeFreshnessLifetime,
+  computeInitialAge,
+  hasInvalidAge,
+  isHeuristicallyCacheable,
+  parseAge,
+} from '../../../../src/cache/policy/freshness.ts';
 import { parseResponseDirectives } from '../../../../src/cache/policy/cache-control.ts';
 import { parseTargetedDirectives } from '../../../../src/cache/policy/targeted.ts';
 import type { ResponseDirectives } from '../../../../src/cache/policy/cache-control.ts';
@@ -262,16 +268,21 @@ const ageCases: AgeCase[] = [
     headers: { date: httpDate(-10), age: '3600' },
     expected: 3600,
   },
-  { name: 'RFC 9111 §5.1: a negative Age is ignored', headers: { date: httpDate(0), age: '-7200' }, expected: 0 },
-  { name: 'RFC 9111 §5.1: an Age with a trailing word ("3600 a") is ignored', headers: { date: httpDate(0), age: '3600 a' }, expected: 0 },
-  { name: 'RFC 9111 §5.1: a fractional Age is ignored', headers: { date: httpDate(0), age: '7200.0' }, expected: 0 },
-  { name: 'RFC 9111 §5.1: a non-numeric Age is ignored', headers: { date: httpDate(0), age: 'abc' }, expected: 0 },
-  { name: 'RFC 9111 §5.1: an empty Age is ignored', headers: { date: httpDate(0), age: '' }, expected: 0 },
-  { name: 'RFC 9111 §5.1: a list-valued Age uses its first member (0, 7200)', headers: { date: httpDate(0), age: '0, 7200' }, expected: 0 },
+  // An invalid Age counts as 0 here (§4.2.3 "or 0, if not available"); it makes the response stale instead (hasInvalidAge).
+  { name: 'RFC 9111 §5.1: a negative Age counts as 0', headers: { date: httpDate(0), age: '-7200' }, expected: 0 },
+  { name: 'RFC 9111 §5.1: an Age with a trailing word ("3600 a") counts as 0', headers: { date: httpDate(0), age: '3600 a' }, expected: 0 },
+  { name: 'RFC 9111 §5.1: a fractional Age counts as 0', headers: { date: httpDate(0), age: '7200.0' }, expected: 0 },
+  { name: 'RFC 9111 §5.1: a non-numeric Age counts as 0', headers: { date: httpDate(0), age: 'abc' }, expected: 0 },
+  { name: 'RFC 9111 §5.1: an empty Age counts as 0', headers: { date: httpDate(0), age: '' }, expected: 0 },
   {
-    name: 'RFC 9111 §5.1: a list-valued Age uses its first member (7200, 0)',
+    name: 'RFC 9111 §5.1: a list-valued Age (0, 7200) is invalid and counts as 0',
+    headers: { date: httpDate(0), age: '0, 7200' },
+    expected: 0,
+  },
+  {
+    name: 'RFC 9111 §5.1: a list-valued Age (7200, 0) is invalid and counts as 0',
     headers: { date: httpDate(0), age: '7200, 0' },
-    expected: 7200,
+    expected: 0,
   },
   {
     name: 'RFC 9111 §5.1: of two Age lines the first is used (0 then 7200)',
@@ -304,4 +315,44 @@ test('parseAge: RFC 9111 §5.1: absent Age is undefined, valid Age is its value'
   assert.equal(parseAge(undefined), undefined);
   assert.equal(parseAge(' 42 '), 42);
   assert.equal(parseAge('4 2'), undefined);
+});
+
+const invalidAges: (string | string[])[] = [
+  'abc',
+  '-1',
+  '1.5',
+  '0, 7200',
+  '7200, 0',
+  '1; foo=bar',
+  '1;foo=bar',
+  '',
+  '+5',
+  '0x10',
+  ['abc', '0'],
+];
+for (const age of invalidAges) {
+  test(`parseAge, hasInvalidAge: RFC 9111 §5.1: ${JSON.stringify(age)} is invalid`, () => {
+    assert.equal(parseAge(age), undefined);
+    assert.equal(hasInvalidAge({ age }), true);
+  });
+}
+
+const validAges: [value: string | string[], seconds: number][] = [
+  ['0', 0],
+  ['7200', 7200],
+  [['0', '7200'], 0],
+  [['7200', 'abc'], 7200],
+  ['2147483648', 2147483648],
+  ['2147483649', 2147483648],
+  ['99999999999999999999', 2147483648],
+];
+for (const [age, seconds] of validAges) {
+  test(`parseAge, hasInvalidAge: RFC 9111 §5.1, §1.2.2: ${JSON.stringify(age)} is ${seconds}`, () => {
+    assert.equal(parseAge(age), seconds);
+    assert.equal(hasInvalidAge({ age }), false);
+  });
+}
+
+test('hasInvalidAge: RFC 9111 §5.1: no Age is not invalid', () => {
+  assert.equal(hasInvalidAge({}), false);
 });

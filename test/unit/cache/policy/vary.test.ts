@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildVariantKey, normalizeFieldValue, parseVary } from '../../../../src/cache/policy/vary.ts';
+import { buildVariantKey, isSameVary, normalizeFieldValue, parseVary } from '../../../../src/cache/policy/vary.ts';
 
 const varyCases: { name: string; vary: string | string[] | undefined; expected: readonly string[] | '*' }[] = [
   { name: 'RFC 9111 §4.1: no Vary, no selecting fields', vary: undefined, expected: [] },
@@ -42,9 +42,9 @@ const differentKeyCases: { name: string; a: Record<string, string>; b: Record<st
   { name: 'RFC 9111 §4.1: an absent field only matches an absent field (absent vs empty)', a: {}, b: { 'accept-encoding': '' } },
   { name: 'RFC 9111 §4.1: different values differ', a: { 'accept-encoding': 'gzip' }, b: { 'accept-encoding': 'br' } },
   {
-    name: 'RFC 9111 §4.1: value order is significant for an unknown field',
-    a: { 'accept-encoding': 'gzip, br' },
-    b: { 'accept-encoding': 'br, gzip' },
+    name: 'RFC 9111 §4.1: value order is significant for a field that is not a weighted list',
+    a: { 'x-flags': 'a, b' },
+    b: { 'x-flags': 'b, a' },
   },
   {
     name: 'RFC 9111 §4.1: values do not leak between fields',
@@ -60,7 +60,7 @@ const differentKeyCases: { name: string; a: Record<string, string>; b: Record<st
 
 for (const { name, a, b } of differentKeyCases) {
   test(`buildVariantKey: ${name}`, () => {
-    const fields = ['accept-encoding', 'accept'];
+    const fields = ['accept-encoding', 'accept', 'x-flags'];
     assert.notEqual(buildVariantKey(fields, a), buildVariantKey(fields, b));
   });
 }
@@ -70,7 +70,7 @@ test('buildVariantKey: RFC 9111 §4.1: no selecting fields gives the empty key',
 });
 
 test('buildVariantKey: RFC 9111 §4.1: the key names each field and its normalised value', () => {
-  assert.equal(buildVariantKey(['accept-encoding', 'cookie'], { 'accept-encoding': 'gzip ,br' }), 'accept-encoding:gzip, br\ncookie');
+  assert.equal(buildVariantKey(['x-flags', 'cookie'], { 'x-flags': 'gzip ,br' }), 'x-flags:gzip, br\ncookie');
 });
 
 const normalizeCases: { name: string; value: string; expected: string }[] = [
@@ -85,3 +85,68 @@ for (const { name, value, expected } of normalizeCases) {
     assert.equal(normalizeFieldValue(value), expected);
   });
 }
+
+// RFC 9110 §12.4.2, §12.5: weighted list fields that state the same preferences select the same stored response.
+const weightedSame: { name: string; field: string; a: string | string[]; b: string | string[] }[] = [
+  { name: 'RFC 9110 §12.5.3: codings are case-insensitive', field: 'accept-encoding', a: 'GZIP', b: 'gzip' },
+  { name: 'RFC 9110 §12.4.2: equal weights in any order', field: 'accept-encoding', a: 'gzip, deflate, br', b: 'br, gzip, deflate' },
+  { name: 'RFC 9110 §12.4.2: q=1 is the default weight', field: 'accept-encoding', a: 'gzip;q=1.0, br', b: 'br, gzip' },
+  { name: 'RFC 9110 §12.4.2: whitespace around ";" and q written 0.50', field: 'accept-encoding', a: 'gzip ; q=0.50', b: 'gzip;q=0.5' },
+  { name: 'RFC 9110 §12.4.2: Q is case-insensitive', field: 'accept-encoding', a: 'gzip;Q=0.5', b: 'gzip;q=0.5' },
+  { name: 'RFC 9110 §12.5.4: language tags are case-insensitive', field: 'accept-language', a: 'en-US,en;q=0.9', b: 'en-us, en;q=0.9' },
+  { name: 'RFC 9110 §12.5.4: equal weights in any order', field: 'accept-language', a: 'fr, de;q=0.5, en', b: 'en,fr,de;q=0.5' },
+  {
+    name: 'RFC 9110 §12.5.1, §8.3.1: media types and parameter names are case-insensitive',
+    field: 'accept',
+    a: 'Text/HTML;Level=1, application/json',
+    b: 'application/json,text/html;level=1',
+  },
+  {
+    name: 'RFC 9110 §5.6.6: a quoted token parameter equals the bare token',
+    field: 'accept',
+    a: 'text/html;level="1"',
+    b: 'text/html;level=1',
+  },
+  {
+    name: 'RFC 9110 §5.3: several field lines equal one combined line',
+    field: 'accept',
+    a: ['text/html', 'application/json'],
+    b: 'application/json, text/html',
+  },
+];
+
+for (const { name, field, a, b } of weightedSame) {
+  test(`buildVariantKey: ${name}`, () => {
+    assert.equal(buildVariantKey([field], { [field]: a }), buildVariantKey([field], { [field]: b }));
+  });
+}
+
+const weightedDifferent: { name: string; field: string; a: string; b: string }[] = [
+  { name: 'RFC 9110 §12.4.2: different weights differ', field: 'accept-encoding', a: 'gzip;q=0.5, br', b: 'gzip, br;q=0.5' },
+  { name: 'RFC 9110 §12.4.2: q=0 (not acceptable) differs from no member', field: 'accept-encoding', a: 'gzip, br;q=0', b: 'gzip' },
+  { name: 'RFC 9110 §12.5.1: parameter values keep their case', field: 'accept', a: 'text/html;level=A', b: 'text/html;level=a' },
+  { name: 'RFC 9110 §12.4.2: an invalid qvalue is compared as sent', field: 'accept-encoding', a: 'gzip;q=2, br', b: 'br, gzip;q=2' },
+  { name: 'RFC 9111 §4.1: other fields keep their order', field: 'x-custom', a: 'a, b', b: 'b, a' },
+];
+
+for (const { name, field, a, b } of weightedDifferent) {
+  test(`buildVariantKey: ${name}`, () => {
+    assert.notEqual(buildVariantKey([field], { [field]: a }), buildVariantKey([field], { [field]: b }));
+  });
+}
+
+test('buildVariantKey: RFC 9110 §12.5: the canonical form is sorted by weight, then text', () => {
+  assert.equal(
+    buildVariantKey(['accept-encoding', 'accept-language'], {
+      'accept-encoding': 'GZIP, br;q=1.0 , deflate;q=0.50',
+      'accept-language': 'EN',
+    }),
+    'accept-encoding:br, gzip, deflate;q=0.5\naccept-language:en',
+  );
+});
+
+test('isSameVary: equal lists, by content', () => {
+  assert.equal(isSameVary(['accept', 'cookie'], ['accept', 'cookie']), true);
+  assert.equal(isSameVary(['accept'], ['accept', 'cookie']), false);
+  assert.equal(isSameVary(['accept', 'cookie'], ['cookie', 'accept']), false);
+});
