@@ -51,8 +51,8 @@ export interface GatewayOptions {
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.log.level);
-  const store = createStore(config.store);
   const metrics = createMetrics({ collectDefault: options.processMetrics === true });
+  const store = createStore(config.store, { metrics, logger, clock });
   metrics.setStoreStatsSource(() => store.stats());
 
   const pools = new Map<string, UpstreamPool>();

@@ -123,7 +123,7 @@ function summarizeConfig(path: string, config: Config): string {
   const store =
     config.store.type === 'memory'
       ? `memory, ${formatByteSize(config.store.maxBytes)} (objects up to ${formatByteSize(config.store.maxObjectBytes)})`
-      : `redis ${redactPassword(config.store.url)} (objects up to ${formatByteSize(config.store.maxObjectBytes)})`;
+      : `redis ${config.store.url === undefined ? `cluster ${(config.store.cluster ?? []).map(redactPassword).join(', ')}` : redactPassword(config.store.url)}, memory tier ${formatByteSize(config.store.memory.maxBytes)} (objects up to ${formatByteSize(config.store.maxObjectBytes)})`;
   const upstreams = Object.values(config.upstreams).map((u) => {
     const health =
       u.healthCheck === undefined ? 'no active health check' : `health check ${u.healthCheck.path} every ${u.healthCheck.intervalMs} ms`;

@@ -6,7 +6,16 @@ import { buildAuth, buildRouteAuth, type CheckedAuth, type CheckedRouteAuth } fr
 interface CheckedConfig {
   listen?: { host?: string; port?: number };
   admin?: { host?: string; port?: number; token: string };
-  store?: { type?: 'memory' | 'redis'; maxBytes?: number; maxObjectBytes?: number; url?: string };
+  store?: {
+    type?: 'memory' | 'redis';
+    maxBytes?: number;
+    maxObjectBytes?: number;
+    url?: string;
+    cluster?: string[];
+    memory?: { maxBytes?: number };
+    keyPrefix?: string;
+    commandTimeoutMs?: number;
+  };
   upstreams: Record<string, CheckedUpstream>;
   routes: CheckedRoute[];
   auth?: CheckedAuth;
@@ -90,7 +99,15 @@ export function buildConfig(raw: unknown): Config {
 
 function buildStore(store: NonNullable<CheckedConfig['store']>): StoreConfig {
   if (store.type === 'redis') {
-    return { type: 'redis', url: store.url ?? '', maxObjectBytes: store.maxObjectBytes ?? D.store.maxObjectBytes };
+    const memoryMaxBytes = store.memory?.maxBytes ?? D.store.redis.memoryMaxBytes;
+    return {
+      type: 'redis',
+      ...(store.cluster === undefined ? { url: store.url ?? '' } : { cluster: [...store.cluster] }),
+      memory: { maxBytes: memoryMaxBytes },
+      keyPrefix: store.keyPrefix ?? D.store.redis.keyPrefix,
+      commandTimeoutMs: store.commandTimeoutMs ?? D.store.redis.commandTimeoutMs,
+      maxObjectBytes: store.maxObjectBytes ?? D.store.maxObjectBytes,
+    };
   }
   const maxBytes = store.maxBytes ?? D.store.maxBytes;
   // A small store gets a proportionally small object cap rather than an error about a default nobody wrote.

@@ -10,7 +10,11 @@ const MiB = 1024 * KiB;
 export const CONFIG_DEFAULTS = {
   listen: { host: '127.0.0.1', port: 8080 },
   admin: { host: '127.0.0.1', port: 9901, minTokenLength: 16 },
-  store: { maxBytes: 256 * MiB, maxObjectBytes: 64 * MiB },
+  store: {
+    maxBytes: 256 * MiB,
+    maxObjectBytes: 64 * MiB,
+    redis: { memoryMaxBytes: 64 * MiB, keyPrefix: 'cachet:', commandTimeoutMs: 250 },
+  },
   upstream: {
     balancer: 'round-robin',
     healthCheck: { intervalMs: 2000, timeoutMs: 1000, healthyThreshold: 2, unhealthyThreshold: 2 },
@@ -283,11 +287,21 @@ export const configSchema: SchemaObject = object(
         type: { enum: ['memory', 'redis'], default: 'memory' },
         maxBytes: bytes(1, d.store.maxBytes),
         maxObjectBytes: bytes(1, d.store.maxObjectBytes),
-        url: { type: 'string', format: 'uri' },
+        url: { type: 'string', format: 'uri', description: 'a redis:// or rediss:// URL' },
+        cluster: {
+          type: 'array',
+          items: { type: 'string', format: 'uri' },
+          minItems: 1,
+          uniqueItems: true,
+          description: 'redis:// URLs of Redis Cluster seed nodes',
+        },
+        memory: object({ maxBytes: bytes(1, d.store.redis.memoryMaxBytes) }),
+        keyPrefix: { type: 'string', default: d.store.redis.keyPrefix },
+        commandTimeoutMs: durationMs(1, d.store.redis.commandTimeoutMs),
       },
       // The keys a store takes depend on its type; unknown keys are reported against that type.
       if: { properties: { type: { const: 'redis' } }, required: ['type'] },
-      then: { propertyNames: { enum: ['type', 'url', 'maxObjectBytes'] }, required: ['url'] },
+      then: { propertyNames: { enum: ['type', 'url', 'cluster', 'memory', 'keyPrefix', 'commandTimeoutMs', 'maxObjectBytes'] } },
       else: { propertyNames: { enum: ['type', 'maxBytes', 'maxObjectBytes'] } },
     },
     upstreams: { type: 'object', additionalProperties: upstreamSchema, minProperties: 1, description: 'at least one named upstream' },

@@ -51,14 +51,7 @@ function checkHost(host: unknown, path: ConfigPath, report: Report): void {
 
 function checkStore(store: unknown, report: Report): void {
   if (!isRecord(store)) return;
-  const url = store['url'];
-  if (store['type'] === 'redis' && typeof url === 'string' && URL.canParse(url)) {
-    const protocol = new URL(url).protocol;
-    if (protocol !== 'redis:' && protocol !== 'rediss:')
-      report(['store', 'url'], `must be a redis:// or rediss:// URL (got ${describeValue(url)})`);
-    // The shape is checked so configs are ready for it, but `check` must not call a config OK that `run` refuses.
-    else report(['store', 'type'], `'redis' is not available in this version yet, expected memory`);
-  }
+  if (store['type'] === 'redis') checkRedisStore(store, report);
   const { maxBytes, maxObjectBytes } = store;
   if (typeof maxBytes === 'number' && typeof maxObjectBytes === 'number' && maxObjectBytes > maxBytes) {
     report(
@@ -66,6 +59,24 @@ function checkStore(store: unknown, report: Report): void {
       `must not exceed store.maxBytes (${maxBytes}), expected at most ${maxBytes} (got ${maxObjectBytes})`,
     );
   }
+}
+
+function checkRedisStore(store: Data, report: Report): void {
+  const { url, cluster } = store;
+  if (url === undefined && cluster === undefined) {
+    report(['store'], 'a redis store needs url (one server) or cluster (seed nodes of a Redis Cluster)');
+    return;
+  }
+  if (url !== undefined && cluster !== undefined) report(['store', 'cluster'], 'give either url or cluster, not both');
+  if (typeof url === 'string') checkRedisUrl(url, ['store', 'url'], report);
+  if (!Array.isArray(cluster)) return;
+  for (const [i, node] of cluster.entries()) if (typeof node === 'string') checkRedisUrl(node, ['store', 'cluster', i], report);
+}
+
+function checkRedisUrl(url: string, path: ConfigPath, report: Report): void {
+  if (!URL.canParse(url)) return;
+  const protocol = new URL(url).protocol;
+  if (protocol !== 'redis:' && protocol !== 'rediss:') report(path, `must be a redis:// or rediss:// URL (got ${describeValue(url)})`);
 }
 
 function checkUpstreams(upstreams: unknown, report: Report): Set<string> {

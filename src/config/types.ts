@@ -23,9 +23,19 @@ export interface MemoryStoreConfig {
   readonly maxObjectBytes: number;
 }
 
+/** Redis (standalone or Cluster) shared by every instance, behind an in-process memory tier. */
 export interface RedisStoreConfig {
   readonly type: 'redis';
-  readonly url: string;
+  /** Exactly one of `url` (one server) and `cluster` (seed nodes of a Redis Cluster). */
+  readonly url?: string;
+  readonly cluster?: readonly string[];
+  /** The in-process tier in front of Redis. */
+  readonly memory: { readonly maxBytes: number };
+  /** Prefix of every Redis key cachet writes. */
+  readonly keyPrefix: string;
+  /** Bound on every Redis command; a slower answer counts as Redis unavailable. */
+  readonly commandTimeoutMs: number;
+  /** Larger responses stream through uncached. */
   readonly maxObjectBytes: number;
 }
 

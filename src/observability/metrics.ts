@@ -8,6 +8,8 @@ export type UpstreamOutcome = 'ok' | 'connect-error' | 'reset' | 'timeout' | 'er
  */
 export type UpstreamRetryReason = 'connect' | 'reset' | 'unmatched-304';
 export type PurgeKind = 'url' | 'prefix' | 'tag';
+/** Calls on the shared store (Redis), the `operation` label of `cachet_store_errors_total`. */
+export type StoreOperation = 'get' | 'put' | 'delete' | 'purge';
 
 export interface StoreStatsSnapshot {
   readonly entries: number;
@@ -36,6 +38,12 @@ export interface Metrics {
   recordPurge(kind: PurgeKind, soft: boolean, count: number): void;
   /** An upstream connection found out of step with its origin (closed; what it fed the cache purged). */
   recordUpstreamDesync(upstream: string, target: string): void;
+  /** A shared-store (Redis) call that failed or was refused; the request went on without it (a miss, a dropped write). */
+  recordStoreError(operation: StoreOperation): void;
+  /** A purge applied to this instance's memory tier only, the shared store being unavailable (replayed once it is back). */
+  recordPurgeNotShared(): void;
+  /** Whether the shared store answers (its circuit is not open), for `cachet_store_remote_up`. */
+  setStoreRemoteUp(up: boolean): void;
   /** Read on every scrape for `cachet_store_*`. */
   setStoreStatsSource(fn: () => StoreStatsSnapshot): void;
   /** Read on every scrape for `cachet_upstream_healthy`. */
@@ -266,6 +274,23 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: 'Entries removed or marked stale by purges.',
     registers: [registry],
   });
+  const storeErrors = new Counter({
+    name: 'cachet_store_errors_total',
+    help: 'Shared-store (Redis) calls that failed, timed out or were refused while its circuit was open, by operation; each was answered without it.',
+    labelNames: ['operation'],
+    registers: [registry],
+  });
+  const purgesNotShared = new Counter({
+    name: 'cachet_purges_not_shared_total',
+    help: 'Purges applied to this instance only because the shared store was unavailable; they are replayed there once it is back.',
+    registers: [registry],
+  });
+  const storeRemoteUp = new Gauge({
+    name: 'cachet_store_remote_up',
+    help: '1 while the shared store (Redis) answers, 0 while its circuit is open (and with the memory store, which has no shared tier).',
+    registers: [registry],
+    aggregator: 'min',
+  });
   const upstreamDesyncs = new Counter({
     name: 'cachet_upstream_desyncs_total',
     help: 'Upstream connections closed out of step with the origin (an extra response or a parse error); the responses they fed the cache were purged.',
@@ -332,6 +357,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     recordUpstreamDesync(upstream, target) {
       upstreamDesyncs.inc({ upstream, target });
+    },
+    recordStoreError(operation) {
+      storeErrors.inc({ operation });
+    },
+    recordPurgeNotShared() {
+      purgesNotShared.inc();
+    },
+    setStoreRemoteUp(up) {
+      storeRemoteUp.set(up ? 1 : 0);
     },
     setStoreStatsSource(fn) {
       storeStats = fn;

@@ -1,22 +1,26 @@
-import { CachetError } from '../../errors.ts';
 import type { StoreConfig } from '../../config/types.ts';
 import { createMemoryStore } from './memory.ts';
+import { createSharedStore, type SharedStoreDeps } from './redis/shared-store.ts';
 import type { CacheStore } from './types.ts';
 
 export { createMemoryStore } from './memory.ts';
 export type { MemoryStore, MemoryStoreOptions, MemoryStoreStats } from './memory.ts';
+export { createTieredStore } from './tiered.ts';
+export { readRemoteBody, readRemoteEntries } from './remote-body.ts';
+export type { TieredStore, TieredStoreEvents } from './tiered.ts';
+export type { SharedStoreDeps } from './redis/shared-store.ts';
 export type * from './types.ts';
 
 /**
- * Builds the cache store the configuration names.
- *
- * @throws CachetError `CACHET_ERR_STORE` for `type: redis`, which this version does not provide yet.
+ * Builds the cache store the configuration names: the memory store, or for `type: redis` the memory tier in
+ * front of Redis (connecting in the background; until Redis answers, the memory tier alone serves).
+ * `deps` receives the shared store's metrics and log lines.
  */
-export function createStore(config: StoreConfig): CacheStore {
+export function createStore(config: StoreConfig, deps: SharedStoreDeps = {}): CacheStore {
   switch (config.type) {
     case 'memory':
       return createMemoryStore({ maxBytes: config.maxBytes, maxObjectBytes: config.maxObjectBytes });
     case 'redis':
-      throw new CachetError('CACHET_ERR_STORE', 'redis store is not available in this version');
+      return createSharedStore(config, deps);
   }
 }

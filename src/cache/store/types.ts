@@ -29,9 +29,13 @@ export interface StoreStats {
   readonly evictions: number;
 }
 
-export interface CacheStore {
+/**
+ * `Entry` is what `get` answers: `StoredEntry` (the body in memory) for the memory and tiered stores,
+ * `RemoteStoredEntry` (the body read on demand) for the Redis store.
+ */
+export interface CacheStore<Entry extends StoredEntryOf<unknown> = StoredEntry> {
   /** Every stored variant for the primary key, or undefined. Expired (past `deleteAt`) entries are not returned. */
-  get(key: string, now: number): MaybePromise<readonly StoredEntry[] | undefined>;
+  get(key: string, now: number): MaybePromise<readonly Entry[] | undefined>;
   /** Stores a complete response, replacing the variant with the same `key` and `variantKey`. */
   put(meta: EntryMeta, body: readonly Buffer[]): MaybePromise<void>;
   /** Removes every variant of a primary key; answers how many entries went. */
@@ -43,4 +47,31 @@ export interface CacheStore {
   purge(selector: PurgeSelector, options: PurgeOptions): MaybePromise<number>;
   stats(): StoreStats;
   close(): MaybePromise<void>;
+}
+
+export interface StoredEntryOf<Body> {
+  readonly meta: EntryMeta;
+  readonly body: Body;
+}
+
+/**
+ * A body held outside process memory (Redis), read chunk by chunk: a large body never needs one
+ * contiguous buffer, and none is read before someone iterates it.
+ */
+export interface RemoteBody {
+  /** Length in bytes. */
+  readonly size: number;
+  /** The chunks in order, read afresh on each iteration; throws if the body went away mid-read (purged, expired). */
+  read(): AsyncIterable<Buffer>;
+}
+
+export type RemoteStoredEntry = StoredEntryOf<RemoteBody>;
+
+/** A store whose bodies stay remote until read; it answers every call with a promise. */
+export interface RemoteCacheStore extends CacheStore<RemoteStoredEntry> {
+  get(key: string, now: number): Promise<readonly RemoteStoredEntry[] | undefined>;
+  put(meta: EntryMeta, body: readonly Buffer[]): Promise<void>;
+  delete(key: string): Promise<number>;
+  purge(selector: PurgeSelector, options: PurgeOptions): Promise<number>;
+  close(): Promise<void>;
 }

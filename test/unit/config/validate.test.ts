@@ -105,9 +105,36 @@ test('nested defaults: admin, health check and memory store cap', () => {
   assert.deepEqual(config.upstreams['api']?.targets, ['https://origin.example', 'http://127.0.0.1']);
 });
 
-test('a redis store is refused until it exists, so check and run agree', () => {
-  const issues = issuesOf(withMinimal({ store: { type: 'redis', url: 'redis://127.0.0.1:6379' } }));
-  assert.deepEqual(issues, ["store.type: 'redis' is not available in this version yet, expected memory"]);
+test('a redis store takes a url or cluster nodes, with defaults for the memory tier, key prefix and command timeout', () => {
+  const single = validateConfig(withMinimal({ store: { type: 'redis', url: 'redis://127.0.0.1:6379' } }));
+  assert.deepEqual(single.store, {
+    type: 'redis',
+    url: 'redis://127.0.0.1:6379',
+    memory: { maxBytes: 64 * 1024 * 1024 },
+    keyPrefix: 'cachet:',
+    commandTimeoutMs: 250,
+    maxObjectBytes: 64 * 1024 * 1024,
+  });
+  const cluster = validateConfig(
+    withMinimal({
+      store: {
+        type: 'redis',
+        cluster: ['redis://h1:7000', 'rediss://h2:7001'],
+        memory: { maxBytes: '8MiB' },
+        keyPrefix: 'edge:',
+        commandTimeoutMs: '100ms',
+        maxObjectBytes: '1MiB',
+      },
+    }),
+  );
+  assert.deepEqual(cluster.store, {
+    type: 'redis',
+    cluster: ['redis://h1:7000', 'rediss://h2:7001'],
+    memory: { maxBytes: 8 * 1024 * 1024 },
+    keyPrefix: 'edge:',
+    commandTimeoutMs: 100,
+    maxObjectBytes: 1024 * 1024,
+  });
 });
 
 test('sizes and durations accept unit strings', () => {
@@ -200,7 +227,7 @@ const rejected: Array<[string, Record<string, unknown>, string]> = [
   [
     'unknown key for the store type',
     withMinimal({ store: { type: 'redis', url: 'redis://h:6379', maxBytes: 5 } }),
-    'store.maxBytes: unknown key for this store type, expected one of type, url, maxObjectBytes',
+    'store.maxBytes: unknown key for this store type, expected one of type, url, cluster, memory, keyPrefix, commandTimeoutMs, maxObjectBytes',
   ],
   [
     'bad enum',
@@ -208,7 +235,26 @@ const rejected: Array<[string, Record<string, unknown>, string]> = [
     'upstreams.api.balancer: must be one of round-robin, least-connections (got "random")',
   ],
   ['bad store type', withMinimal({ store: { type: 'disk' } }), 'store.type: must be one of memory, redis (got "disk")'],
-  ['redis without url', withMinimal({ store: { type: 'redis' } }), 'store.url: is required'],
+  [
+    'redis without url or cluster',
+    withMinimal({ store: { type: 'redis' } }),
+    'store: a redis store needs url (one server) or cluster (seed nodes of a Redis Cluster)',
+  ],
+  [
+    'redis with url and cluster',
+    withMinimal({ store: { type: 'redis', url: 'redis://h:6379', cluster: ['redis://h:7000'] } }),
+    'store.cluster: give either url or cluster, not both',
+  ],
+  [
+    'redis cluster node scheme',
+    withMinimal({ store: { type: 'redis', cluster: ['redis://h:7000', 'http://h:7001'] } }),
+    'store.cluster[1]: must be a redis:// or rediss:// URL (got "http://h:7001")',
+  ],
+  [
+    'redis command timeout',
+    withMinimal({ store: { type: 'redis', url: 'redis://h:6379', commandTimeoutMs: 0 } }),
+    'store.commandTimeoutMs: must be at least 1 (got 0)',
+  ],
   [
     'redis url scheme',
     withMinimal({ store: { type: 'redis', url: 'http://h:6379' } }),

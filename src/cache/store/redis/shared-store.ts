@@ -1,0 +1,71 @@
+import type { Clock } from '../../../clock.ts';
+import type { RedisStoreConfig } from '../../../config/types.ts';
+import type { Logger } from '../../../observability/logger.ts';
+import type { Metrics } from '../../../observability/metrics.ts';
+import { createRedisConnection, RedisUnavailableError } from '../../../redis/connection.ts';
+import { createMemoryStore } from '../memory.ts';
+import { createTieredStore, type TieredStore } from '../tiered.ts';
+import { createRedisStore } from './redis-store.ts';
+
+export interface SharedStoreDeps {
+  readonly metrics?: Metrics;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+/**
+ * The `type: redis` store: the memory tier in front of Redis (standalone or Cluster), with the connection's
+ * state reported as `cachet_store_remote_up` and log lines, failures counted, and purges Redis missed
+ * replayed when it is back.
+ */
+export function createSharedStore(config: RedisStoreConfig, deps: SharedStoreDeps = {}): TieredStore {
+  const { metrics, logger } = deps;
+  let tiered: TieredStore | undefined;
+  let wasDown = false;
+
+  const redis = createRedisConnection({
+    ...(config.cluster === undefined ? { url: config.url } : { cluster: config.cluster }),
+    commandTimeoutMs: config.commandTimeoutMs,
+    ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+    onStateChange(state, err) {
+      metrics?.setStoreRemoteUp(state !== 'open');
+      if (state === 'open' && !wasDown) {
+        wasDown = true;
+        logger?.warn({ err }, 'redis unavailable: answering from the memory tier and the upstreams while reconnecting');
+      } else if (state === 'closed' && wasDown) {
+        wasDown = false;
+        logger?.info('redis available again');
+        void tiered?.replayUnsharedPurges().then((count) => {
+          if (count > 0) logger?.info({ count }, 'purges made while redis was unavailable replayed on redis');
+        });
+      }
+    },
+  });
+  metrics?.setStoreRemoteUp(true);
+
+  const memory = createMemoryStore({
+    maxBytes: config.memory.maxBytes,
+    maxObjectBytes: Math.min(config.maxObjectBytes, config.memory.maxBytes),
+  });
+  const remote = createRedisStore({
+    redis,
+    keyPrefix: config.keyPrefix,
+    maxObjectBytes: config.maxObjectBytes,
+    ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+  });
+  tiered = createTieredStore(memory, remote, {
+    onRemoteError(operation, err) {
+      metrics?.recordStoreError(operation);
+      // Refusals while the circuit is open were announced once when it opened.
+      if (!(err instanceof RedisUnavailableError)) logger?.warn({ err, operation }, 'redis call failed; answered without it');
+    },
+    onPurgeNotShared(selector, err) {
+      metrics?.recordPurgeNotShared();
+      logger?.warn(
+        { selector, err },
+        'purge applied to this instance only (redis unavailable); it is replayed on redis once redis is back',
+      );
+    },
+  });
+  return tiered;
+}

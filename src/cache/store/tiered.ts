@@ -1,0 +1,130 @@
+import type { EntryMeta } from '../policy/entry.ts';
+import type { MemoryStore } from './memory.ts';
+import { readRemoteEntries } from './remote-body.ts';
+import type { CacheStore, PurgeOptions, PurgeSelector, RemoteCacheStore, StoredEntry, StoreStats } from './types.ts';
+
+export type StoreOperation = 'get' | 'put' | 'delete' | 'purge';
+
+/** What the tiered store reports about its shared tier; every hook is optional. */
+export interface TieredStoreEvents {
+  /** A shared-tier call failed or was refused (Redis down, slow or its circuit open); the caller went on without it. */
+  onRemoteError?(operation: StoreOperation, err: unknown): void;
+  /** A purge reached this instance's memory tier only; it is replayed on the shared tier once that is back. */
+  onPurgeNotShared?(selector: PurgeSelector, err: unknown): void;
+}
+
+export interface TieredStore extends CacheStore {
+  /** Applies, oldest first, the purges the shared tier missed while it was unavailable; answers how many went through. */
+  replayUnsharedPurges(): Promise<number>;
+}
+
+/** Purges kept for replay while the shared tier is down; past this the oldest are dropped (and were reported). */
+const MAX_UNSHARED_PURGES = 1000;
+
+/**
+ * The memory tier (L1, this process) in front of a shared remote tier (L2, Redis).
+ *
+ * - `get`: an L1 hit answers synchronously, as the memory store alone does. An L1 miss reads L2 (one read
+ *   per key at a time, shared by concurrent callers) and promotes what it finds to L1 when it fits. Any L2
+ *   failure is a miss.
+ * - `put`, `delete`, `purge`: both tiers; an L2 failure never fails the call. A purge that L2 missed is
+ *   kept and replayed there when it is back, so other instances do not keep serving what it removed.
+ * - `stats`: the memory tier's.
+ */
+export function createTieredStore(memory: MemoryStore, remote: RemoteCacheStore, events: TieredStoreEvents = {}): TieredStore {
+  const reads = new Map<string, Promise<readonly StoredEntry[] | undefined>>();
+  const unshared: Array<{ readonly selector: PurgeSelector; readonly options: PurgeOptions }> = [];
+  /** Bumped by every purge and delete: a read of L2 that overlapped one neither promotes nor answers what it found. */
+  let epoch = 0;
+
+  function report(operation: StoreOperation, err: unknown): void {
+    events.onRemoteError?.(operation, err);
+  }
+
+  async function readThrough(key: string, now: number): Promise<readonly StoredEntry[] | undefined> {
+    const startEpoch = epoch;
+    try {
+      const found = await remote.get(key, now);
+      if (found === undefined) return undefined;
+      const entries = await readRemoteEntries(found);
+      if (epoch !== startEpoch) return undefined;
+      // Oldest first, so the newest ends up first in L1 as it is in L2.
+      for (let i = entries.length - 1; i >= 0; i--) memory.put(entries[i]!.meta, entries[i]!.body);
+      return entries;
+    } catch (err) {
+      report('get', err);
+      return undefined;
+    }
+  }
+
+  return {
+    get(key, now) {
+      const local = memory.get(key, now);
+      if (local !== undefined) return local;
+      let read = reads.get(key);
+      if (read === undefined) {
+        read = readThrough(key, now).finally(() => reads.delete(key));
+        reads.set(key, read);
+      }
+      return read;
+    },
+
+    async put(meta: EntryMeta, body: readonly Buffer[]) {
+      memory.put(meta, body);
+      try {
+        await remote.put(meta, body);
+      } catch (err) {
+        report('put', err);
+      }
+    },
+
+    async delete(key) {
+      epoch++;
+      const local = memory.delete(key);
+      try {
+        return Math.max(local, await remote.delete(key));
+      } catch (err) {
+        report('delete', err);
+        return local;
+      }
+    },
+
+    async purge(selector, options) {
+      epoch++;
+      const local = memory.purge(selector, options);
+      try {
+        return Math.max(local, await remote.purge(selector, options));
+      } catch (err) {
+        if (unshared.length >= MAX_UNSHARED_PURGES) unshared.shift();
+        unshared.push({ selector, options });
+        events.onPurgeNotShared?.(selector, err);
+        return local;
+      }
+    },
+
+    async replayUnsharedPurges() {
+      let replayed = 0;
+      while (unshared.length > 0) {
+        const next = unshared[0]!;
+        try {
+          await remote.purge(next.selector, next.options);
+        } catch (err) {
+          report('purge', err);
+          return replayed;
+        }
+        unshared.shift();
+        replayed++;
+      }
+      return replayed;
+    },
+
+    stats(): StoreStats {
+      return memory.stats();
+    },
+
+    async close() {
+      memory.close();
+      await remote.close();
+    },
+  };
+}
