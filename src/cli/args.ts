@@ -18,12 +18,17 @@ interface CommandSpec {
 }
 
 const HELP: OptionSpec = { takesValue: false, short: 'h', summary: 'show this help' };
+const WORKERS = {
+  takesValue: true,
+  placeholder: '<N|auto>',
+  summary: 'processes serving the listen port (auto: one per core; default 1)',
+} as const satisfies OptionSpec;
 
 /** Every command and option the CLI knows; help text is generated from it. */
 export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   proxy: {
     summary: 'shared caching reverse proxy in front of one origin, in-memory store, no config file',
-    usage: 'cachet proxy --to <origin-url> [--port 8080] [--host 127.0.0.1] [--admin-port N --admin-token T]',
+    usage: 'cachet proxy --to <origin-url> [--port 8080] [--host 127.0.0.1] [--admin-port N --admin-token T] [--workers N|auto]',
     options: {
       to: { takesValue: true, placeholder: '<origin-url>', summary: 'origin to cache in front of, e.g. http://127.0.0.1:3000 (required)' },
       port: { takesValue: true, placeholder: '<port>', summary: 'port to listen on (default 8080; 0 picks a free port)' },
@@ -36,15 +41,17 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
         summary: 'admin bearer token, 16+ characters (default: $CACHET_ADMIN_TOKEN)',
       },
       'log-level': { takesValue: true, placeholder: '<level>', summary: 'fatal, error, warn, info (default), debug, trace or silent' },
+      workers: WORKERS,
       help: HELP,
     },
     required: ['to'],
   },
   run: {
     summary: 'run the full gateway from a YAML config file',
-    usage: 'cachet run --config <file.yaml>',
+    usage: 'cachet run --config <file.yaml> [--workers N|auto]',
     options: {
       config: { takesValue: true, short: 'c', placeholder: '<file.yaml>', summary: 'config file (see docs/configuration.md)' },
+      workers: { ...WORKERS, summary: `${WORKERS.summary}; overrides \`workers\` in the file` },
       help: HELP,
     },
     required: ['config'],

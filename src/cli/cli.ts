@@ -4,6 +4,7 @@ import { buildProxyConfig, type ProxyOptions } from '../config/proxy-config.ts';
 import { ConfigError } from '../config/validate.ts';
 import { LOG_LEVELS } from '../config/schema.ts';
 import { formatByteSize } from '../config/units.ts';
+import { MAX_WORKERS, parseWorkerCount } from '../config/workers.ts';
 import { parseArgs, parsePort, type CommandName } from './args.ts';
 import { formatCommandHelp, formatGeneralHelp, readVersion } from './help.ts';
 import { describeError, type CliIo } from './io.ts';
@@ -46,7 +47,12 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: ServeDeps
       io.stdout.write(summarizeConfig(path, config));
       return EXIT_OK;
     }
-    if (command === 'run') return await serveGateway(await loadConfigFile(options['config'] ?? '', io.env), io, deps);
+    if (command === 'run') {
+      const workers = options['workers'] === undefined ? undefined : readWorkers(options['workers']);
+      if (typeof workers === 'string') return reportUsageError(io, workers, 'run');
+      const config = await loadConfigFile(options['config'] ?? '', io.env);
+      return await serveGateway(workers === undefined ? config : Object.freeze({ ...config, workers }), io, deps);
+    }
     const proxy = readProxyOptions(options, io);
     if (typeof proxy === 'string') return reportUsageError(io, proxy, 'proxy');
     return await serveGateway(proxy, io, deps);
@@ -74,6 +80,7 @@ const PROXY_FLAGS: Readonly<Record<string, string>> = {
   adminToken: '--admin-token',
   'listen.host': '--host',
   'admin.host': '--admin-host',
+  workers: '--workers',
 };
 
 /** The `proxy` options as a config, or a usage message naming the flags at fault. */
@@ -92,6 +99,8 @@ function readProxyOptions(options: Readonly<Record<string, string>>, io: CliIo):
   if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`--log-level: must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`);
   }
+  const workers = options['workers'] === undefined ? undefined : readWorkers(options['workers']);
+  if (typeof workers === 'string') problems.push(workers);
   if (problems.length > 0) return problems.join('\n');
 
   const adminToken = options['admin-token'] ?? (adminPort === undefined ? undefined : io.env['CACHET_ADMIN_TOKEN']);
@@ -103,6 +112,7 @@ function readProxyOptions(options: Readonly<Record<string, string>>, io: CliIo):
     ...(options['admin-host'] === undefined ? {} : { adminHost: options['admin-host'] }),
     ...(adminToken === undefined ? {} : { adminToken }),
     ...(logLevel === undefined ? {} : { logLevel: logLevel as Config['log']['level'] }),
+    ...(typeof workers === 'number' ? { workers } : {}),
   };
   try {
     return buildProxyConfig(proxy);
@@ -116,6 +126,13 @@ function readProxyOptions(options: Readonly<Record<string, string>>, io: CliIo):
       })
       .join('\n');
   }
+}
+
+/** `--workers`: a worker count, or a usage message. */
+function readWorkers(text: string): number | string {
+  const workers = parseWorkerCount(text);
+  if (workers !== undefined && workers >= 1 && workers <= MAX_WORKERS) return workers;
+  return `--workers: must be auto or a whole number between 1 and ${MAX_WORKERS} (got ${JSON.stringify(text)})`;
 }
 
 /** The `cachet check` report: what the gateway would do with this file. */
@@ -137,6 +154,7 @@ function summarizeConfig(path: string, config: Config): string {
     `config OK: ${path}`,
     `  listen  ${formatAddress(config.listen)}`,
     `  admin   ${config.admin === undefined ? 'off' : `${formatAddress(config.admin)} (token set)`}`,
+    `  workers ${config.workers === 1 ? '1 (one process)' : `${config.workers} processes on one port, under a supervisor`}`,
     `  store   ${store}`,
     `  cache   ${config.cache.enabled ? `on, name ${config.cache.name}, targeted field ${config.cache.targetedField}` : 'off'}`,
     `  upstreams (${upstreams.length}):`,

@@ -34,6 +34,7 @@ interface CheckedConfig {
   limits?: Partial<Config['limits']>;
   proxy?: { trustedProxies?: string[]; via?: string };
   shutdown?: { drainTimeoutMs?: number };
+  workers?: number;
   log?: { level?: Config['log']['level'] };
 }
 
@@ -92,6 +93,7 @@ export function buildConfig(raw: unknown): Config {
     },
     proxy: { trustedProxies: [...(c.proxy?.trustedProxies ?? [])], via: c.proxy?.via ?? D.proxy.via },
     shutdown: { drainTimeoutMs: c.shutdown?.drainTimeoutMs ?? D.shutdown.drainTimeoutMs },
+    workers: c.workers ?? D.workers,
     log: { level: c.log?.level ?? D.log.level },
   };
   return deepFreeze(config);

@@ -15,6 +15,8 @@ export interface ProxyOptions {
   readonly adminHost?: string;
   readonly adminToken?: string;
   readonly logLevel?: Config['log']['level'];
+  /** Processes serving the port (1 to 1024); more than one runs a supervisor. */
+  readonly workers?: number;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface ProxyOptions {
 export function buildProxyConfig(options: ProxyOptions): Config {
   const issues = findProxyOptionProblems(options);
   if (issues.length > 0) throw new ConfigError('CACHET_ERR_CONFIG_INVALID', 'invalid proxy options', issues);
-  const { to, port, host, adminPort, adminHost, adminToken, logLevel } = options;
+  const { to, port, host, adminPort, adminHost, adminToken, logLevel, workers } = options;
   return validateConfig({
     listen: { host: host ?? CONFIG_DEFAULTS.listen.host, port: port ?? CONFIG_DEFAULTS.listen.port },
     ...(adminPort === undefined ? {} : { admin: { host: adminHost ?? CONFIG_DEFAULTS.admin.host, port: adminPort, token: adminToken } }),
@@ -37,6 +39,7 @@ export function buildProxyConfig(options: ProxyOptions): Config {
     upstreams: { origin: { targets: [to] } },
     routes: [{ path: '/*', upstream: 'origin' }],
     ...(logLevel === undefined ? {} : { log: { level: logLevel } }),
+    ...(workers === undefined ? {} : { workers }),
   });
 }
 

@@ -1,4 +1,5 @@
 import type { SchemaObject } from 'ajv';
+import { MAX_WORKERS } from './workers.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -45,6 +46,7 @@ export const CONFIG_DEFAULTS = {
   },
   proxy: { via: 'cachet' },
   shutdown: { drainTimeoutMs: 10_000 },
+  workers: 1,
   log: { level: 'info' },
   jwt: { clockToleranceSec: 30, jwks: { cooldownMs: 30_000, maxAgeMs: 600_000, timeoutMs: 2000 } },
   introspection: { cacheMaxSec: 60, timeoutMs: 2000 },
@@ -85,6 +87,7 @@ export const UNIT_FORMATS = {
   'byte-size': 'a byte size such as 256MiB, 10MB, 512KiB or a whole number of bytes',
   'duration-ms': 'a duration such as 500ms, 30s, 5m or a whole number of milliseconds',
   'duration-sec': 'a duration such as 30s, 5m, 1d or a whole number of seconds',
+  'worker-count': 'auto or a whole number of processes such as 4',
 } as const;
 export type UnitFormat = keyof typeof UNIT_FORMATS;
 
@@ -334,6 +337,7 @@ export const configSchema: SchemaObject = object(
       via: { ...string, default: d.proxy.via },
     }),
     shutdown: object({ drainTimeoutMs: durationMs(0, d.shutdown.drainTimeoutMs) }),
+    workers: { type: ['integer', 'string'], format: 'worker-count', minimum: 1, maximum: MAX_WORKERS, default: d.workers },
     log: object({ level: { enum: [...LOG_LEVELS], default: d.log.level } }),
   },
   { required: ['upstreams', 'routes'] },

@@ -229,5 +229,7 @@ export interface Config {
   readonly limits: LimitsConfig;
   readonly proxy: ProxyConfig;
   readonly shutdown: { readonly drainTimeoutMs: number };
+  /** Processes serving the listen port (`auto` is resolved to the core count); 1 runs no supervisor. */
+  readonly workers: number;
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }

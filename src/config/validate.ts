@@ -7,6 +7,7 @@ import { collectSchemaIssues, formatIssue, sortIssues } from './issues.ts';
 import { checkSemantics } from './semantic.ts';
 import { buildConfig } from './build.ts';
 import { parseByteSize, parseDuration } from './units.ts';
+import { parseWorkerCount } from './workers.ts';
 
 /**
  * A config that could not be read, parsed or validated. `issues` lists every problem, one line each,
@@ -78,6 +79,7 @@ function getValidator(): ValidateFunction {
 
 function parseUnitValue(format: UnitFormat, value: unknown): number | undefined {
   if (format === 'byte-size') return parseByteSize(value);
+  if (format === 'worker-count') return parseWorkerCount(value);
   return parseDuration(value, format === 'duration-ms' ? 'ms' : 'sec');
 }
 

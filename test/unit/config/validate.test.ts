@@ -67,6 +67,7 @@ test('a minimal config gets every documented default', () => {
     },
     proxy: { trustedProxies: [], via: 'cachet' },
     shutdown: { drainTimeoutMs: 10_000 },
+    workers: 1,
     log: { level: 'info' },
   };
   assert.deepEqual(validateConfig(minimal), expected);
@@ -212,7 +213,7 @@ const rejected: Array<[string, Record<string, unknown>, string]> = [
   [
     'unknown top-level key',
     { ...minimal, listenn: {} },
-    'listenn: unknown key, expected one of listen, admin, store, upstreams, routes, auth, cache, limits, proxy, shutdown, log',
+    'listenn: unknown key, expected one of listen, admin, store, upstreams, routes, auth, cache, limits, proxy, shutdown, workers, log',
   ],
   [
     'unknown nested key',
