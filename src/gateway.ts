@@ -1,15 +1,15 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Config } from './config/types.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { CachetError } from './errors.ts';
 import { createStore } from './cache/store/index.ts';
 import type { CacheStore, PurgeSelector } from './cache/store/types.ts';
 import { createUpstreamPool, type UpstreamPool } from './upstream/pool.ts';
-import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createMetrics, purgeKindOf, type Metrics } from './observability/metrics.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createAdminServer } from './admin/server.ts';
+import { summarizeHealth, type AdminHealth } from './admin/health.ts';
 import { createListener } from './server/listener.ts';
+import { listenOn } from './server/listen.ts';
 import { closeGracefully } from './server/shutdown.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createRevocationList } from './auth/revocation.ts';
@@ -19,6 +19,9 @@ import { createCache } from './cache/cache.ts';
 import { createAdmission } from './edge/admit.ts';
 import { createRequestHandler } from './edge/handler.ts';
 import { createUpgradeHandler } from './edge/upgrade.ts';
+import type { InvalidationBus } from './bus/types.ts';
+import { createBusHandler } from './bus/apply.ts';
+import { shareRevocations } from './bus/shared-revocations.ts';
 
 export interface Gateway {
   /** The local token revocation list (the admin API's `/revocations`). */
@@ -29,6 +32,8 @@ export interface Gateway {
   close(): Promise<void>;
   /** Purges stored responses (the admin API's `POST /purge`); answers how many matched. */
   purge(selector: PurgeSelector, soft?: boolean): Promise<number>;
+  /** What `GET /health` answers: per upstream, how many targets are healthy. */
+  health(): AdminHealth;
   readonly metrics: Metrics;
   readonly store: CacheStore;
 }
@@ -38,6 +43,13 @@ export interface GatewayOptions {
   readonly clock?: Clock;
   /** Export Node process metrics (event loop, heap, GC) too; the CLI turns this on, tests leave it off. */
   readonly processMetrics?: boolean;
+  /**
+   * Carries purges, invalidations by unsafe methods and revocations to the other members of the instance
+   * (the other workers), and applies theirs here. Without it the gateway is the only member.
+   */
+  readonly bus?: InvalidationBus;
+  /** Listen with SO_REUSEPORT, so the workers of an instance share the listen port (see `server/listen.ts`). */
+  readonly reusePort?: boolean;
 }
 
 /**
@@ -53,6 +65,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = createMetrics({ collectDefault: options.processMetrics === true });
   const store = createStore(config.store, { metrics, logger, clock });
+  const bus = options.bus;
   metrics.setStoreStatsSource(() => store.stats());
 
   const pools = new Map<string, UpstreamPool>();
@@ -76,8 +89,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     clock,
     metrics,
     logger,
+    ...(bus === undefined ? {} : { onInvalidate: (keys: readonly string[]) => announceInvalidation(bus, keys, logger) }),
   });
   const revocations = createRevocationList();
+  bus?.subscribe(createBusHandler({ purge: cache.purge, forget: cache.forget, revocations, now: () => clock.now() }));
   const authenticator = config.auth === undefined ? undefined : createAuthenticator(config.auth, { clock, revocations });
   const admission = createAdmission({
     routes: config.routes,
@@ -102,9 +117,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   server.on('upgrade', upgrades.handle);
 
   const purge = async (selector: PurgeSelector, soft = false): Promise<number> => {
-    const count = await cache.purge(selector, soft);
-    const kind = 'url' in selector ? 'url' : 'prefix' in selector ? 'prefix' : 'tag';
-    metrics.recordPurge(kind, soft, count);
+    let count = await cache.purge(selector, soft);
+    if (bus !== undefined) count += await bus.publish({ kind: 'purge', selector, soft });
+    metrics.recordPurge(purgeKindOf(selector), soft, count);
     logger.info({ selector, soft, count }, 'purge');
     return count;
   };
@@ -114,10 +129,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     admin = createAdminServer({
       token: config.admin.token,
       purge,
-      health: () => summarizeHealth(pools),
+      health: () => countHealthyTargets(pools),
       metrics,
       logger,
-      revocations,
+      revocations: bus === undefined ? revocations : shareRevocations(revocations, bus),
       now: () => clock.now(),
     });
   }
@@ -127,10 +142,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     store,
     purge,
     revocations,
+    health: () => countHealthyTargets(pools),
     async listen() {
-      const url = await listenOn(server, config.listen.host, config.listen.port);
-      const adminUrl =
-        admin !== undefined && config.admin !== undefined ? await listenOn(admin, config.admin.host, config.admin.port) : undefined;
+      const url = await listenOn(server, { ...config.listen, reusePort: options.reusePort === true });
+      const adminUrl = admin !== undefined && config.admin !== undefined ? await listenOn(admin, config.admin) : undefined;
       for (const pool of pools.values()) pool.start();
       return { url, adminUrl };
     },
@@ -162,31 +177,23 @@ function reportDesyncs(pools: ReadonlyMap<string, UpstreamPool>, metrics: Metric
   }
 }
 
-function summarizeHealth(pools: ReadonlyMap<string, UpstreamPool>): {
-  status: 'ok' | 'degraded' | 'down';
-  upstreams: Array<{ name: string; healthy: number; total: number }>;
-} {
-  const upstreams = [...pools.values()].map((pool) => {
-    const health = pool.health();
-    return { name: pool.name, healthy: health.targets.filter((t) => t.healthy).length, total: health.targets.length };
-  });
-  const down = upstreams.some((u) => u.healthy === 0);
-  const degraded = upstreams.some((u) => u.healthy < u.total);
-  return { status: down ? 'down' : degraded ? 'degraded' : 'ok', upstreams };
+function countHealthyTargets(pools: ReadonlyMap<string, UpstreamPool>): AdminHealth {
+  return summarizeHealth(
+    [...pools.values()].map((pool) => {
+      const health = pool.health();
+      return { name: pool.name, healthy: health.targets.filter((t) => t.healthy).length, total: health.targets.length };
+    }),
+  );
 }
 
-function listenOn(server: Server, host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      const reason = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      reject(new CachetError('CACHET_ERR_LISTEN', `cannot listen on ${host}:${port}: ${reason}`, { cause: err }));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      const address = server.address() as AddressInfo;
-      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      resolve(`http://${shownHost}:${address.port}`);
-    });
-  });
+/**
+ * Tells the other members which keys an unsafe method invalidated here. The local invalidation is done; if
+ * another member does not confirm, the client's answer still goes out and the failure is logged.
+ */
+async function announceInvalidation(bus: InvalidationBus, keys: readonly string[], logger: Logger): Promise<void> {
+  try {
+    await bus.publish({ kind: 'invalidate', keys });
+  } catch (err) {
+    logger.warn({ err, keys }, 'invalidation not confirmed by every worker');
+  }
 }

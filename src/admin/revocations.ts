@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RevocationList } from '../auth/types.ts';
+import type { Revocation, RevocationList } from '../auth/types.ts';
 import { ANSWERED, readJsonBody, rejectBadRequest, rejectMethod, sendJson } from './respond.ts';
 import {
   parseRevocation,
@@ -9,9 +9,19 @@ import {
   type RevocationSelector,
 } from './revocation-request.ts';
 
+/**
+ * The list the endpoints change: the gateway's own, or one whose changes reach every worker before they
+ * resolve (then the answer is sent only once every worker enforces the change).
+ */
+export interface AdminRevocations {
+  add(entry: Revocation, nowSec: number): void | Promise<void>;
+  remove(selector: { readonly jti: string } | { readonly sub: string }): boolean | Promise<boolean>;
+  list: RevocationList['list'];
+}
+
 /** What the revocation endpoints need. */
 export interface RevocationDeps {
-  readonly revocations: RevocationList;
+  readonly revocations: AdminRevocations;
   /** Epoch milliseconds. */
   readonly now: () => number;
 }
@@ -40,7 +50,7 @@ export async function handleRevocations(deps: RevocationDeps, path: string, req:
         return true;
       case 'DELETE': {
         const body = await readJsonBody(req, res);
-        if (body !== ANSWERED) removeRevocation(deps, parseRevocationSelector(body), req, res);
+        if (body !== ANSWERED) await removeRevocation(deps, parseRevocationSelector(body), req, res);
         return true;
       }
       default:
@@ -52,7 +62,7 @@ export async function handleRevocations(deps: RevocationDeps, path: string, req:
   const selector = parseRevocationPath(path.slice(REVOCATIONS_PATH.length));
   if (selector === undefined) return false;
   if (method !== 'DELETE') rejectMethod(req, res, 'DELETE');
-  else removeRevocation(deps, selector, req, res);
+  else await removeRevocation(deps, selector, req, res);
   return true;
 }
 
@@ -61,18 +71,18 @@ async function addRevocation(deps: RevocationDeps, req: IncomingMessage, res: Se
   if (body === ANSWERED) return;
   const parsed = parseRevocation(body);
   if (!parsed.ok) return rejectBadRequest(req, res, parsed.detail);
-  deps.revocations.add(parsed.value, nowSec(deps));
+  await deps.revocations.add(parsed.value, nowSec(deps));
   sendJson(res, 201, { revoked: parsed.value });
 }
 
-function removeRevocation(
+async function removeRevocation(
   deps: RevocationDeps,
   selector: ParseResult<RevocationSelector>,
   req: IncomingMessage,
   res: ServerResponse,
-): void {
+): Promise<void> {
   if (!selector.ok) return rejectBadRequest(req, res, selector.detail);
-  sendJson(res, 200, { removed: deps.revocations.remove(selector.value) });
+  sendJson(res, 200, { removed: await deps.revocations.remove(selector.value) });
 }
 
 function nowSec(deps: RevocationDeps): number {

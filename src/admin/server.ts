@@ -1,18 +1,21 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RevocationList } from '../auth/types.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
 import { createBearerCheck, formatBearerChallenge, type BearerCheck } from './auth.ts';
 import { parsePurgeRequest } from './purge-request.ts';
 import { ANSWERED, readJsonBody, reject, rejectBadRequest, rejectMethod, sendJson, sendText } from './respond.ts';
-import { handleRevocations } from './revocations.ts';
+import { handleRevocations, type AdminRevocations } from './revocations.ts';
 
 export { MAX_ADMIN_BODY_BYTES } from './respond.ts';
+import type { AdminHealth } from './health.ts';
 
-export interface AdminHealth {
-  readonly status: 'ok' | 'degraded' | 'down';
-  readonly upstreams: ReadonlyArray<{ readonly name: string; readonly healthy: number; readonly total: number }>;
+export type { AdminHealth } from './health.ts';
+export type { AdminRevocations } from './revocations.ts';
+
+/** What `/metrics` serves: one gateway's metrics, or every worker's added up. */
+export interface AdminMetrics {
+  readonly registry: { readonly contentType: string };
+  render(): Promise<string>;
 }
 
 /** What the admin listener needs from the gateway. */
@@ -21,12 +24,12 @@ export interface AdminDeps {
   readonly token: string;
   /** Purges what `selector` names; answers how many entries matched. */
   purge(selector: { url: string } | { prefix: string } | { tag: string }, soft: boolean): Promise<number>;
-  health(): AdminHealth;
-  readonly metrics: Metrics;
+  health(): AdminHealth | Promise<AdminHealth>;
+  readonly metrics: AdminMetrics;
   /** Receives failures of `purge`, `health` and metrics rendering (answered with 500). */
   readonly logger?: Logger;
   /** Turns on `/revocations`; without it that path is 404. */
-  readonly revocations?: RevocationList;
+  readonly revocations?: AdminRevocations;
   /** Epoch milliseconds for revocation bookkeeping; defaults to `Date.now`. */
   readonly now?: () => number;
 }
@@ -68,7 +71,7 @@ async function handleAdminRequest(deps: AdminDeps, check: Check, req: IncomingMe
 
   if (path === '/health') {
     if (!isRead) return rejectMethod(req, res, READ_METHODS);
-    return sendHealth(res, deps.health());
+    return sendHealth(res, await deps.health());
   }
 
   const auth = check(req.headers.authorization);

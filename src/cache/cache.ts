@@ -8,7 +8,7 @@ import type { UpstreamResponse } from '../forward/upstream-request.ts';
 import type { CacheStore, PurgeSelector } from './store/types.ts';
 import { formatCacheStatus, formatForwardStatus } from './policy/cache-status.ts';
 import { handleCacheable, type CacheCore, type CacheLabel } from './cache-handler.ts';
-import { invalidateAfter, isSafeMethod } from './invalidate.ts';
+import { forgetKeys, invalidateAfter, isSafeMethod } from './invalidate.ts';
 import { FillRegistry } from './fills.ts';
 import { Coalescer } from './coalesce.ts';
 import { PassMemo } from './pass-memo.ts';
@@ -27,6 +27,8 @@ export interface CacheDeps {
   readonly clock: Clock;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Told the keys an unsafe method invalidated here, before the client sees the answer (other workers drop theirs). */
+  readonly onInvalidate?: (keys: readonly string[]) => Promise<void>;
 }
 
 /**
@@ -39,6 +41,8 @@ export interface Cache {
   handle(ex: Exchange): CacheLabel | Promise<CacheLabel>;
   /** Purges stored responses and every response still streaming in; answers how many stored ones matched. */
   purge(selector: PurgeSelector, soft: boolean): Promise<number>;
+  /** Drops stored responses and fills for these primary keys (an invalidation another worker made). */
+  forget(keys: readonly string[]): Promise<void>;
   /** `Cache-Status` of an answer that went past the cache (upgrades). */
   readonly bypassStatus: ForwardStatus;
 }
@@ -64,7 +68,11 @@ export function createCache(deps: CacheDeps): Cache {
   };
   const bypassStatus: ForwardStatus = (answer) => formatForwardStatus(name, 'bypass', answer);
   const methodStatus: ForwardStatus = (answer) => formatForwardStatus(name, 'method', answer);
-  const invalidate = (upstream: UpstreamResponse, ex: Exchange): Promise<void> => invalidateAfter(core, upstream, ex);
+  const { onInvalidate } = deps;
+  const invalidate = async (upstream: UpstreamResponse, ex: Exchange): Promise<void> => {
+    const keys = await invalidateAfter(core, upstream, ex);
+    if (onInvalidate !== undefined && keys.length > 0) await onInvalidate(keys);
+  };
 
   return {
     handle(ex) {
@@ -78,6 +86,7 @@ export function createCache(deps: CacheDeps): Cache {
       core.fills.clear();
       return count;
     },
+    forget: (keys) => forgetKeys(core, keys),
     bypassStatus,
   };
 }

@@ -14,9 +14,10 @@ export function isSafeMethod(method: string): boolean {
 /**
  * RFC 9111 §4.4: a non-error answer to an unsafe method invalidates the stored responses it names, before the
  * client sees it, so a following read cannot get the old body. Fills in flight for those keys are forgotten too.
+ * Answers the primary keys invalidated.
  */
-export async function invalidateAfter(core: CacheCore, upstream: UpstreamResponse, ex: Exchange): Promise<void> {
-  if (upstream.status < 200 || upstream.status >= 400) return;
+export async function invalidateAfter(core: CacheCore, upstream: UpstreamResponse, ex: Exchange): Promise<readonly string[]> {
+  if (upstream.status < 200 || upstream.status >= 400) return [];
   const keys = computeInvalidationKeys({
     method: ex.method,
     status: upstream.status,
@@ -29,6 +30,12 @@ export async function invalidateAfter(core: CacheCore, upstream: UpstreamRespons
   const subject = ex.identity?.subject;
   // The writer's own per-user copies of these URLs go too.
   if (subject !== undefined && ex.route.perUserCache) keys.push(...keys.map((key) => buildUserKey(key, subject)));
+  await forgetKeys(core, keys);
+  return keys;
+}
+
+/** Drops the stored responses and the fills in flight for `keys`. */
+export async function forgetKeys(core: CacheCore, keys: readonly string[]): Promise<void> {
   for (const key of keys) {
     core.fills.forget(key);
     try {

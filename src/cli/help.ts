@@ -52,7 +52,9 @@ export function formatCommandHelp(command: CommandName): string {
       : command === 'run'
         ? [
             '${NAME} and ${NAME:-default} in string values are read from the environment.',
-            'SIGTERM or SIGINT drains in-flight requests and exits 0; a second signal exits at once.',
+            'With more than one worker a supervisor runs them on the one listen port, serves the admin API for all of',
+            'them, and replaces a worker that dies.',
+            'SIGTERM or SIGINT drains in-flight requests (every worker) and exits 0; a second signal exits at once.',
             '',
           ]
         : ['Exit status: 0 valid, 1 invalid (every problem is listed), 2 usage error.', '']),

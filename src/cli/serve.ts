@@ -14,10 +14,12 @@ export interface SignalTarget {
   exit(code: number): void;
 }
 
-/** The part of a gateway the CLI drives (see `src/gateway.ts`). */
+/** The part of a gateway the CLI drives (see `src/gateway.ts`, and `src/cluster/supervisor.ts` for `workers` > 1). */
 export interface ServedGateway {
   listen(): Promise<{ url: string; adminUrl: string | undefined }>;
   close(): Promise<void>;
+  /** Settles when the gateway cannot go on (a supervisor whose workers keep failing to start): it is closed, exit 1. */
+  readonly failed?: Promise<Error>;
 }
 
 /** What serving runs against; tests pass fakes, the CLI the real process and gateway. */
@@ -27,14 +29,14 @@ export interface ServeDeps {
 }
 
 /**
- * Starts a gateway, prints the `listening` line, and on SIGTERM/SIGINT drains it (`gateway.close()`)
- * and answers exit code 0. A second signal during the drain exits at once. Start-up failures (a port in
- * use) are one line on stderr and exit code 1.
+ * Starts a gateway (with `workers` > 1, a supervisor and its workers), prints the `listening` line once it
+ * accepts connections, and on SIGTERM/SIGINT drains it (`gateway.close()`) and answers exit code 0. A second
+ * signal during the drain exits at once. Start-up failures (a port in use) are one line on stderr and exit
+ * code 1.
  */
 export async function serveGateway(config: Config, io: CliIo, deps: ServeDeps = {}): Promise<number> {
   const signals = deps.signals ?? process;
-  // Loaded here so `cachet check` and `--help` never load the proxy, the store or undici.
-  const createGateway = deps.createGateway ?? (await import('../gateway.ts')).createGateway;
+  const createGateway = deps.createGateway ?? (await loadGatewayFactory(config));
   let gateway: ServedGateway;
   try {
     gateway = await createGateway(config, { processMetrics: true });
@@ -54,7 +56,13 @@ export async function serveGateway(config: Config, io: CliIo, deps: ServeDeps = 
     return 1;
   }
 
-  const signal = await received.first;
+  const signal = await Promise.race([received.first, gateway.failed ?? new Promise<never>(() => undefined)]);
+  if (signal instanceof Error) {
+    received.dispose();
+    io.stderr.write(`cachet: ${describeError(signal)}; stopping\n`);
+    await gateway.close().catch(() => undefined);
+    return 1;
+  }
   io.stderr.write(`cachet: ${signal}: draining for up to ${config.shutdown.drainTimeoutMs} ms; send it again to exit now\n`);
   const onSecond = (second: NodeJS.Signals): void => {
     io.stderr.write(`cachet: ${second} again: exiting without draining\n`);
@@ -71,6 +79,13 @@ export async function serveGateway(config: Config, io: CliIo, deps: ServeDeps = 
   }
   io.stderr.write('cachet: stopped\n');
   return 0;
+}
+
+/** Loaded here so `cachet check` and `--help` never load the proxy, the store or undici. */
+async function loadGatewayFactory(config: Config): Promise<NonNullable<ServeDeps['createGateway']>> {
+  if (config.workers === 1) return (await import('../gateway.ts')).createGateway;
+  const { createSupervisor } = await import('../cluster/supervisor.ts');
+  return async (supervised, options) => createSupervisor(supervised, options);
 }
 
 /** Listens for the first shutdown signal; listeners are removed once it arrives or on `dispose`. */

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client';
 
 export type StaleReason = 'stale-while-revalidate' | 'stale-if-error' | 'max-stale';
 export type UpstreamOutcome = 'ok' | 'connect-error' | 'reset' | 'timeout' | 'error';
@@ -10,6 +10,32 @@ export type UpstreamRetryReason = 'connect' | 'reset' | 'unmatched-304';
 export type PurgeKind = 'url' | 'prefix' | 'tag';
 /** Calls on the shared store (Redis), the `operation` label of `cachet_store_errors_total`. */
 export type StoreOperation = 'get' | 'put' | 'delete' | 'purge';
+
+/** The `kind` label of a purge selector. */
+export function purgeKindOf(selector: { readonly url: string } | { readonly prefix: string } | { readonly tag: string }): PurgeKind {
+  return 'url' in selector ? 'url' : 'prefix' in selector ? 'prefix' : 'tag';
+}
+
+/** One metric as prom-client's `Registry.getMetricsAsJSON()` gives it: plain data a worker can send. */
+export interface MetricSnapshot {
+  readonly name: string;
+  readonly help: string;
+  /** `counter`, `gauge`, `histogram`, `summary`. */
+  readonly type: string;
+  /** How `AggregatorRegistry.aggregate` combines the workers' values. */
+  readonly aggregator: Aggregator;
+  readonly values: ReadonlyArray<SnapshotValue>;
+}
+
+export interface SnapshotValue {
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly value: number;
+  /** `<name>_bucket`, `_sum` or `_count` for histograms. */
+  readonly metricName?: string;
+}
+
+/** Every metric of one process: what a supervisor adds up across its workers. */
+export type MetricsSnapshot = readonly MetricSnapshot[];
 
 export interface StoreStatsSnapshot {
   readonly entries: number;
@@ -50,6 +76,8 @@ export interface Metrics {
   setUpstreamHealthSource(fn: () => ReadonlyArray<UpstreamHealthSnapshot>): void;
   /** The Prometheus text exposition (version 0.0.4). */
   render(): Promise<string>;
+  /** The same metrics as JSON, the histograms kept outside prom-client included (see `cluster-metrics.ts`). */
+  snapshot(): Promise<MetricsSnapshot>;
 }
 
 export interface MetricsOptions {
@@ -112,6 +140,35 @@ function renderHistogram(name: string, help: string, series: Iterable<BucketCoun
     text += `${name}_sum{${labels}} ${histogram.sum}\n${name}_count{${labels}} ${histogram.count}\n`;
   }
   return text;
+}
+
+const REQUEST_DURATION = {
+  name: 'cachet_request_duration_seconds',
+  help: 'Time from request to response end, by route and cache outcome.',
+} as const;
+const UPSTREAM_DURATION = {
+  name: 'cachet_upstream_duration_seconds',
+  help: 'Time to an upstream response head (or failure), by upstream.',
+} as const;
+
+/** A `BucketCounts` histogram in prom-client's JSON shape (cumulative buckets), which sums bucket by bucket. */
+function snapshotHistogram(metric: { name: string; help: string }, series: Iterable<BucketCounts>): MetricSnapshot {
+  const values: SnapshotValue[] = [];
+  for (const histogram of series) {
+    let cumulative = 0;
+    for (let i = 0; i < DURATION_BUCKETS_SEC.length; i++) {
+      cumulative += histogram.counts[i] as number;
+      values.push({
+        labels: { le: DURATION_BUCKETS_SEC[i] as number, ...histogram.labels },
+        value: cumulative,
+        metricName: `${metric.name}_bucket`,
+      });
+    }
+    values.push({ labels: { le: '+Inf', ...histogram.labels }, value: histogram.count, metricName: `${metric.name}_bucket` });
+    values.push({ labels: { ...histogram.labels }, value: histogram.sum, metricName: `${metric.name}_sum` });
+    values.push({ labels: { ...histogram.labels }, value: histogram.count, metricName: `${metric.name}_count` });
+  }
+  return { ...metric, type: 'histogram', values, aggregator: 'sum' };
 }
 
 function escapeLabel(value: string): string {
@@ -232,6 +289,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: '1 when the target is healthy (active and passive checks), else 0.',
     labelNames: ['upstream', 'target'],
     registers: [registry],
+    // Across workers: healthy only where every worker's checks agree.
+    aggregator: 'min',
     collect() {
       this.reset();
       for (const upstream of upstreamHealth?.() ?? []) {
@@ -377,17 +436,17 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const text = await registry.metrics();
       return (
         text +
-        renderHistogram(
-          'cachet_request_duration_seconds',
-          'Time from request to response end, by route and cache outcome.',
-          requestDurations.values(),
-        ) +
-        renderHistogram(
-          'cachet_upstream_duration_seconds',
-          'Time to an upstream response head (or failure), by upstream.',
-          upstreamDurations.values(),
-        )
+        renderHistogram(REQUEST_DURATION.name, REQUEST_DURATION.help, requestDurations.values()) +
+        renderHistogram(UPSTREAM_DURATION.name, UPSTREAM_DURATION.help, upstreamDurations.values())
       );
+    },
+    async snapshot() {
+      return [
+        // prom-client types `type` as a numeric enum, but its JSON carries the exposition's names.
+        ...((await registry.getMetricsAsJSON()) as unknown as MetricSnapshot[]),
+        snapshotHistogram(REQUEST_DURATION, requestDurations.values()),
+        snapshotHistogram(UPSTREAM_DURATION, upstreamDurations.values()),
+      ];
     },
   };
 }

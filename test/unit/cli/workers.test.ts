@@ -5,9 +5,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type ServedGateway, type SignalTarget } from '../../../src/cli/cli.ts';
+import { serveGateway } from '../../../src/cli/serve.ts';
+import { buildProxyConfig } from '../../../src/config/proxy-config.ts';
 import type { Config } from '../../../src/config/types.ts';
+import { CachetError } from '../../../src/errors.ts';
 
-// `--workers` on `run` and `proxy`.
+// `--workers` on `run` and `proxy`, and the way the CLI ends an instance whose workers cannot start.
 
 class FakeProcess extends EventEmitter implements SignalTarget {
   exit(): void {}
@@ -103,4 +106,28 @@ test('cachet check shows how many processes serve', async (t) => {
   const { io, out } = capture();
   assert.equal(await runCli(['check', '--config', path], io), 0);
   assert.match(out(), /^ {2}workers 3 processes on one port, under a supervisor$/m);
+});
+
+test('an instance whose workers cannot go on is closed: its reason on stderr, exit 1', async () => {
+  let fail: (err: Error) => void = () => undefined;
+  const calls: string[] = [];
+  const gateway: ServedGateway = {
+    listen: async () => ({ url: 'http://127.0.0.1:8080', adminUrl: undefined }),
+    close: async () => void calls.push('close'),
+    failed: new Promise((resolve) => {
+      fail = resolve;
+    }),
+  };
+  const signals = new FakeProcess();
+  const { io, out, err } = capture();
+  const served = serveGateway(buildProxyConfig({ to: 'http://127.0.0.1:3000', workers: 2 }), io, {
+    signals,
+    createGateway: async () => gateway,
+  });
+  while (out() === '') await new Promise((resolve) => setImmediate(resolve));
+  fail(new CachetError('CACHET_ERR_WORKER_START', 'worker 2 failed to start 5 times in a row: exited with code 1'));
+  assert.equal(await served, 1);
+  assert.deepEqual(calls, ['close']);
+  assert.equal(err(), 'cachet: worker 2 failed to start 5 times in a row: exited with code 1; stopping\n');
+  assert.equal(signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT'), 0);
 });

@@ -1,0 +1,62 @@
+import type { Server } from 'node:http';
+import type { RevocationList } from '../auth/types.ts';
+import type { AdminConfig } from '../config/types.ts';
+import { createAdminServer } from '../admin/server.ts';
+import { mergeWorkerHealth, type AdminHealth } from '../admin/health.ts';
+import { shareRevocations } from '../bus/shared-revocations.ts';
+import type { InvalidationBus } from '../bus/types.ts';
+import { renderAggregate } from '../observability/cluster-metrics.ts';
+import type { Logger } from '../observability/logger.ts';
+import { purgeKindOf, type Metrics, type MetricsSnapshot } from '../observability/metrics.ts';
+import type { IpcPeer } from './ipc-peer.ts';
+import { CALL_TIMEOUT_MS, type SupervisorCall } from './protocol.ts';
+
+export interface SupervisorAdminDeps {
+  readonly admin: AdminConfig;
+  /** Reaches every worker; purges and revocations are answered once each has applied them. */
+  readonly bus: InvalidationBus;
+  /** The instance's revocation list: what `GET /revocations` shows and what a new worker starts with. */
+  readonly revocations: RevocationList;
+  /** The supervisor's own metrics (purges, workers, its process), added to the workers'. */
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** The workers accepting connections now. */
+  readonly listeningWorkers: () => readonly IpcPeer[];
+  readonly configuredWorkers: number;
+}
+
+/**
+ * The one admin listener of a supervised instance: purges and revocations go to every worker over the bus,
+ * `/metrics` adds up every worker's metrics, `/health` merges their upstream health.
+ */
+export function createSupervisorAdmin(deps: SupervisorAdminDeps): Server {
+  const { bus, metrics, logger } = deps;
+  const askWorkers = async (call: SupervisorCall): Promise<unknown[]> => {
+    const outcomes = await Promise.all(deps.listeningWorkers().map((peer) => peer.call(call, CALL_TIMEOUT_MS)));
+    const answers: unknown[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.ok) answers.push(outcome.value);
+      else if (outcome.reason !== 'closed') logger.warn({ call: call.type, reason: outcome.message }, 'a worker did not answer');
+    }
+    return answers;
+  };
+  return createAdminServer({
+    token: deps.admin.token,
+    async purge(selector, soft) {
+      const count = await bus.publish({ kind: 'purge', selector, soft });
+      metrics.recordPurge(purgeKindOf(selector), soft, count);
+      logger.info({ selector, soft, count }, 'purge');
+      return count;
+    },
+    health: async () => mergeWorkerHealth((await askWorkers({ type: 'health' })) as AdminHealth[], deps.configuredWorkers),
+    metrics: {
+      registry: metrics.registry,
+      render: async () => {
+        const [own, workers] = await Promise.all([metrics.snapshot(), askWorkers({ type: 'metrics' })]);
+        return renderAggregate([own, ...(workers as MetricsSnapshot[])]);
+      },
+    },
+    logger,
+    revocations: shareRevocations(deps.revocations, bus),
+  });
+}
