@@ -58,7 +58,11 @@ export function createIpcHub(): IpcHub {
 
 /** A worker's end: publishes through the supervisor and applies what it delivers. */
 export interface IpcMemberBus extends InvalidationBus {
-  /** Applies a message the supervisor delivered; held, in order, until `open`. */
+  /**
+   * Applies a message the supervisor delivered. Before `open` the worker holds no response yet, so a purge or an
+   * invalidation has nothing to do and is answered at once (a purge does not wait on a worker starting up);
+   * revocations are held, in order, until `open`.
+   */
   deliver(message: BusMessage): Promise<number>;
   /**
    * Starts applying deliveries. The worker opens after applying the state it was started with, so a change
@@ -69,9 +73,10 @@ export interface IpcMemberBus extends InvalidationBus {
 
 export function createIpcMemberBus(supervisor: IpcPeer): IpcMemberBus {
   let handler: BusHandler = () => 0;
-  let open: () => void = () => undefined;
+  let isOpen = false;
+  let resolveOpened: () => void = () => undefined;
   const opened = new Promise<void>((resolve) => {
-    open = resolve;
+    resolveOpened = resolve;
   });
   return {
     async publish(message) {
@@ -85,9 +90,15 @@ export function createIpcMemberBus(supervisor: IpcPeer): IpcMemberBus {
       handler = next;
     },
     async deliver(message) {
-      await opened;
+      if (!isOpen) {
+        if (message.kind === 'purge' || message.kind === 'invalidate') return 0;
+        await opened;
+      }
       return handler(message);
     },
-    open,
+    open() {
+      isOpen = true;
+      resolveOpened();
+    },
   };
 }

@@ -108,7 +108,7 @@ test('a worker that exited counts as done; one that does not answer makes the pu
   });
 });
 
-test('deliveries wait, in order, until the worker opens its bus', async () => {
+test('revocations wait, in order, until the worker opens its bus; purges before it are answered 0 at once', async () => {
   const [a, b] = channelPair();
   const bus = createIpcMemberBus(createIpcPeer(b));
   createIpcPeer(a);
@@ -117,13 +117,18 @@ test('deliveries wait, in order, until the worker opens its bus', async () => {
     applied.push(message.kind);
     return 0;
   });
-  const first = bus.deliver({ kind: 'unrevoke', selector: { jti: 't' } });
-  const second = bus.deliver({ kind: 'invalidate', keys: [] });
+  const first = bus.deliver({ kind: 'revoke', entry: { jti: 't', exp: 2_000_000_000 } });
+  const second = bus.deliver({ kind: 'unrevoke', selector: { jti: 't' } });
+  // Nothing is stored before the worker listens: nothing to purge, and the purge does not wait for it.
+  assert.equal(await bus.deliver({ kind: 'purge', selector: { tag: 'x' }, soft: false }), 0);
+  assert.equal(await bus.deliver({ kind: 'invalidate', keys: ['http://a.test/x'] }), 0);
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(applied, []);
   bus.open();
   await Promise.all([first, second]);
-  assert.deepEqual(applied, ['unrevoke', 'invalidate']);
+  assert.deepEqual(applied, ['revoke', 'unrevoke']);
+  await bus.deliver({ kind: 'invalidate', keys: [] });
+  assert.deepEqual(applied, ['revoke', 'unrevoke', 'invalidate']);
 });
 
 test('a replacement waits 100 ms after a long-lived worker, doubling per quick exit in a row, at most 10 s', () => {
