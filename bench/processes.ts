@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /** The two cores the run uses: servers under test on `server`, the load generator on `loader`. */
@@ -146,6 +146,26 @@ export function readCpuSec(pid: number): number | undefined {
     return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSec;
   } catch {
     return undefined;
+  }
+}
+
+/** CPU seconds of `pid` and every process below it (a supervisor and its workers), or undefined when unreadable. */
+export function readTreeCpuSec(pid: number): number | undefined {
+  const own = readCpuSec(pid);
+  if (own === undefined) return undefined;
+  let total = own;
+  for (const child of readChildPids(pid)) total += readTreeCpuSec(child) ?? 0;
+  return total;
+}
+
+/** Linux /proc: the children of every thread of `pid`. */
+function readChildPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
   }
 }
 
