@@ -16,6 +16,8 @@ import { serveFromCache } from './serve.ts';
 import { relayWithRange } from './range-relay.ts';
 import { fetchForCache, type FetchOutcome, type OriginFetchDeps } from './origin-fetch.ts';
 import { freshenFromHead } from './head-freshen.ts';
+import { selectPartial, servePartialHit } from './partial-hit.ts';
+import { fetchRange } from './partial-fetch.ts';
 import type { Coalescer } from './coalesce.ts';
 
 /** One cache's state for its lifetime, built by `createCache`: what the request flow below reads and keeps. */
@@ -55,8 +57,13 @@ export function handleCacheable(core: CacheCore, ex: Exchange): CacheLabel | Pro
   const headers = ex.req.headers;
   const directives = parseRequestDirectives(headers);
   const key = buildCacheKey('http', headers.host ?? '', ex.path, core.config.key);
-  // Ranges are answered from the whole response (see serve-range.ts), unless it is known not to be kept.
-  if (headers.range !== undefined && core.passMemo.has(key)) return core.forwarder.forward(ex, core.rangeStatus);
+  // Ranges are answered from the whole response (see serve-range.ts), unless it is known not to be kept;
+  // those of one too large to keep may still be answered from, and stored as, partial responses.
+  if (headers.range !== undefined) {
+    const passReason = core.passMemo.reasonOf(key);
+    if (passReason !== undefined && (passReason !== 'too-large' || ex.method !== 'GET'))
+      return core.forwarder.forward(ex, core.rangeStatus);
+  }
   const now = core.clock.now();
   const subject = ex.route.perUserCache ? ex.identity?.subject : undefined;
   if (subject !== undefined) return lookupPerUser(core, ex, key, buildUserKey(key, subject), directives, now);
@@ -135,7 +142,7 @@ function lookup(
           now,
           formatCacheStatus(name, { hit: true, ttlSec: Math.floor(usability.ttlSec), detail: 'stale-while-revalidate' }),
         );
-        revalidateInBackground(core, ex, key, selected, variants as readonly StoredEntry[], userKey);
+        revalidateInBackground(core, ex, key, selected, withoutPartials(variants as readonly StoredEntry[]), userKey);
         return 'stale';
       case 'revalidate': {
         if (directives.onlyIfCached) return sendOnlyIfCached(ex, name);
@@ -146,29 +153,51 @@ function lookup(
         return fetchAndServe(core, ex, key, directives, {
           fwd,
           selected,
-          variants: variants as readonly StoredEntry[],
+          variants: withoutPartials(variants as readonly StoredEntry[]),
           staleIfErrorUsable: usability.staleIfErrorUsable,
           userKey,
         });
       }
     }
   }
+  // No complete response: a stored partial one may answer a range it holds (RFC 9111 §3.3).
+  const ranged = ex.req.headers.range !== undefined && ex.method === 'GET';
+  const partial = variants !== undefined && ex.method === 'GET' ? selectPartial(variants, ex.req.headers) : undefined;
+  if (ranged && partial !== undefined) {
+    const served = servePartialHit(core, ex, partial, directives, now);
+    if (served !== undefined) return served;
+  }
   if (directives.onlyIfCached) return sendOnlyIfCached(ex, name);
   const filling = core.fills.get(key);
   if (filling !== undefined && ex.method === 'GET') {
     for (const fill of filling) {
-      if (!isVariantFor(fill.meta, ex.req.headers)) continue;
+      if (fill.meta.partial !== undefined || !isVariantFor(fill.meta, ex.req.headers)) continue;
       core.metrics.recordCoalesced();
       const status = formatCacheStatus(name, { hit: false, fwd: 'uri-miss', fwdStatus: fill.meta.status, collapsed: true });
       void serveFromCache(core.clientHeaders, ex, fill.meta, fill.body, now, status);
       return 'hit';
     }
   }
-  return fetchAndServe(core, ex, key, directives, {
-    fwd: variants === undefined ? 'uri-miss' : 'vary-miss',
-    staleIfErrorUsable: false,
-    userKey,
-  });
+  const fwd: ForwardReason = partial !== undefined ? 'partial' : variants === undefined ? 'uri-miss' : 'vary-miss';
+  if (ranged && isKnownTooLarge(core, key, partial)) return fetchRange(core, ex, key, directives, fwd);
+  return fetchAndServe(core, ex, key, directives, { fwd, staleIfErrorUsable: false, userKey });
+}
+
+/**
+ * Whether the whole response cannot be kept, so a range goes to the origin as asked rather than costing the
+ * whole body: the pass memo found it too large, or a stored partial's complete length says so.
+ */
+function isKnownTooLarge(core: CacheCore, key: string, partial: StoredEntry | undefined): boolean {
+  const completeLength = partial?.meta.partial?.completeLength;
+  return (completeLength !== undefined && completeLength > core.maxObjectBytes) || core.passMemo.reasonOf(key) === 'too-large';
+}
+
+/** The stored responses a revalidation may freshen and answer with: partial ones only answer ranges they hold. */
+function withoutPartials(variants: readonly StoredEntry[]): readonly StoredEntry[] {
+  for (const entry of variants) {
+    if (entry.meta.partial !== undefined) return variants.filter((v) => v.meta.partial === undefined);
+  }
+  return variants;
 }
 
 /** RFC 9111 §4.1: the newest stored response whose Vary'd request fields match this request. */
@@ -178,6 +207,8 @@ function selectVariant(variants: readonly StoredEntry[], headers: IncomingHttpHe
   let key = '';
   for (const entry of variants) {
     const meta = entry.meta;
+    // A partial response answers only ranges it holds (see partial-hit.ts); a complete one always wins.
+    if (meta.partial !== undefined) continue;
     if (meta.varyFields.length === 0) return entry;
     if (fields === undefined || !isSameVary(fields, meta.varyFields)) {
       fields = meta.varyFields;

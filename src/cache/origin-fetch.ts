@@ -11,7 +11,7 @@ import type { StoredEntry } from './store/types.ts';
 import type { EntryMeta } from './policy/entry.ts';
 import type { RequestDirectives } from './policy/cache-control.ts';
 import { selectResponseDirectives, parseRequestDirectives } from './policy/cache-control.ts';
-import { decideStorability } from './policy/storability.ts';
+import { decidePartialStorability, decideStorability, type StorabilityInput } from './policy/storability.ts';
 import { parseVary, buildVariantKey } from './policy/vary.ts';
 import { buildValidationHeaders, selectEntriesToFreshen, freshenStoredHeaders } from './policy/conditional.ts';
 import { buildEntryMeta } from './policy/entry-meta.ts';
@@ -92,15 +92,8 @@ export async function fetchForCache(
     return fetchForCache(deps, ex, key, request, undefined, userKey);
   }
 
-  const { directives } = selectResponseDirectives(upstream.headers, deps.config);
-  const input = {
-    method: 'GET',
-    status: upstream.status,
-    requestDirectives: request,
-    hasAuthorization: ex.req.headers.authorization !== undefined || ex.identity !== undefined,
-    directives,
-    headers: upstream.headers,
-  };
+  const input = buildStorabilityInput(deps.config, ex, upstream, request);
+  const directives = input.directives;
   let decision = decideStorability(input);
   let storeKey = key;
   if (
@@ -141,13 +134,30 @@ export async function fetchForCache(
   );
   const fill: Fill = { meta, body: new GrowingBody() };
   deps.fills.add(fill);
-  const settled = pumpIntoStore(deps, fill, upstream, declaredLength, maxObjectBytes, connection.term);
+  const settled = pumpIntoStore(deps, key, fill, upstream, declaredLength, maxObjectBytes, connection.term);
   return { kind: 'fill', fill, upstream, settled };
+}
+
+/** What deciding whether an origin response to this GET may be stored looks at (RFC 9111 §3, §3.5). */
+export function buildStorabilityInput(
+  config: CacheConfig,
+  ex: Exchange,
+  upstream: UpstreamResponse,
+  request: RequestDirectives,
+): StorabilityInput {
+  return {
+    method: 'GET',
+    status: upstream.status,
+    requestDirectives: request,
+    hasAuthorization: ex.req.headers.authorization !== undefined || ex.identity !== undefined,
+    directives: selectResponseDirectives(upstream.headers, config).directives,
+    headers: upstream.headers,
+  };
 }
 
 function passOn(deps: OriginFetchDeps, key: string, upstream: UpstreamResponse, detail: string): FetchOutcome {
   // A server error or a 304 to the client's own validators says nothing about whether the next answer is storable.
-  if (upstream.status < 500 && upstream.status !== 304) deps.passMemo.remember(key);
+  if (upstream.status < 500 && upstream.status !== 304) deps.passMemo.remember(key, detail);
   return { kind: 'pass', upstream, detail };
 }
 
@@ -158,6 +168,7 @@ function passOn(deps: OriginFetchDeps, key: string, upstream: UpstreamResponse, 
  */
 function pumpIntoStore(
   deps: OriginFetchDeps,
+  key: string,
   fill: Fill,
   upstream: UpstreamResponse,
   declaredLength: number | undefined,
@@ -173,6 +184,8 @@ function pumpIntoStore(
       // Too large to keep: current readers still get every chunk, but nothing is stored.
       oversized = true;
       deps.fills.remove(fill);
+      // Known too large from now on, as if its Content-Length had said so: its ranges go to the origin as asked.
+      deps.passMemo.remember(key, 'too-large');
     }
   });
   upstream.body.once('end', () => {
@@ -216,8 +229,9 @@ async function freshen(
     const refreshed = freshenEntry(deps.config, entry, upstream, requestAt, responseAt);
     if (isStillStorable(deps, refreshed.meta)) await deps.store.put(refreshed.meta, refreshed.body);
     else await deps.store.delete(refreshed.meta.key);
-    // The selected response answers; else one with the same strong entity-tag, which has the same content.
-    if (entry === validation.selected || answer === undefined) answer = refreshed;
+    // The selected response answers; else one with the same strong entity-tag, which has the same content
+    // (a partial one never: it holds only some of it).
+    if (entry === validation.selected || (answer === undefined && refreshed.meta.partial === undefined)) answer = refreshed;
   }
   return answer;
 }
@@ -225,14 +239,15 @@ async function freshen(
 /** A 304 may change the stored directives (e.g. to no-store or private): then the response must go (RFC 9111 §3). */
 function isStillStorable(deps: OriginFetchDeps, meta: EntryMeta): boolean {
   const { directives } = selectResponseDirectives(meta.headers, deps.config);
-  return decideStorability({
+  const input = {
     method: 'GET',
     status: meta.status,
     requestDirectives: NO_REQUEST_DIRECTIVES,
     hasAuthorization: false,
     directives,
     headers: meta.headers,
-  }).storable;
+  };
+  return meta.partial === undefined ? decideStorability(input).storable : decidePartialStorability(input, deps.maxObjectBytes).storable;
 }
 
 /** RFC 9111 §3.2 and §4.3.4: stored fields updated from the 304, freshness computed anew from the merged fields. */
@@ -257,6 +272,7 @@ export function freshenEntry(
       requestAt,
       responseAt,
       size: entry.meta.size,
+      partial: entry.meta.partial,
     },
     config,
   );

@@ -5,7 +5,7 @@ import { abortResponse } from '../server/pipeline.ts';
 import type { EntryMeta } from './policy/entry.ts';
 import { parseContentLength, readFirstLine } from './policy/headers.ts';
 import { formatUnsatisfiedRange, type RangeAnswer } from './policy/range.ts';
-import { layoutPartial } from './policy/byteranges.ts';
+import { layoutPartial, type BodySegment } from './policy/byteranges.ts';
 import { collectSegments } from './body-segments.ts';
 import { GrowingBody } from './growing-body.ts';
 import { writeChunks } from './write-chunks.ts';
@@ -27,7 +27,8 @@ export function representationLength(meta: EntryMeta, body: readonly Buffer[] | 
  * Answers a Range request from a complete (stored) or arriving (filling) 200 response: 416 with the
  * length (RFC 9110 §15.5.17), or 206 with the ranges (§15.3.7), its body sliced out of the shared chunks
  * without copying them. `fields` are the whole response's fields as served (Age, Cache-Status and the rest),
- * so a range is labelled exactly as the hit or miss it comes from.
+ * so a range is labelled exactly as the hit or miss it comes from. A stored partial response holds the
+ * representation from byte `offset` on: its ranges are sliced at their position less `offset`.
  */
 export function servePartial(
   ex: Exchange,
@@ -36,6 +37,7 @@ export function servePartial(
   fields: readonly string[],
   body: readonly Buffer[] | GrowingBody,
   cacheStatus: string,
+  offset = 0,
 ): Promise<boolean> | boolean {
   const { res } = ex;
   if (answer.kind === 'unsatisfiable') {
@@ -57,7 +59,11 @@ export function servePartial(
     if (!body.done) return body.pipeSegmentsTo(res, layout.segments, abortResponse);
     return writeChunks(res, collectSegments(body.chunks, layout.segments));
   }
-  return writeChunks(res, collectSegments(body, layout.segments));
+  return writeChunks(res, collectSegments(body, offset === 0 ? layout.segments : shiftSegments(layout.segments, offset)));
+}
+
+function shiftSegments(segments: readonly BodySegment[], offset: number): BodySegment[] {
+  return segments.map((segment) => (Buffer.isBuffer(segment) ? segment : { start: segment.start - offset, end: segment.end - offset }));
 }
 
 /** 416 for a Range none of whose ranges lies within the representation (RFC 9110 §14.2, §15.5.17). */

@@ -1,5 +1,5 @@
 import type { CacheConfig } from '../../config/types.ts';
-import type { EntryMeta } from './entry.ts';
+import type { EntryMeta, PartialRange } from './entry.ts';
 import type { HeaderMap } from './headers.ts';
 import type { ResponseDirectives } from './cache-control.ts';
 import { computeFreshnessLifetime, computeInitialAge, hasInvalidAge } from './freshness.ts';
@@ -19,7 +19,11 @@ export interface EntryMetaInput {
   readonly requestAt: number;
   readonly responseAt: number;
   readonly size: number;
+  /** The range a stored 206 holds; absent for a complete response. */
+  readonly partial?: PartialRange;
 }
+
+type MutableMeta = { -readonly [K in keyof EntryMeta]: EntryMeta[K] };
 
 /**
  * Everything a stored response needs to be served later without re-parsing: stored fields (RFC 9111 §3.1),
@@ -39,7 +43,7 @@ export function buildEntryMeta(input: EntryMetaInput, config: CacheConfig): Entr
   if (headers['date'] === undefined) headers['date'] = formatHttpDate(input.responseAt);
   // RFC 9110 §8.6: a 204 carries no Content-Length, whatever the origin sent.
   if (input.status === 204) delete headers['content-length'];
-  return Object.freeze({
+  const meta: MutableMeta = {
     key: input.key,
     variantKey: input.variantKey,
     varyFields: input.varyFields,
@@ -53,5 +57,8 @@ export function buildEntryMeta(input: EntryMetaInput, config: CacheConfig): Entr
     policy,
     tags: parseCacheTags(input.headers),
     size: input.size,
-  });
+  };
+  // Only partial entries carry the field, so a complete entry looks (and serialises) as it always did.
+  if (input.partial !== undefined) meta.partial = input.partial;
+  return Object.freeze(meta);
 }

@@ -30,6 +30,19 @@ export interface EntryMeta {
   readonly policy: StoredPolicy;
   /** Body length in bytes. */
   readonly size: number;
+  /**
+   * Set on a stored 206 (RFC 9111 §3.3): the bytes its body holds. Such an entry is kept beside the complete
+   * response of its variant (its `variantKey` carries a suffix, see `partial-content.ts`) and only answers
+   * ranges it covers.
+   */
+  readonly partial?: PartialRange;
+}
+
+/** The range a stored partial response holds: `start` to `end` inclusive, of a representation of `completeLength` bytes. */
+export interface PartialRange {
+  readonly start: number;
+  readonly end: number;
+  readonly completeLength: number;
 }
 
 export interface StoredPolicy {

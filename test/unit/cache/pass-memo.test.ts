@@ -50,3 +50,15 @@ test('pass memo: bounded; the least recently remembered key goes first', () => {
   assert.equal(memo.has('b'), true);
   assert.equal(memo.has('c'), true);
 });
+
+test('pass memo: keeps why a key is not stored; a new reason replaces the old one at once', () => {
+  const clock = createManualClock(T0);
+  const memo = new PassMemo(clock, 1000, 10);
+  assert.equal(memo.reasonOf('a'), undefined);
+  memo.remember('a', 'no-store');
+  assert.equal(memo.reasonOf('a'), 'no-store');
+  memo.remember('a', 'too-large');
+  assert.equal(memo.reasonOf('a'), 'too-large', 'rewritten although most of its time is left');
+  clock.set(T0 + 1001);
+  assert.equal(memo.reasonOf('a'), undefined);
+});

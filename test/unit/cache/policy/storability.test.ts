@@ -24,7 +24,7 @@ const cases: StoreCase[] = [
   { name: 'RFC 9111 §3: POST responses are not stored (GET only)', method: 'POST', cacheControl: 'max-age=60', expected: 'method' },
   { name: 'RFC 9111 §3: method names are case-sensitive (get)', method: 'get', cacheControl: 'max-age=60', expected: 'method' },
   { name: 'RFC 9111 §3: a non-final status is not stored', status: 103, cacheControl: 'max-age=60', expected: 'status' },
-  { name: 'RFC 9111 §3.3: 206 is not stored (ranges are not implemented)', status: 206, cacheControl: 'max-age=60', expected: 'status' },
+  { name: 'RFC 9111 §3.3: 206 is never stored as a complete response', status: 206, cacheControl: 'max-age=60', expected: 'status' },
   { name: 'RFC 9111 §3: 304 is not stored', status: 304, cacheControl: 'max-age=60', expected: 'status' },
   {
     name: 'RFC 9111 §3: an unknown final status with explicit freshness is stored (299)',
@@ -153,7 +153,7 @@ for (const testCase of cases) {
   });
 }
 
-test('isUnderstoodStatus: RFC 9111 §5.2.2.3: the RFC 9110 codes we implement, not 206, 304 or unknown ones', () => {
-  for (const status of [200, 203, 204, 301, 404, 410, 500, 503]) assert.equal(isUnderstoodStatus(status), true, String(status));
-  for (const status of [100, 206, 299, 304, 407, 416, 599]) assert.equal(isUnderstoodStatus(status), false, String(status));
+test('isUnderstoodStatus: RFC 9111 §5.2.2.3: the RFC 9110 codes we implement (206 as a partial response, §3.3), not 304, 416 or unknown ones', () => {
+  for (const status of [200, 203, 204, 206, 301, 404, 410, 500, 503]) assert.equal(isUnderstoodStatus(status), true, String(status));
+  for (const status of [100, 299, 304, 407, 416, 599]) assert.equal(isUnderstoodStatus(status), false, String(status));
 });
