@@ -2,11 +2,13 @@ import type { Server } from 'node:http';
 import type { Config } from './config/types.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createStore } from './cache/store/index.ts';
+import { createSharedStore } from './cache/store/redis/shared-store.ts';
+import type { TieredStore } from './cache/store/tiered.ts';
 import type { CacheStore, PurgeSelector } from './cache/store/types.ts';
 import { createUpstreamPool, type UpstreamPool } from './upstream/pool.ts';
 import { createMetrics, purgeKindOf, type Metrics } from './observability/metrics.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
-import { createAdminServer } from './admin/server.ts';
+import { createAdminServer, type PurgeOutcome } from './admin/server.ts';
 import { summarizeHealth, type AdminHealth } from './admin/health.ts';
 import { createListener } from './server/listener.ts';
 import { listenOn } from './server/listen.ts';
@@ -22,6 +24,7 @@ import { createUpgradeHandler } from './edge/upgrade.ts';
 import type { InvalidationBus } from './bus/types.ts';
 import { createBusHandler } from './bus/apply.ts';
 import { shareRevocations } from './bus/shared-revocations.ts';
+import { createRedisSharing, isNotShared, type RedisSharing } from './bus/redis-sharing.ts';
 
 export interface Gateway {
   /** The local token revocation list (the admin API's `/revocations`). */
@@ -45,7 +48,9 @@ export interface GatewayOptions {
   readonly processMetrics?: boolean;
   /**
    * Carries purges, invalidations by unsafe methods and revocations to the other members of the instance
-   * (the other workers), and applies theirs here. Without it the gateway is the only member.
+   * (the other workers), and applies theirs here. Without it the gateway is the only member. With a Redis
+   * store, changes travel through Redis to every process of every instance, and this bus carries them only
+   * while Redis is unavailable.
    */
   readonly bus?: InvalidationBus;
   /** Listen with SO_REUSEPORT, so the workers of an instance share the listen port (see `server/listen.ts`). */
@@ -64,8 +69,33 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = createMetrics({ collectDefault: options.processMetrics === true });
-  const store = createStore(config.store, { metrics, logger, clock });
-  const bus = options.bus;
+  const revocations = createRevocationList();
+  // With a Redis store, purges, invalidations and revocations travel through Redis (see bus/redis-sharing.ts).
+  let sharing: RedisSharing | undefined;
+  let tiered: TieredStore | undefined;
+  let store: CacheStore;
+  if (config.store.type === 'redis') {
+    tiered = createSharedStore(config.store, {
+      metrics,
+      logger,
+      clock,
+      // Only now that Redis no longer holds what it removed may the other instances drop their copies.
+      onPurgeReplayed: (selector, purgeOptions) => {
+        sharing?.bus.publish({ kind: 'purge', selector, soft: purgeOptions.soft }).catch(() => {});
+      },
+    });
+    store = tiered;
+    sharing = createRedisSharing({
+      config: config.store,
+      revocations,
+      logger,
+      registry: metrics.registry,
+      now: () => clock.now(),
+      onGap: () => tiered?.dropMemory(),
+      ...(options.bus === undefined ? {} : { local: options.bus }),
+    });
+  } else store = createStore(config.store, { metrics, logger, clock });
+  const bus = sharing?.bus ?? options.bus;
   metrics.setStoreStatsSource(() => store.stats());
 
   const pools = new Map<string, UpstreamPool>();
@@ -91,8 +121,15 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     logger,
     ...(bus === undefined ? {} : { onInvalidate: (keys: readonly string[]) => announceInvalidation(bus, keys, logger) }),
   });
-  const revocations = createRevocationList();
-  bus?.subscribe(createBusHandler({ purge: cache.purge, forget: cache.forget, revocations, now: () => clock.now() }));
+  bus?.subscribe(
+    createBusHandler({
+      // Another member purged the shared tier already: only what this process holds goes.
+      purge: (selector, soft) => cache.purge(selector, soft, true),
+      forget: cache.forget,
+      revocations,
+      now: () => clock.now(),
+    }),
+  );
   const authenticator = config.auth === undefined ? undefined : createAuthenticator(config.auth, { clock, revocations });
   const admission = createAdmission({
     routes: config.routes,
@@ -116,23 +153,30 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   server.on('upgrade', upgrades.handle);
 
-  const purge = async (selector: PurgeSelector, soft = false): Promise<number> => {
+  const purgeEverywhere = async (selector: PurgeSelector, soft: boolean): Promise<PurgeOutcome> => {
     let count = await cache.purge(selector, soft);
-    if (bus !== undefined) count += await bus.publish({ kind: 'purge', selector, soft });
+    let shared = true;
+    if (sharing !== undefined) {
+      const result = await sharing.share({ kind: 'purge', selector, soft });
+      count += result.count;
+      shared = result.shared;
+    } else if (bus !== undefined) count += await bus.publish({ kind: 'purge', selector, soft });
     metrics.recordPurge(purgeKindOf(selector), soft, count);
-    logger.info({ selector, soft, count }, 'purge');
-    return count;
+    if (shared) logger.info({ selector, soft, count }, 'purge');
+    else logger.warn({ selector, soft, count }, 'purge applied to this instance only (redis unavailable); shared once redis is back');
+    return { purged: count, shared };
   };
+  const purge = async (selector: PurgeSelector, soft = false): Promise<number> => (await purgeEverywhere(selector, soft)).purged;
 
   let admin: Server | undefined;
   if (config.admin !== undefined) {
     admin = createAdminServer({
       token: config.admin.token,
-      purge,
+      purge: sharing === undefined ? purge : purgeEverywhere,
       health: () => countHealthyTargets(pools),
       metrics,
       logger,
-      revocations: bus === undefined ? revocations : shareRevocations(revocations, bus),
+      revocations: sharing?.adminRevocations ?? (bus === undefined ? revocations : shareRevocations(revocations, bus)),
       now: () => clock.now(),
     });
   }
@@ -144,6 +188,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     revocations,
     health: () => countHealthyTargets(pools),
     async listen() {
+      // Revocations are loaded before the first request is accepted (or Redis found unavailable, and logged).
+      await sharing?.start();
       const url = await listenOn(server, { ...config.listen, reusePort: options.reusePort === true });
       const adminUrl = admin !== undefined && config.admin !== undefined ? await listenOn(admin, config.admin) : undefined;
       for (const pool of pools.values()) pool.start();
@@ -157,7 +203,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       clearTimeout(cutTunnels);
       authenticator?.close();
       await Promise.all([...pools.values()].map((pool) => pool.close()));
-      await store.close();
+      await Promise.all([store.close(), sharing?.close()]);
     },
   };
 }
@@ -188,12 +234,14 @@ function countHealthyTargets(pools: ReadonlyMap<string, UpstreamPool>): AdminHea
 
 /**
  * Tells the other members which keys an unsafe method invalidated here. The local invalidation is done; if
- * another member does not confirm, the client's answer still goes out and the failure is logged.
+ * another member does not confirm (or Redis is unavailable: it is sent once Redis is back), the client's
+ * answer still goes out and the failure is logged.
  */
 async function announceInvalidation(bus: InvalidationBus, keys: readonly string[], logger: Logger): Promise<void> {
   try {
     await bus.publish({ kind: 'invalidate', keys });
   } catch (err) {
-    logger.warn({ err, keys }, 'invalidation not confirmed by every worker');
+    if (isNotShared(err)) logger.warn({ keys }, 'invalidation not shared yet (redis unavailable); shared once redis is back');
+    else logger.warn({ err, keys }, 'invalidation not confirmed by every worker');
   }
 }

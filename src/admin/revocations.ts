@@ -10,14 +10,27 @@ import {
 } from './revocation-request.ts';
 
 /**
- * The list the endpoints change: the gateway's own, or one whose changes reach every worker before they
- * resolve (then the answer is sent only once every worker enforces the change).
+ * Whether a change also reached the state shared with other instances (Redis). `shared: false`: it is in force
+ * here and is shared once Redis is back. Absent when the instance shares nothing.
+ */
+export interface ShareOutcome {
+  readonly shared: boolean;
+}
+
+/**
+ * The list the endpoints change: the gateway's own, one whose changes reach every worker before they
+ * resolve (then the answer is sent only once every worker enforces the change), or one shared through Redis
+ * (the answer says whether the change was shared).
  */
 export interface AdminRevocations {
-  add(entry: Revocation, nowSec: number): void | Promise<void>;
-  remove(selector: { readonly jti: string } | { readonly sub: string }): boolean | Promise<boolean>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: the gateway's own list is passed as is, and its add returns void.
+  add(entry: Revocation, nowSec: number): void | ShareOutcome | Promise<ShareOutcome | undefined>;
+  remove(selector: { readonly jti: string } | { readonly sub: string }): RemoveOutcome | Promise<RemoveOutcome>;
   list: RevocationList['list'];
 }
+
+/** Whether an entry was removed, alone or with whether the removal was shared. */
+export type RemoveOutcome = boolean | (ShareOutcome & { readonly removed: boolean });
 
 /** What the revocation endpoints need. */
 export interface RevocationDeps {
@@ -33,7 +46,8 @@ const COLLECTION_METHODS = 'GET, HEAD, POST, DELETE';
  * `/revocations` and `/revocations/{jti|sub}/<id>`; answers false when `path` is neither (so the caller
  * answers 404). The caller has already checked the admin token.
  *
- * - `POST /revocations` `{"jti", "exp"}` | `{"sub", "before", "exp"?}` → 201 `{"revoked": <entry>}`
+ * - `POST /revocations` `{"jti", "exp"}` | `{"sub", "before", "exp"?}` → 201 `{"revoked": <entry>}` (and
+ *   `"shared"` when the list is shared through Redis)
  * - `GET /revocations` → 200 `{"revocations": [...]}` (entries that can still match a token)
  * - `DELETE /revocations` `{"jti"}` | `{"sub"}`, or `DELETE /revocations/jti/<id>` / `/revocations/sub/<id>` → 200 `{"removed": bool}`
  */
@@ -71,8 +85,8 @@ async function addRevocation(deps: RevocationDeps, req: IncomingMessage, res: Se
   if (body === ANSWERED) return;
   const parsed = parseRevocation(body);
   if (!parsed.ok) return rejectBadRequest(req, res, parsed.detail);
-  await deps.revocations.add(parsed.value, nowSec(deps));
-  sendJson(res, 201, { revoked: parsed.value });
+  const outcome = await deps.revocations.add(parsed.value, nowSec(deps));
+  sendJson(res, 201, { revoked: parsed.value, ...outcome });
 }
 
 async function removeRevocation(
@@ -82,7 +96,8 @@ async function removeRevocation(
   res: ServerResponse,
 ): Promise<void> {
   if (!selector.ok) return rejectBadRequest(req, res, selector.detail);
-  sendJson(res, 200, { removed: await deps.revocations.remove(selector.value) });
+  const outcome = await deps.revocations.remove(selector.value);
+  sendJson(res, 200, typeof outcome === 'boolean' ? { removed: outcome } : outcome);
 }
 
 function nowSec(deps: RevocationDeps): number {

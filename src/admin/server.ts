@@ -4,13 +4,18 @@ import type { Logger } from '../observability/logger.ts';
 import { createBearerCheck, formatBearerChallenge, type BearerCheck } from './auth.ts';
 import { parsePurgeRequest } from './purge-request.ts';
 import { ANSWERED, readJsonBody, reject, rejectBadRequest, rejectMethod, sendJson, sendText } from './respond.ts';
-import { handleRevocations, type AdminRevocations } from './revocations.ts';
+import { handleRevocations, type AdminRevocations, type ShareOutcome } from './revocations.ts';
 
 export { MAX_ADMIN_BODY_BYTES } from './respond.ts';
 import type { AdminHealth } from './health.ts';
 
 export type { AdminHealth } from './health.ts';
-export type { AdminRevocations } from './revocations.ts';
+export type { AdminRevocations, ShareOutcome } from './revocations.ts';
+
+/** One purge's answer when the instance shares its store. */
+export interface PurgeOutcome extends ShareOutcome {
+  readonly purged: number;
+}
 
 /** What `/metrics` serves: one gateway's metrics, or every worker's added up. */
 export interface AdminMetrics {
@@ -22,8 +27,11 @@ export interface AdminMetrics {
 export interface AdminDeps {
   /** Bearer token every path but `GET /health` requires. */
   readonly token: string;
-  /** Purges what `selector` names; answers how many entries matched. */
-  purge(selector: { url: string } | { prefix: string } | { tag: string }, soft: boolean): Promise<number>;
+  /**
+   * Purges what `selector` names; answers how many entries matched, and with a shared store whether the purge
+   * reached the other instances (`shared: false`: applied here, shared once the store is back).
+   */
+  purge(selector: { url: string } | { prefix: string } | { tag: string }, soft: boolean): Promise<number | PurgeOutcome>;
   health(): AdminHealth | Promise<AdminHealth>;
   readonly metrics: AdminMetrics;
   /** Receives failures of `purge`, `health` and metrics rendering (answered with 500). */
@@ -45,7 +53,8 @@ type Check = (authorization: string | undefined) => BearerCheck;
  *   It reveals no configuration: no URLs, ports or token.
  * - `GET /metrics`: the Prometheus text exposition.
  * - `POST /purge` with a JSON body `{"url"|"prefix"|"tag": "...", "soft"?: true}` or `{"tags": [...]}`:
- *   `{"purged": <count>}`.
+ *   `{"purged": <count>}`; with a Redis store also `"shared"`: false when Redis was unavailable (the purge is
+ *   in force on this instance and reaches the others once Redis is back).
  * - With `revocations`: `POST`, `GET` and `DELETE /revocations`, `DELETE /revocations/{jti|sub}/<id>`
  *   (see `revocations.ts`).
  *
@@ -111,8 +120,16 @@ async function handlePurge(deps: AdminDeps, req: IncomingMessage, res: ServerRes
   if (!parsed.ok) return rejectBadRequest(req, res, parsed.detail);
 
   let purged = 0;
-  for (const selector of parsed.request.selectors) purged += await deps.purge(selector, parsed.request.soft);
-  return sendJson(res, 200, { purged });
+  let shared: boolean | undefined;
+  for (const selector of parsed.request.selectors) {
+    const outcome = await deps.purge(selector, parsed.request.soft);
+    if (typeof outcome === 'number') purged += outcome;
+    else {
+      purged += outcome.purged;
+      shared = outcome.shared && shared !== false;
+    }
+  }
+  return sendJson(res, 200, shared === undefined ? { purged } : { purged, shared });
 }
 
 function sendHealth(res: ServerResponse, health: AdminHealth): void {

@@ -8,7 +8,11 @@ interface SubjectEntry {
   readonly pruneAtSec: number;
 }
 
-const defaultMaxTokenLifetimeSec = 86_400;
+/**
+ * How long a token may live when nothing says otherwise: a subject cut-off without `exp` is kept this long past
+ * its `before` (here and in the shared store).
+ */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SEC = 86_400;
 
 /**
  * Creates the local revocation list. Lookups are two map reads; entries remove themselves once
@@ -20,7 +24,7 @@ const defaultMaxTokenLifetimeSec = 86_400;
  * so it cannot prove it was issued after `before`.
  */
 export function createRevocationList(options: { maxTokenLifetimeSec?: number } = {}): RevocationList {
-  const maxTokenLifetimeSec = options.maxTokenLifetimeSec ?? defaultMaxTokenLifetimeSec;
+  const maxTokenLifetimeSec = options.maxTokenLifetimeSec ?? DEFAULT_MAX_TOKEN_LIFETIME_SEC;
   const byTokenId = new Map<string, number>();
   const bySubject = new Map<string, SubjectEntry>();
 

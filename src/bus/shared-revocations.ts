@@ -12,6 +12,7 @@ export function shareRevocations(list: RevocationList, bus: InvalidationBus): Ad
     async add(entry, nowSec) {
       list.add(entry, nowSec);
       await bus.publish({ kind: 'revoke', entry });
+      return undefined;
     },
     async remove(selector) {
       const removed = list.remove(selector);

@@ -39,8 +39,11 @@ export interface CacheDeps {
 export interface Cache {
   /** Answers one exchange. Returns the label synchronously on a hit held in memory (no await, no promise). */
   handle(ex: Exchange): CacheLabel | Promise<CacheLabel>;
-  /** Purges stored responses and every response still streaming in; answers how many stored ones matched. */
-  purge(selector: PurgeSelector, soft: boolean): Promise<number>;
+  /**
+   * Purges stored responses and every response still streaming in; answers how many stored ones matched.
+   * `localOnly`: leave a shared tier alone (another instance purged it and announced the purge).
+   */
+  purge(selector: PurgeSelector, soft: boolean, localOnly?: boolean): Promise<number>;
   /** Drops stored responses and fills for these primary keys (an invalidation another worker made). */
   forget(keys: readonly string[]): Promise<void>;
   /** `Cache-Status` of an answer that went past the cache (upgrades). */
@@ -80,8 +83,8 @@ export function createCache(deps: CacheDeps): Cache {
         return config.enabled && ex.route.cache ? handleCacheable(core, ex) : forwarder.forward(ex, bypassStatus);
       return forwarder.forward(ex, methodStatus, isSafeMethod(ex.method) ? undefined : invalidate);
     },
-    async purge(selector, soft) {
-      const count = await store.purge(selector, { soft, now: clock.now() });
+    async purge(selector, soft, localOnly = false) {
+      const count = await store.purge(selector, { soft, now: clock.now(), localOnly });
       // Bodies still streaming in are not in the store yet: none of them may be served after a purge.
       core.fills.clear();
       return count;

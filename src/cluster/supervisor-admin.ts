@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { RevocationList } from '../auth/types.ts';
 import type { AdminConfig } from '../config/types.ts';
-import { createAdminServer } from '../admin/server.ts';
+import { createAdminServer, type AdminDeps, type AdminRevocations } from '../admin/server.ts';
 import { mergeWorkerHealth, type AdminHealth } from '../admin/health.ts';
 import { shareRevocations } from '../bus/shared-revocations.ts';
 import type { InvalidationBus } from '../bus/types.ts';
@@ -23,6 +23,8 @@ export interface SupervisorAdminDeps {
   /** The workers accepting connections now. */
   readonly listeningWorkers: () => readonly IpcPeer[];
   readonly configuredWorkers: number;
+  /** With a Redis store: purges and revocations go through Redis to every worker of every instance (see supervisor.ts). */
+  readonly shared?: { readonly purge: AdminDeps['purge']; readonly revocations: AdminRevocations };
 }
 
 /**
@@ -42,12 +44,14 @@ export function createSupervisorAdmin(deps: SupervisorAdminDeps): Server {
   };
   return createAdminServer({
     token: deps.admin.token,
-    async purge(selector, soft) {
-      const count = await bus.publish({ kind: 'purge', selector, soft });
-      metrics.recordPurge(purgeKindOf(selector), soft, count);
-      logger.info({ selector, soft, count }, 'purge');
-      return count;
-    },
+    purge:
+      deps.shared?.purge ??
+      (async (selector, soft) => {
+        const count = await bus.publish({ kind: 'purge', selector, soft });
+        metrics.recordPurge(purgeKindOf(selector), soft, count);
+        logger.info({ selector, soft, count }, 'purge');
+        return count;
+      }),
     health: async () => mergeWorkerHealth((await askWorkers({ type: 'health' })) as AdminHealth[], deps.configuredWorkers),
     metrics: {
       registry: metrics.registry,
@@ -57,6 +61,6 @@ export function createSupervisorAdmin(deps: SupervisorAdminDeps): Server {
       },
     },
     logger,
-    revocations: shareRevocations(deps.revocations, bus),
+    revocations: deps.shared?.revocations ?? shareRevocations(deps.revocations, bus),
   });
 }

@@ -17,6 +17,7 @@ import { closeGracefully } from '../server/shutdown.ts';
 import { createIpcHub } from './ipc-bus.ts';
 import type { SupervisorNote, WorkerCall } from './protocol.ts';
 import { createSupervisorAdmin } from './supervisor-admin.ts';
+import { createSupervisorSharing } from './supervisor-sharing.ts';
 import { setUpWorkerForks, WorkerSlot, type SlotHooks } from './worker-slot.ts';
 
 /**
@@ -119,6 +120,7 @@ export function createSupervisor(config: Config, options: SupervisorOptions = {}
     },
   });
 
+  const sharing = config.store.type === 'redis' ? createSupervisorSharing(config.store, { hub, revocations, logger, metrics }) : undefined;
   let admin: HttpServer | undefined;
   if (config.admin !== undefined) {
     admin = createSupervisorAdmin({
@@ -129,6 +131,7 @@ export function createSupervisor(config: Config, options: SupervisorOptions = {}
       logger,
       listeningWorkers: () => slots.flatMap((slot) => (slot.isListening && slot.peer !== undefined ? [slot.peer] : [])),
       configuredWorkers: config.workers,
+      ...(sharing === undefined ? {} : { shared: sharing }),
     });
   }
   // A second signal makes the CLI exit at once: the workers go with it instead of draining on their own.
@@ -145,6 +148,8 @@ export function createSupervisor(config: Config, options: SupervisorOptions = {}
       workerConfig = Object.freeze({ ...config, listen: Object.freeze({ ...config.listen, port }), admin: undefined, workers: 1 });
       const adminUrl = admin !== undefined && config.admin !== undefined ? await listenOn(admin, config.admin) : undefined;
       if (!cluster.isPrimary) throw new CachetError('CACHET_ERR_WORKER_START', 'a worker process cannot supervise workers');
+      // The shared revocations are loaded first, so every worker starts with them.
+      await sharing?.start();
       setUpWorkerForks();
       process.on('exit', killWorkers);
       await new Promise<void>((resolve, reject) => {
@@ -163,6 +168,7 @@ export function createSupervisor(config: Config, options: SupervisorOptions = {}
         ...slots.map((slot) => slot.stop(deadlineMs)),
         admin === undefined ? undefined : closeGracefully(admin, config.shutdown.drainTimeoutMs),
       ]);
+      await sharing?.close();
       process.off('exit', killWorkers);
     },
   };

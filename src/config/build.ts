@@ -15,6 +15,7 @@ interface CheckedConfig {
     memory?: { maxBytes?: number };
     keyPrefix?: string;
     commandTimeoutMs?: number;
+    streamMaxLength?: number;
   };
   upstreams: Record<string, CheckedUpstream>;
   routes: CheckedRoute[];
@@ -108,6 +109,7 @@ function buildStore(store: NonNullable<CheckedConfig['store']>): StoreConfig {
       memory: { maxBytes: memoryMaxBytes },
       keyPrefix: store.keyPrefix ?? D.store.redis.keyPrefix,
       commandTimeoutMs: store.commandTimeoutMs ?? D.store.redis.commandTimeoutMs,
+      streamMaxLength: store.streamMaxLength ?? D.store.redis.streamMaxLength,
       maxObjectBytes: store.maxObjectBytes ?? D.store.maxObjectBytes,
     };
   }

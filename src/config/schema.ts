@@ -14,7 +14,7 @@ export const CONFIG_DEFAULTS = {
   store: {
     maxBytes: 256 * MiB,
     maxObjectBytes: 64 * MiB,
-    redis: { memoryMaxBytes: 64 * MiB, keyPrefix: 'cachet:', commandTimeoutMs: 250 },
+    redis: { memoryMaxBytes: 64 * MiB, keyPrefix: 'cachet:', commandTimeoutMs: 250, streamMaxLength: 10_000 },
   },
   upstream: {
     balancer: 'round-robin',
@@ -301,10 +301,13 @@ export const configSchema: SchemaObject = object(
         memory: object({ maxBytes: bytes(1, d.store.redis.memoryMaxBytes) }),
         keyPrefix: { type: 'string', default: d.store.redis.keyPrefix },
         commandTimeoutMs: durationMs(1, d.store.redis.commandTimeoutMs),
+        streamMaxLength: integer(100, 10_000_000, d.store.redis.streamMaxLength),
       },
       // The keys a store takes depend on its type; unknown keys are reported against that type.
       if: { properties: { type: { const: 'redis' } }, required: ['type'] },
-      then: { propertyNames: { enum: ['type', 'url', 'cluster', 'memory', 'keyPrefix', 'commandTimeoutMs', 'maxObjectBytes'] } },
+      then: {
+        propertyNames: { enum: ['type', 'url', 'cluster', 'memory', 'keyPrefix', 'commandTimeoutMs', 'streamMaxLength', 'maxObjectBytes'] },
+      },
       else: { propertyNames: { enum: ['type', 'maxBytes', 'maxObjectBytes'] } },
     },
     upstreams: { type: 'object', additionalProperties: upstreamSchema, minProperties: 1, description: 'at least one named upstream' },

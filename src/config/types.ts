@@ -35,6 +35,8 @@ export interface RedisStoreConfig {
   readonly keyPrefix: string;
   /** Bound on every Redis command; a slower answer counts as Redis unavailable. */
   readonly commandTimeoutMs: number;
+  /** Entries kept in the stream that carries purges and revocations between instances (`XADD MAXLEN ~`). */
+  readonly streamMaxLength: number;
   /** Larger responses stream through uncached. */
   readonly maxObjectBytes: number;
 }

@@ -36,7 +36,8 @@ export interface RedisConnection {
    */
   run<T>(operation: (client: RedisClient) => Promise<T>): Promise<T>;
   defineScript(name: string, lua: string): RedisScript;
-  close(): Promise<void>;
+  /** Quits after the commands in flight; `immediate` drops the connection at once (a blocking read is pending). */
+  close(options?: { readonly immediate?: boolean }): Promise<void>;
 }
 
 /** Redis is down or its circuit is open: the caller answers without it (a miss, a dropped write). */
@@ -126,8 +127,12 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
       const command = (client as unknown as Record<string, (...args: ScriptArg[]) => Promise<unknown>>)[name]!.bind(client);
       return (keys, args) => command(keys.length, ...keys, ...args);
     },
-    async close() {
+    async close(closeOptions) {
       closing = true;
+      if (closeOptions?.immediate === true) {
+        client.disconnect();
+        return;
+      }
       try {
         await client.quit();
       } catch {

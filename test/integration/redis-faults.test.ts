@@ -33,6 +33,7 @@ if (hasRedisOrSkip()) {
         memory: { maxBytes: 1024 * 1024 },
         keyPrefix: 'fault:',
         commandTimeoutMs: COMMAND_TIMEOUT_MS,
+        streamMaxLength: 10_000,
         maxObjectBytes: 1024 * 1024,
       },
       { metrics, logger: createLogger('info', sink) },

@@ -11,11 +11,26 @@ export interface TieredStoreEvents {
   onRemoteError?(operation: StoreOperation, err: unknown): void;
   /** A purge reached this instance's memory tier only; it is replayed on the shared tier once that is back. */
   onPurgeNotShared?(selector: PurgeSelector, err: unknown): void;
+  /**
+   * A purge kept while the shared tier was unavailable has now been applied there. Other instances' memory tiers
+   * must hear of it only now: told earlier, they could read the old response back from the shared tier.
+   */
+  onPurgeReplayed?(selector: PurgeSelector, options: PurgeOptions): void;
 }
 
 export interface TieredStore extends CacheStore {
-  /** Applies, oldest first, the purges the shared tier missed while it was unavailable; answers how many went through. */
+  /**
+   * Applies, oldest first, the purges the shared tier missed while it was unavailable; answers how many went
+   * through. Calls made while one runs share it.
+   */
   replayUnsharedPurges(): Promise<number>;
+  /** Purges still waiting for the shared tier. */
+  readonly unsharedPurges: number;
+  /**
+   * Empties the memory tier (the shared tier keeps everything): a purge may have been missed, and what this
+   * process holds can no longer be trusted. Reads of the shared tier in flight neither answer nor promote.
+   */
+  dropMemory(): void;
 }
 
 /** Purges kept for replay while the shared tier is down; past this the oldest are dropped (and were reported). */
@@ -28,7 +43,8 @@ const MAX_UNSHARED_PURGES = 1000;
  *   per key at a time, shared by concurrent callers) and promotes what it finds to L1 when it fits. Any L2
  *   failure is a miss.
  * - `put`, `delete`, `purge`: both tiers; an L2 failure never fails the call. A purge that L2 missed is
- *   kept and replayed there when it is back, so other instances do not keep serving what it removed.
+ *   kept and replayed there when it is back, so other instances do not keep serving what it removed. A purge
+ *   with `localOnly` (another instance's, already applied to L2) touches L1 only.
  * - `stats`: the memory tier's.
  */
 export function createTieredStore(memory: MemoryStore, remote: RemoteCacheStore, events: TieredStoreEvents = {}): TieredStore {
@@ -36,6 +52,7 @@ export function createTieredStore(memory: MemoryStore, remote: RemoteCacheStore,
   const unshared: Array<{ readonly selector: PurgeSelector; readonly options: PurgeOptions }> = [];
   /** Bumped by every purge and delete: a read of L2 that overlapped one neither promotes nor answers what it found. */
   let epoch = 0;
+  let replaying: Promise<number> | undefined;
 
   function report(operation: StoreOperation, err: unknown): void {
     events.onRemoteError?.(operation, err);
@@ -55,6 +72,23 @@ export function createTieredStore(memory: MemoryStore, remote: RemoteCacheStore,
       report('get', err);
       return undefined;
     }
+  }
+
+  async function replayInOrder(): Promise<number> {
+    let replayed = 0;
+    while (unshared.length > 0) {
+      const next = unshared[0]!;
+      try {
+        await remote.purge(next.selector, next.options);
+      } catch (err) {
+        report('purge', err);
+        return replayed;
+      }
+      unshared.shift();
+      replayed++;
+      events.onPurgeReplayed?.(next.selector, next.options);
+    }
+    return replayed;
   }
 
   return {
@@ -92,6 +126,7 @@ export function createTieredStore(memory: MemoryStore, remote: RemoteCacheStore,
     async purge(selector, options) {
       epoch++;
       const local = memory.purge(selector, options);
+      if (options.localOnly === true) return local;
       try {
         return Math.max(local, await remote.purge(selector, options));
       } catch (err) {
@@ -102,20 +137,20 @@ export function createTieredStore(memory: MemoryStore, remote: RemoteCacheStore,
       }
     },
 
-    async replayUnsharedPurges() {
-      let replayed = 0;
-      while (unshared.length > 0) {
-        const next = unshared[0]!;
-        try {
-          await remote.purge(next.selector, next.options);
-        } catch (err) {
-          report('purge', err);
-          return replayed;
-        }
-        unshared.shift();
-        replayed++;
-      }
-      return replayed;
+    replayUnsharedPurges() {
+      replaying ??= replayInOrder().finally(() => {
+        replaying = undefined;
+      });
+      return replaying;
+    },
+
+    get unsharedPurges() {
+      return unshared.length;
+    },
+
+    dropMemory() {
+      epoch++;
+      memory.close();
     },
 
     stats(): StoreStats {

@@ -21,6 +21,11 @@ export interface PurgeOptions {
   readonly soft: boolean;
   /** The caller's clock, used as the new `staleAt` of soft-purged entries. */
   readonly now: number;
+  /**
+   * Only this process' memory (a tiered store's L1): another instance already purged the shared tier and
+   * announced it. Stores without a shared tier ignore it.
+   */
+  readonly localOnly?: boolean;
 }
 
 export interface StoreStats {

@@ -201,6 +201,7 @@ describe('createStore', () => {
       memory: { maxBytes: 1024 * 1024 },
       keyPrefix: 'cachet:',
       commandTimeoutMs: 50,
+      streamMaxLength: 10_000,
       maxObjectBytes: 1024,
     });
     try {

@@ -114,6 +114,7 @@ test('a redis store takes a url or cluster nodes, with defaults for the memory t
     memory: { maxBytes: 64 * 1024 * 1024 },
     keyPrefix: 'cachet:',
     commandTimeoutMs: 250,
+    streamMaxLength: 10_000,
     maxObjectBytes: 64 * 1024 * 1024,
   });
   const cluster = validateConfig(
@@ -124,6 +125,7 @@ test('a redis store takes a url or cluster nodes, with defaults for the memory t
         memory: { maxBytes: '8MiB' },
         keyPrefix: 'edge:',
         commandTimeoutMs: '100ms',
+        streamMaxLength: 500,
         maxObjectBytes: '1MiB',
       },
     }),
@@ -134,6 +136,7 @@ test('a redis store takes a url or cluster nodes, with defaults for the memory t
     memory: { maxBytes: 8 * 1024 * 1024 },
     keyPrefix: 'edge:',
     commandTimeoutMs: 100,
+    streamMaxLength: 500,
     maxObjectBytes: 1024 * 1024,
   });
 });
@@ -228,7 +231,7 @@ const rejected: Array<[string, Record<string, unknown>, string]> = [
   [
     'unknown key for the store type',
     withMinimal({ store: { type: 'redis', url: 'redis://h:6379', maxBytes: 5 } }),
-    'store.maxBytes: unknown key for this store type, expected one of type, url, cluster, memory, keyPrefix, commandTimeoutMs, maxObjectBytes',
+    'store.maxBytes: unknown key for this store type, expected one of type, url, cluster, memory, keyPrefix, commandTimeoutMs, streamMaxLength, maxObjectBytes',
   ],
   [
     'bad enum',

@@ -4,13 +4,18 @@ import type { Logger } from '../../../observability/logger.ts';
 import type { Metrics } from '../../../observability/metrics.ts';
 import { createRedisConnection, RedisUnavailableError } from '../../../redis/connection.ts';
 import { createMemoryStore } from '../memory.ts';
-import { createTieredStore, type TieredStore } from '../tiered.ts';
+import { createTieredStore, type TieredStore, type TieredStoreEvents } from '../tiered.ts';
 import { createRedisStore } from './redis-store.ts';
+
+/** How often purges Redis missed are tried again while some wait. */
+const REPLAY_RETRY_MS = 500;
 
 export interface SharedStoreDeps {
   readonly metrics?: Metrics;
   readonly logger?: Logger;
   readonly clock?: Clock;
+  /** A purge made while Redis was unavailable now reached Redis: announce it to the other instances. */
+  readonly onPurgeReplayed?: TieredStoreEvents['onPurgeReplayed'];
 }
 
 /**
@@ -22,6 +27,24 @@ export function createSharedStore(config: RedisStoreConfig, deps: SharedStoreDep
   const { metrics, logger } = deps;
   let tiered: TieredStore | undefined;
   let wasDown = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  const replay = (): void => {
+    void tiered?.replayUnsharedPurges().then((count) => {
+      if (count > 0) logger?.info({ count }, 'purges made while redis was unavailable replayed on redis');
+      if ((tiered?.unsharedPurges ?? 0) > 0) scheduleReplay();
+    });
+  };
+  // A purge can fail on a Redis that only stalled (a timeout or two, the circuit never opened): retry on a timer
+  // too, not only when the circuit closes.
+  const scheduleReplay = (): void => {
+    if (retry !== undefined) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      replay();
+    }, REPLAY_RETRY_MS);
+    retry.unref();
+  };
 
   const redis = createRedisConnection({
     ...(config.cluster === undefined ? { url: config.url } : { cluster: config.cluster }),
@@ -35,9 +58,7 @@ export function createSharedStore(config: RedisStoreConfig, deps: SharedStoreDep
       } else if (state === 'closed' && wasDown) {
         wasDown = false;
         logger?.info('redis available again');
-        void tiered?.replayUnsharedPurges().then((count) => {
-          if (count > 0) logger?.info({ count }, 'purges made while redis was unavailable replayed on redis');
-        });
+        replay();
       }
     },
   });
@@ -60,12 +81,19 @@ export function createSharedStore(config: RedisStoreConfig, deps: SharedStoreDep
       if (!(err instanceof RedisUnavailableError)) logger?.warn({ err, operation }, 'redis call failed; answered without it');
     },
     onPurgeNotShared(selector, err) {
+      scheduleReplay();
       metrics?.recordPurgeNotShared();
       logger?.warn(
         { selector, err },
         'purge applied to this instance only (redis unavailable); it is replayed on redis once redis is back',
       );
     },
+    ...(deps.onPurgeReplayed === undefined ? {} : { onPurgeReplayed: deps.onPurgeReplayed }),
   });
+  const close = tiered.close;
+  tiered.close = async () => {
+    clearTimeout(retry);
+    await close();
+  };
   return tiered;
 }
