@@ -33,7 +33,7 @@ function firstValue(value: string | readonly string[] | undefined): string | und
   return typeof value === 'string' ? value.trim() : value?.[0]?.trim();
 }
 
-async function putQuietly(deps: FreshenDeps, meta: EntryMeta, body: readonly Buffer[]): Promise<void> {
+async function putQuietly(deps: FreshenDeps, meta: EntryMeta, body: StoredEntry['body']): Promise<void> {
   try {
     await deps.store.put(Object.freeze(meta), body);
   } catch (err) {

@@ -1,4 +1,5 @@
-import type { StoredEntry } from './store/types.ts';
+import type { BufferedEntry, StoredEntry } from './store/types.ts';
+import { isRemoteBody } from './store/remote-body.ts';
 import type { EntryMeta, PartialRange, StoredHeaders } from './policy/entry.ts';
 import { isWholeRange, planCombination, PARTIAL_VARIANT_SUFFIX } from './policy/partial-content.ts';
 import { formatContentRange } from './policy/range.ts';
@@ -19,8 +20,10 @@ export function findStoredPartial(entries: readonly StoredEntry[] | undefined, p
  * the body made of views into both bodies (no byte copied); else `newer` alone. A result holding every
  * byte of the representation is the complete response instead: status 200, the whole Content-Length, no
  * Content-Range, the variant's own key, so it answers every request and is selected before any partial.
+ * A stored partial still held by a shared tier is not combined (that would read it whole): `newer` replaces it.
  */
-export function buildPartialEntry(older: StoredEntry | undefined, newer: StoredEntry, maxObjectBytes: number): StoredEntry {
+export function buildPartialEntry(stored: StoredEntry | undefined, newer: BufferedEntry, maxObjectBytes: number): BufferedEntry {
+  const older = stored === undefined || isRemoteBody(stored.body) ? undefined : (stored as BufferedEntry);
   const plan = planCombination(older?.meta, newer.meta, maxObjectBytes);
   let range = newer.meta.partial as PartialRange;
   let body = newer.body;

@@ -9,6 +9,9 @@ import { layoutPartial, type BodySegment } from './policy/byteranges.ts';
 import { collectSegments } from './body-segments.ts';
 import { GrowingBody } from './growing-body.ts';
 import { writeChunks } from './write-chunks.ts';
+import type { StoredBody } from './store/types.ts';
+import { isRemoteBody } from './store/remote-body.ts';
+import { streamRemoteBody } from './stream-remote.ts';
 
 /** Fields of the whole response that describe its content as a whole; a 206 states its own (RFC 9110 §15.3.7). */
 const WHOLE_CONTENT_FIELDS: ReadonlySet<string> = new Set(['content-length', 'content-range']);
@@ -17,7 +20,7 @@ const WHOLE_CONTENT_FIELDS: ReadonlySet<string> = new Set(['content-length', 'co
  * The representation's length in bytes: a stored body's size, a complete filling body's size, else the
  * Content-Length it is arriving with; undefined while a body without one is still arriving.
  */
-export function representationLength(meta: EntryMeta, body: readonly Buffer[] | GrowingBody): number | undefined {
+export function representationLength(meta: EntryMeta, body: StoredBody | GrowingBody): number | undefined {
   if (!(body instanceof GrowingBody)) return meta.size;
   if (body.done) return body.size;
   return parseContentLength(readFirstLine(meta.headers['content-length']));
@@ -26,7 +29,8 @@ export function representationLength(meta: EntryMeta, body: readonly Buffer[] | 
 /**
  * Answers a Range request from a complete (stored) or arriving (filling) 200 response: 416 with the
  * length (RFC 9110 §15.5.17), or 206 with the ranges (§15.3.7), its body sliced out of the shared chunks
- * without copying them. `fields` are the whole response's fields as served (Age, Cache-Status and the rest),
+ * without copying them (from a body the shared tier holds, read as sent: only the chunks the ranges need).
+ * `fields` are the whole response's fields as served (Age, Cache-Status and the rest),
  * so a range is labelled exactly as the hit or miss it comes from. A stored partial response holds the
  * representation from byte `offset` on: its ranges are sliced at their position less `offset`.
  */
@@ -35,7 +39,7 @@ export function servePartial(
   answer: Exclude<RangeAnswer, { kind: 'full' }>,
   length: number,
   fields: readonly string[],
-  body: readonly Buffer[] | GrowingBody,
+  body: StoredBody | GrowingBody,
   cacheStatus: string,
   offset = 0,
 ): Promise<boolean> | boolean {
@@ -59,7 +63,9 @@ export function servePartial(
     if (!body.done) return body.pipeSegmentsTo(res, layout.segments, abortResponse);
     return writeChunks(res, collectSegments(body.chunks, layout.segments));
   }
-  return writeChunks(res, collectSegments(body, offset === 0 ? layout.segments : shiftSegments(layout.segments, offset)));
+  const segments = offset === 0 ? layout.segments : shiftSegments(layout.segments, offset);
+  if (isRemoteBody(body)) return streamRemoteBody(res, body, segments);
+  return writeChunks(res, collectSegments(body, segments));
 }
 
 function shiftSegments(segments: readonly BodySegment[], offset: number): BodySegment[] {

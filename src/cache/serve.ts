@@ -11,6 +11,9 @@ import { abortResponse } from '../server/pipeline.ts';
 import { ageHeaderValue, buildServedFields, pushFields, storedHead } from './response-fields.ts';
 import { representationLength, servePartial } from './serve-range.ts';
 import { writeChunks } from './write-chunks.ts';
+import type { StoredBody } from './store/types.ts';
+import { isRemoteBody } from './store/remote-body.ts';
+import { streamRemoteBody } from './stream-remote.ts';
 
 /** The head of a 304 answered from a stored entry, prepared on its first 304 and reused by the next ones. */
 interface NotModifiedHead {
@@ -36,14 +39,14 @@ function notModifiedHead(options: ClientHeaderOptions, meta: EntryMeta): NotModi
 /**
  * Answers from a stored (or still filling) response: 304 when the client's own validators match
  * (RFC 9110 §13.1.1–13.1.3, §15.4.5), otherwise the stored status, fields and body. `fetchedFields` are
- * the origin's fields when the response was fetched for this request.
- * Resolves once the body is handed to the socket.
+ * the origin's fields when the response was fetched for this request. A body the shared tier holds is
+ * streamed as it is read (HEAD and 304 never read it). Resolves once the body is handed to the socket.
  */
 export function serveFromCache(
   options: ClientHeaderOptions,
   ex: Exchange,
   meta: EntryMeta,
-  body: readonly Buffer[] | GrowingBody,
+  body: StoredBody | GrowingBody,
   now: number,
   cacheStatus: string,
   fetchedFields?: HeaderRecord,
@@ -85,8 +88,9 @@ export function serveFromCache(
     res.end();
     return true;
   }
-  if (!Array.isArray(body)) return (body as GrowingBody).pipeTo(res, abortResponse);
-  return writeStoredBody(ex, res, body as readonly Buffer[]);
+  if (Array.isArray(body)) return writeStoredBody(ex, res, body as readonly Buffer[]);
+  if (isRemoteBody(body)) return streamRemoteBody(res, body);
+  return (body as GrowingBody).pipeTo(res, abortResponse);
 }
 
 async function serveWhenComplete(

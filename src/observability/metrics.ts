@@ -8,8 +8,8 @@ export type UpstreamOutcome = 'ok' | 'connect-error' | 'reset' | 'timeout' | 'er
  */
 export type UpstreamRetryReason = 'connect' | 'reset' | 'unmatched-304';
 export type PurgeKind = 'url' | 'prefix' | 'tag';
-/** Calls on the shared store (Redis), the `operation` label of `cachet_store_errors_total`. */
-export type StoreOperation = 'get' | 'put' | 'delete' | 'purge';
+/** Calls on the shared store (Redis), the `operation` label of `cachet_store_errors_total`; `read`: a body streamed from it failed mid-response. */
+export type StoreOperation = 'get' | 'put' | 'delete' | 'purge' | 'read';
 
 /** The `kind` label of a purge selector. */
 export function purgeKindOf(selector: { readonly url: string } | { readonly prefix: string } | { readonly tag: string }): PurgeKind {

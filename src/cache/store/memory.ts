@@ -26,6 +26,8 @@ export interface MemoryStore extends CacheStore {
   delete(key: string): number;
   purge(selector: PurgeSelector, options: PurgeOptions): number;
   stats(): MemoryStoreStats;
+  /** Bodies longer than this are not stored. */
+  readonly maxObjectBytes: number;
   close(): void;
 }
 
@@ -162,6 +164,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
   }
 
   return {
+    maxObjectBytes,
     get(key, now) {
       getOptions.status = undefined;
       const slot = lru.get(key, getOptions);

@@ -1,9 +1,13 @@
 import type { RemoteBody, RemoteStoredEntry, StoredEntry } from './types.ts';
 
+/** Whether a stored body is still held by the shared tier (read as it is sent) rather than in memory. */
+export function isRemoteBody(body: object): body is RemoteBody {
+  return !Array.isArray(body) && typeof (body as Partial<RemoteBody>).read === 'function';
+}
+
 /**
- * Reads a remote body into memory, keeping its chunks (no concatenation). For callers that need the whole
- * body as `Buffer[]`: the in-process tier when it promotes an entry, and the serving path until it streams
- * remote bodies to the client.
+ * Reads a remote body into memory, keeping its chunks (no concatenation): for the in-process tier when it
+ * promotes an entry that fits it.
  */
 export async function readRemoteBody(body: RemoteBody): Promise<Buffer[]> {
   const chunks: Buffer[] = [];

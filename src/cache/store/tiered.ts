@@ -1,7 +1,17 @@
 import type { EntryMeta } from '../policy/entry.ts';
 import type { MemoryStore } from './memory.ts';
-import { readRemoteEntries } from './remote-body.ts';
-import type { CacheStore, PurgeOptions, PurgeSelector, RemoteCacheStore, StoredEntry, StoreStats } from './types.ts';
+import { isRemoteBody, readRemoteBody } from './remote-body.ts';
+import type {
+  CacheStore,
+  PurgeOptions,
+  PurgeSelector,
+  RemoteBody,
+  RemoteCacheStore,
+  RemoteStoredEntry,
+  StoredBody,
+  StoredEntry,
+  StoreStats,
+} from './types.ts';
 
 export type StoreOperation = 'get' | 'put' | 'delete' | 'purge';
 
@@ -16,6 +26,8 @@ export interface TieredStoreEvents {
    * must hear of it only now: told earlier, they could read the old response back from the shared tier.
    */
   onPurgeReplayed?(selector: PurgeSelector, options: PurgeOptions): void;
+  /** A body streamed from the shared tier failed mid-read (gone or unreachable): the response was cut, the entry is dropped. */
+  onBodyLost?(key: string, err: unknown): void;
 }
 
 export interface TieredStore extends CacheStore {
@@ -40,8 +52,9 @@ const MAX_UNSHARED_PURGES = 1000;
  * The memory tier (L1, this process) in front of a shared remote tier (L2, Redis).
  *
  * - `get`: an L1 hit answers synchronously, as the memory store alone does. An L1 miss reads L2 (one read
- *   per key at a time, shared by concurrent callers) and promotes what it finds to L1 when it fits. Any L2
- *   failure is a miss.
+ *   per key at a time, shared by concurrent callers) and promotes what it finds to L1 when it fits; an entry
+ *   too large for L1 answers with its remote body, read only as it is sent. Any L2 failure is a miss; a
+ *   remote body failing mid-read drops its entry.
  * - `put`, `delete`, `purge`: both tiers; an L2 failure never fails the call. A purge that L2 missed is
  *   kept and replayed there when it is back, so other instances do not keep serving what it removed. A purge
  *   with `localOnly` (another instance's, already applied to L2) touches L1 only.
@@ -63,10 +76,16 @@ export function createTieredStore(memory: MemoryStore, remote: RemoteCacheStore,
     try {
       const found = await remote.get(key, now);
       if (found === undefined) return undefined;
-      const entries = await readRemoteEntries(found);
+      // What fits L1 is read whole and promoted; a larger body is streamed to the client as it is read.
+      const entries = await Promise.all(
+        found.map((entry) => (entry.body.size <= memory.maxObjectBytes ? readWhole(entry) : streamed(key, entry))),
+      );
       if (epoch !== startEpoch) return undefined;
       // Oldest first, so the newest ends up first in L1 as it is in L2.
-      for (let i = entries.length - 1; i >= 0; i--) memory.put(entries[i]!.meta, entries[i]!.body);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const { meta, body } = entries[i]!;
+        if (!isRemoteBody(body)) memory.put(meta, body);
+      }
       return entries;
     } catch (err) {
       report('get', err);
@@ -91,7 +110,29 @@ export function createTieredStore(memory: MemoryStore, remote: RemoteCacheStore,
     return replayed;
   }
 
-  return {
+  async function readWhole(entry: RemoteStoredEntry): Promise<StoredEntry> {
+    return Object.freeze({ meta: entry.meta, body: await readRemoteBody(entry.body) });
+  }
+
+  /** The entry as L2 holds it; a read that fails mid-way drops it from both tiers. */
+  function streamed(key: string, entry: RemoteStoredEntry): StoredEntry {
+    const remoteBody = entry.body;
+    const body: RemoteBody = {
+      size: remoteBody.size,
+      async *read(start, end) {
+        try {
+          yield* remoteBody.read(start, end);
+        } catch (err) {
+          events.onBodyLost?.(key, err);
+          void store.delete(key);
+          throw err;
+        }
+      },
+    };
+    return Object.freeze({ meta: entry.meta, body });
+  }
+
+  const store: TieredStore = {
     get(key, now) {
       const local = memory.get(key, now);
       if (local !== undefined) return local;
@@ -103,8 +144,9 @@ export function createTieredStore(memory: MemoryStore, remote: RemoteCacheStore,
       return read;
     },
 
-    async put(meta: EntryMeta, body: readonly Buffer[]) {
-      memory.put(meta, body);
+    async put(meta: EntryMeta, body: StoredBody) {
+      // A remote body (an entry re-stored with new fields) is too large for L1: only L2 copies it.
+      if (!isRemoteBody(body)) memory.put(meta, body);
       try {
         await remote.put(meta, body);
       } catch (err) {
@@ -162,4 +204,5 @@ export function createTieredStore(memory: MemoryStore, remote: RemoteCacheStore,
       await remote.close();
     },
   };
+  return store;
 }

@@ -10,9 +10,18 @@ export type MaybePromise<T> = T | Promise<T>;
 
 export interface StoredEntry {
   readonly meta: EntryMeta;
-  /** The complete body; chunks are shared, never copied per reader. */
-  readonly body: readonly Buffer[];
+  /**
+   * The complete body: chunks in memory, shared and never copied per reader; or, from a tiered store, a body
+   * too large for its memory tier, read from the shared tier as it is sent.
+   */
+  readonly body: StoredBody;
 }
+
+/** A body in process memory (`Buffer[]`) or one still held by a shared tier (`RemoteBody`). */
+export type StoredBody = readonly Buffer[] | RemoteBody;
+
+/** An entry whose body is in process memory. */
+export type BufferedEntry = StoredEntryOf<readonly Buffer[]>;
 
 export type PurgeSelector = { readonly url: string } | { readonly prefix: string } | { readonly tag: string };
 
@@ -41,8 +50,12 @@ export interface StoreStats {
 export interface CacheStore<Entry extends StoredEntryOf<unknown> = StoredEntry> {
   /** Every stored variant for the primary key, or undefined. Expired (past `deleteAt`) entries are not returned. */
   get(key: string, now: number): MaybePromise<readonly Entry[] | undefined>;
-  /** Stores a complete response, replacing the variant with the same `key` and `variantKey`. */
-  put(meta: EntryMeta, body: readonly Buffer[]): MaybePromise<void>;
+  /**
+   * Stores a complete response, replacing the variant with the same `key` and `variantKey`. A `RemoteBody`
+   * (a stored response re-stored with new fields) is copied chunk by chunk where the store keeps bodies
+   * remotely, and not kept by a memory store.
+   */
+  put(meta: EntryMeta, body: StoredBody): MaybePromise<void>;
   /** Removes every variant of a primary key; answers how many entries went. */
   delete(key: string): MaybePromise<number>;
   /**
@@ -66,8 +79,11 @@ export interface StoredEntryOf<Body> {
 export interface RemoteBody {
   /** Length in bytes. */
   readonly size: number;
-  /** The chunks in order, read afresh on each iteration; throws if the body went away mid-read (purged, expired). */
-  read(): AsyncIterable<Buffer>;
+  /**
+   * The bytes `start` to `end` (inclusive; by default the whole body) in order, read afresh on each iteration
+   * and only from the chunks that hold them; throws if the body went away mid-read (purged, expired).
+   */
+  read(start?: number, end?: number): AsyncIterable<Buffer>;
 }
 
 export type RemoteStoredEntry = StoredEntryOf<RemoteBody>;
@@ -75,7 +91,7 @@ export type RemoteStoredEntry = StoredEntryOf<RemoteBody>;
 /** A store whose bodies stay remote until read; it answers every call with a promise. */
 export interface RemoteCacheStore extends CacheStore<RemoteStoredEntry> {
   get(key: string, now: number): Promise<readonly RemoteStoredEntry[] | undefined>;
-  put(meta: EntryMeta, body: readonly Buffer[]): Promise<void>;
+  put(meta: EntryMeta, body: StoredBody): Promise<void>;
   delete(key: string): Promise<number>;
   purge(selector: PurgeSelector, options: PurgeOptions): Promise<number>;
   close(): Promise<void>;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { buildPartialEntry, findStoredPartial } from '../../../src/cache/partial-entry.ts';
 import { PARTIAL_VARIANT_SUFFIX } from '../../../src/cache/policy/partial-content.ts';
 import type { StoredHeaders } from '../../../src/cache/policy/entry.ts';
-import type { StoredEntry } from '../../../src/cache/store/types.ts';
+import type { BufferedEntry } from '../../../src/cache/store/types.ts';
 import { createEntryMeta } from './policy/fixtures.ts';
 
 // What is stored for a new 206 next to the stored partial (RFC 9111 §3.3, §3.4).
@@ -12,7 +12,7 @@ const LENGTH = 20;
 const WHOLE = Buffer.from('abcdefghijklmnopqrst');
 
 /** A stored partial of WHOLE[start..end], its body cut into `chunkSize`-byte chunks. */
-function partial(start: number, end: number, extra: Record<string, string> = {}, chunkSize = 3): StoredEntry {
+function partial(start: number, end: number, extra: Record<string, string> = {}, chunkSize = 3): BufferedEntry {
   const bytes = WHOLE.subarray(start, end + 1);
   const body: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += chunkSize) body.push(ownBuffer(bytes.subarray(i, i + chunkSize)));
@@ -31,7 +31,7 @@ function partial(start: number, end: number, extra: Record<string, string> = {},
   return { meta, body };
 }
 
-const text = (entry: StoredEntry): string => Buffer.concat(entry.body).toString();
+const text = (entry: BufferedEntry): string => Buffer.concat(entry.body).toString();
 
 /** A copy in memory of its own (Buffer.from may share a pool with other small buffers). */
 function ownBuffer(bytes: Buffer): Buffer {
@@ -70,7 +70,7 @@ test('RFC 9111 §3.4: adjacent ranges with the same strong ETag become one parti
 test('RFC 9111 §3.4: overlapping ranges: the new bytes win; the old body is sliced, never copied', () => {
   const older = partial(0, 11);
   const replacement = ownBuffer(Buffer.from('XYZ'));
-  const newer: StoredEntry = { meta: partial(4, 6).meta, body: [replacement] };
+  const newer: BufferedEntry = { meta: partial(4, 6).meta, body: [replacement] };
   const combined = buildPartialEntry(older, newer, 100);
   assert.equal(text(combined), 'abcdXYZhijkl');
   // Each chunk of the result shares memory with a chunk of one of the two bodies.
@@ -117,7 +117,7 @@ test('a single 206 holding every byte is stored as the complete 200', () => {
 });
 
 test('findStoredPartial: the partial of the given variant, never a complete entry', () => {
-  const complete: StoredEntry = { meta: createEntryMeta(), body: [] };
+  const complete: BufferedEntry = { meta: createEntryMeta(), body: [] };
   const stored = partial(0, 4);
   assert.equal(findStoredPartial([complete, stored], PARTIAL_VARIANT_SUFFIX), stored);
   assert.equal(findStoredPartial([complete], PARTIAL_VARIANT_SUFFIX), undefined);

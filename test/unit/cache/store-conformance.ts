@@ -340,5 +340,5 @@ function storeVariant(
 function assertEntry(actual: StoredEntry | undefined, meta: EntryMeta, body: readonly Buffer[]): void {
   assert.ok(actual, 'entry expected');
   assert.deepEqual(actual.meta, meta);
-  assert.deepEqual(Buffer.concat(actual.body), Buffer.concat(body));
+  assert.deepEqual(Buffer.concat(actual.body as readonly Buffer[]), Buffer.concat(body));
 }

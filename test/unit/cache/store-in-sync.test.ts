@@ -67,7 +67,7 @@ test('storeWhenInSync: a stored response goes when its connection later closes d
 test('storeWhenInSync: a desync found while an asynchronous store writes still removes the entry', async () => {
   const memory = createMemoryStore({ maxBytes: 1 << 20, maxObjectBytes: 1 << 16 });
   const slow: CacheStore = Object.assign(Object.create(memory) as CacheStore, {
-    put: async (...args: Parameters<CacheStore['put']>) => {
+    put: async (...args: Parameters<typeof memory.put>) => {
       await sleep(20);
       await memory.put(...args);
     },

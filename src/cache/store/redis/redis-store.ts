@@ -4,6 +4,7 @@ import type { RedisConnection } from '../../../redis/connection.ts';
 import { sharedKeyOf } from '../../policy/key.ts';
 import type { EntryMeta } from '../../policy/entry.ts';
 import { measureBodyBytes } from '../entry-size.ts';
+import { isRemoteBody } from '../remote-body.ts';
 import type { PurgeSelector, RemoteCacheStore, RemoteStoredEntry } from '../types.ts';
 import { createRemoteBody, writeBody } from './body.ts';
 import { authorityOf, createKeyLayout } from './keys.ts';
@@ -167,7 +168,7 @@ export function createRedisStore(options: RedisStoreOptions): RemoteCacheStore {
     async put(meta, body) {
       const now = clock.now();
       if (!isStorable(meta, now, markerWindowMs)) return;
-      const size = measureBodyBytes(body);
+      const size = isRemoteBody(body) ? body.size : measureBodyBytes(body);
       if (size > maxObjectBytes) return;
       const keys = layout.entryKeys(meta.key);
       const bodyId = size === 0 ? NO_BODY : randomBytes(8).toString('hex');

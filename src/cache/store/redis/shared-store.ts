@@ -89,6 +89,10 @@ export function createSharedStore(config: RedisStoreConfig, deps: SharedStoreDep
       );
     },
     ...(deps.onPurgeReplayed === undefined ? {} : { onPurgeReplayed: deps.onPurgeReplayed }),
+    onBodyLost(key, err) {
+      metrics?.recordStoreError('read');
+      logger?.warn({ err, key }, 'stored body failed while streamed from redis; response cut short, entry dropped');
+    },
   });
   const close = tiered.close;
   tiered.close = async () => {
