@@ -76,6 +76,8 @@ const READ_COUNT = 100;
 /** Actions kept while Redis is unavailable; past this the oldest are dropped (and logged). */
 const MAX_DEFERRED = 1000;
 const MAX_RETRY_DELAY_MS = 1000;
+/** How long `start` waits for the first connection before it syncs (a refused connection ends the wait at once). */
+const START_CONNECT_WAIT_MS = 2000;
 
 export function createRedisBus(options: RedisBusOptions): RedisBus {
   const { logger, maxLength } = options;
@@ -192,6 +194,14 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
   }
 
   async function read(onStarted: () => void): Promise<void> {
+    try {
+      await readUntilClosed(onStarted);
+    } finally {
+      onStarted();
+    }
+  }
+
+  async function readUntilClosed(onStarted: () => void): Promise<void> {
     let needsSync = true;
     let failures = 0;
     while (!closing) {
@@ -231,9 +241,13 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
       handler = next;
     },
     start() {
-      started ??= new Promise<void>((resolve) => {
-        loop = read(resolve);
-      });
+      // A loaded machine may take longer than one command to connect: that is not Redis being down.
+      started ??= redis.whenReady(START_CONNECT_WAIT_MS).then(
+        () =>
+          new Promise<void>((resolve) => {
+            loop = read(resolve);
+          }),
+      );
       return started;
     },
     runOrDefer,
@@ -243,6 +257,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
     async close() {
       closing = true;
       await Promise.all([reader.close({ immediate: true }), redis.close()]);
+      await started;
       await loop;
     },
   };

@@ -36,6 +36,11 @@ export interface RedisConnection {
    */
   run<T>(operation: (client: RedisClient) => Promise<T>): Promise<T>;
   defineScript(name: string, lua: string): RedisScript;
+  /**
+   * Resolves true once the connection is ready (at once if it was ever ready), false when connecting fails or
+   * takes longer than `timeoutMs`. For start-up steps that should wait for a slow connect, not a dead server.
+   */
+  whenReady(timeoutMs: number): Promise<boolean>;
   /** Quits after the commands in flight; `immediate` drops the connection at once (a blocking read is pending). */
   close(options?: { readonly immediate?: boolean }): Promise<void>;
 }
@@ -126,6 +131,22 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
       client.defineCommand(name, { lua });
       const command = (client as unknown as Record<string, (...args: ScriptArg[]) => Promise<unknown>>)[name]!.bind(client);
       return (keys, args) => command(keys.length, ...keys, ...args);
+    },
+    whenReady(timeoutMs) {
+      if (generation > 0) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const settle = (ready: boolean): void => {
+          clearTimeout(timer);
+          client.off('ready', onReady);
+          client.off('error', onError);
+          resolve(ready);
+        };
+        const onReady = (): void => settle(true);
+        const onError = (): void => settle(false);
+        const timer = setTimeout(onError, timeoutMs);
+        client.once('ready', onReady);
+        client.once('error', onError);
+      });
     },
     async close(closeOptions) {
       closing = true;
