@@ -10,12 +10,22 @@ export interface DemoGatewayPlan {
   /** Largest definitions file the store must hold. */
   readonly definitionsBytes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** A Redis shared by every instance (the memory tier in front of it holds the definitions too); default: the memory store. */
+  readonly redisUrl?: string;
 }
 
 /** Environment variable the generated file reads the admin token from, so the token is never written to disk. */
 export const ADMIN_TOKEN_ENV = 'CACHET_ADMIN_TOKEN';
 export const DEMO_AUDIENCE = 'cachet-demo';
+/** Scans one user may submit per minute (the `scans` rate-limit policy). */
+export const DEMO_SCANS_PER_MINUTE = 5;
 const MIB = 1024 * 1024;
+
+/** The definitions must fit in one entry, and a few versions of them in the store (or memory tier). */
+export function sizeStoreFor(definitionsBytes: number): { readonly maxObjectBytes: number; readonly maxBytes: number } {
+  const maxObjectBytes = Math.max(64 * MIB, definitionsBytes + MIB);
+  return { maxObjectBytes, maxBytes: Math.max(256 * MIB, 3 * maxObjectBytes) };
+}
 
 /**
  * The gateway configuration of the demo, as YAML for `cachet run --config`. Route order matters
@@ -23,14 +33,16 @@ const MIB = 1024 * 1024;
  * route per scope. Routes sharing a path are split by method, so reads and writes need different scopes.
  */
 export function renderCachetConfig(plan: DemoGatewayPlan): string {
-  // The definitions must fit in one entry, and a few versions of them in the store.
-  const maxObjectBytes = Math.max(64 * MIB, plan.definitionsBytes + MIB);
-  const maxBytes = Math.max(256 * MIB, 3 * maxObjectBytes);
+  const { maxObjectBytes, maxBytes } = sizeStoreFor(plan.definitionsBytes);
+  const store =
+    plan.redisUrl === undefined
+      ? { type: 'memory', maxBytes, maxObjectBytes }
+      : { type: 'redis', url: plan.redisUrl, maxObjectBytes, memory: { maxBytes } };
   const api = { upstream: 'api', auth: 'jwt' };
   const config = {
     listen: { host: plan.host, port: plan.port },
     admin: { host: plan.host, port: plan.adminPort, token: `\${${ADMIN_TOKEN_ENV}}` },
-    store: { type: 'memory', maxBytes, maxObjectBytes },
+    store,
     upstreams: {
       issuer: { targets: [plan.issuerUrl], retries: 0 },
       api: {
@@ -61,10 +73,19 @@ export function renderCachetConfig(plan: DemoGatewayPlan): string {
       { path: '/health', methods: ['GET'], upstream: 'api', cache: false },
       { path: '/v1/virus-definitions', methods: ['GET'], ...api, scopes: ['definitions:read'] },
       { path: '/v1/threats/*', methods: ['GET'], ...api, scopes: ['threats:read'] },
-      { path: '/v1/threats/*', methods: ['POST', 'PUT'], ...api, scopes: ['threats:write'] },
+      // A POST with an Idempotency-Key runs once per key, whichever instance it reaches; its repeats are replayed by cachet.
+      {
+        path: '/v1/threats/*',
+        methods: ['POST', 'PUT'],
+        ...api,
+        scopes: ['threats:write'],
+        idempotency: { required: false, ttlSec: 86400 },
+      },
       { path: '/v1/users/me/*', methods: ['GET'], ...api, scopes: ['scans:read'] },
-      { path: '/v1/users/me/*', methods: ['POST'], ...api, scopes: ['scans:write'] },
+      // Scan submissions are counted per user across every instance: RateLimit fields on each, 429 past the limit.
+      { path: '/v1/users/me/*', methods: ['POST'], ...api, scopes: ['scans:write'], rateLimit: 'scans' },
     ],
+    rateLimits: { scans: { limit: DEMO_SCANS_PER_MINUTE, windowSec: 60, by: 'subject' } },
     // Surrogate-Key reaches clients too, so the tour can show which tags a write purges.
     cache: { forwardTagHeaders: true },
     shutdown: { drainTimeoutMs: 3000 },

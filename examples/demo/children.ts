@@ -2,16 +2,29 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { DemoError } from './errors.ts';
 
-/** What to run: `node <script> ...args`, and the `listening on http://…` line that means it is ready. */
-export interface ChildSpec {
+interface ChildBase {
   /** Shown in messages: `origin-2`, `cachet`. */
   readonly name: string;
-  readonly script: string;
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
-  /** How long to wait for the `listening` line (default 20 s). */
+  /** How long to wait for the ready line (default 20 s). */
   readonly readyTimeoutMs?: number;
 }
+
+/** A Node script of this repository: `node <script> ...args`, ready once it prints `listening on http://…`. */
+export interface ScriptSpec extends ChildBase {
+  readonly script: string;
+}
+
+/** Another program (`redis-server`): ready once it prints a line matching `readyLine`; it then serves `url`. */
+export interface ProgramSpec extends ChildBase {
+  readonly program: string;
+  readonly readyLine: RegExp;
+  readonly url: string;
+}
+
+/** What to run, and the line that means it is ready. */
+export type ChildSpec = ScriptSpec | ProgramSpec;
 
 export interface ChildExit {
   readonly code: number | null;
@@ -21,7 +34,7 @@ export interface ChildExit {
 /** A started service process. */
 export interface DemoProcess {
   readonly name: string;
-  /** The first URL on its `listening` line. */
+  /** The first URL on its `listening` line (a program's: the URL its spec names). */
   readonly url: string;
   readonly pid: number;
   /** Resolves when the process has exited, however that happened. */
@@ -49,13 +62,16 @@ const running = new Set<ChildProcess>();
 let isExitHookInstalled = false;
 
 /**
- * Spawns `node <script>` in its own process group (so a terminal's Ctrl-C reaches only the demo, which
- * then stops the children in order) and resolves once it prints its `listening` line. Rejects with
- * `CACHET_ERR_DEMO_START` and the child's last output when it exits or stays silent first.
+ * Spawns `node <script>` (or the spec's program) in its own process group (so a terminal's Ctrl-C reaches
+ * only the demo, which then stops the children in order) and resolves once it prints its ready line.
+ * Rejects with `CACHET_ERR_DEMO_START` and the child's last output when it exits or stays silent first.
  */
 export async function spawnChild(spec: ChildSpec, hooks: ChildHooks = {}): Promise<DemoProcess> {
   installExitHook();
-  const child = spawn(process.execPath, [spec.script, ...spec.args], {
+  const isProgram = 'program' in spec;
+  const readyLine = isProgram ? spec.readyLine : READY_LINE;
+  const command = isProgram ? spec.program : process.execPath;
+  const child = spawn(command, isProgram ? [...spec.args] : [spec.script, ...spec.args], {
     env: { ...process.env, ...spec.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -78,7 +94,8 @@ export async function spawnChild(spec: ChildSpec, hooks: ChildHooks = {}): Promi
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(startError(spec.name, `printed no "listening" line within ${spec.readyTimeoutMs ?? 20000} ms`, recent));
+      const expected = isProgram ? readyLine.source : 'listening';
+      reject(startError(spec.name, `printed no "${expected}" line within ${spec.readyTimeoutMs ?? 20000} ms`, recent));
     }, spec.readyTimeoutMs ?? 20000);
     const onLine = (line: string): void => {
       remember(line);
@@ -86,11 +103,12 @@ export async function spawnChild(spec: ChildSpec, hooks: ChildHooks = {}): Promi
         hooks.onOutput?.(spec.name, line);
         return;
       }
-      const match = READY_LINE.exec(line);
-      if (match?.[1] === undefined) return;
+      const match = readyLine.exec(line);
+      const url = isProgram ? spec.url : match?.[1];
+      if (match === null || url === undefined) return;
       isReady = true;
       clearTimeout(timer);
-      resolve(match[1]);
+      resolve(url);
     };
     createInterface({ input: child.stdout! }).on('line', onLine);
     createInterface({ input: child.stderr! }).on('line', onLine);

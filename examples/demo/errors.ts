@@ -5,7 +5,9 @@ export type DemoErrorCode =
   /** A demo port is invalid or already in use (every problem listed, nothing started). */
   | 'CACHET_ERR_DEMO_PORT'
   /** A demo process did not start; the message carries its last output. */
-  | 'CACHET_ERR_DEMO_START';
+  | 'CACHET_ERR_DEMO_START'
+  /** `--redis` without a `redis-server` to start, or a `--redis-url` nothing answers at. */
+  | 'CACHET_ERR_DEMO_REDIS';
 
 export class DemoError extends Error {
   readonly code: DemoErrorCode;

@@ -1,7 +1,13 @@
 import { createServer } from 'node:net';
 
-/** The listeners of the demo stack, in the order they are reported. */
-export type PortRole = 'cachet' | 'admin' | 'issuer' | 'origin-1' | 'origin-2' | 'origin-3';
+/**
+ * The listeners of the demo stack, in the order they are reported. `cachet-2`, `admin-2` and `redis` are
+ * used only with `--redis` (the second instance and the shared Redis).
+ */
+export type PortRole = 'cachet' | 'admin' | 'issuer' | 'origin-1' | 'origin-2' | 'origin-3' | 'cachet-2' | 'admin-2' | 'redis';
+
+/** The roles of the stack without Redis (one cachet instance on the memory store). */
+export type MemoryStackRole = Exclude<PortRole, 'cachet-2' | 'admin-2' | 'redis'>;
 
 export type PortPlan = Readonly<Record<PortRole, number>>;
 
@@ -12,7 +18,17 @@ export const DEFAULT_PORTS: PortPlan = Object.freeze({
   'origin-1': 3001,
   'origin-2': 3002,
   'origin-3': 3003,
+  'cachet-2': 8081,
+  'admin-2': 9902,
+  // A private redis-server on whatever port is free: nothing outside the demo needs to find it.
+  redis: 0,
 });
+
+/** The roles a stack needs: the second instance and Redis only with `--redis`. */
+export function rolesOf(isScaleOut: boolean): readonly PortRole[] {
+  const roles: PortRole[] = ['cachet', 'admin', 'issuer', 'origin-1', 'origin-2', 'origin-3'];
+  return isScaleOut ? [...roles, 'cachet-2', 'admin-2', 'redis'] : roles;
+}
 
 /** Where each port can be set, for messages that tell the user what to change. */
 export const PORT_SETTINGS: Readonly<Record<PortRole, string>> = Object.freeze({
@@ -22,6 +38,9 @@ export const PORT_SETTINGS: Readonly<Record<PortRole, string>> = Object.freeze({
   'origin-1': '--origin-ports or ORIGIN_PORTS',
   'origin-2': '--origin-ports or ORIGIN_PORTS',
   'origin-3': '--origin-ports or ORIGIN_PORTS',
+  'cachet-2': '--port-2 or CACHET_PORT_2',
+  'admin-2': '--admin-port-2 or CACHET_ADMIN_PORT_2',
+  redis: '--redis-port or REDIS_PORT',
 });
 
 export type PortCheck = { readonly ok: true; readonly port: number } | { readonly ok: false; readonly reason: string };
@@ -42,7 +61,7 @@ export function parsePort(text: string): PortCheck {
 }
 
 /** Problems with a plan: the same non-zero port twice. */
-export function findDuplicatePorts(plan: PortPlan): string[] {
+export function findDuplicatePorts(plan: Partial<PortPlan>): string[] {
   const seen = new Map<number, PortRole>();
   const problems: string[] = [];
   for (const [role, port] of Object.entries(plan) as [PortRole, number][]) {
@@ -75,18 +94,19 @@ export async function probePort(host: string, port: number): Promise<PortCheck> 
  * Turns a plan with zeros and wished-for ports into concrete free ports, or the list of problems
  * (one line each) when a port is busy, privileged or given twice.
  */
-export async function resolvePorts(
+export async function resolvePorts<Role extends PortRole>(
   host: string,
-  plan: PortPlan,
-): Promise<{ ok: true; ports: PortPlan } | { ok: false; problems: string[] }> {
+  plan: Readonly<Record<Role, number>>,
+): Promise<{ ok: true; ports: Readonly<Record<Role, number>> } | { ok: false; problems: string[] }> {
   const problems = findDuplicatePorts(plan);
   if (problems.length > 0) return { ok: false, problems };
-  const resolved: Partial<Record<PortRole, number>> = {};
+  const resolved: Partial<Record<Role, number>> = {};
   const taken = new Set<number>();
-  for (const [role, port] of Object.entries(plan) as [PortRole, number][]) {
+  for (const [role, port] of Object.entries(plan) as [Role, number][]) {
     let check = await probePort(host, port);
     // The OS may hand the same free port out twice in a row once the probe socket is closed.
-    while (check.ok && port === 0 && (taken.has(check.port) || Object.values(plan).includes(check.port))) check = await probePort(host, 0);
+    while (check.ok && port === 0 && (taken.has(check.port) || Object.values<number>(plan).includes(check.port)))
+      check = await probePort(host, 0);
     if (!check.ok) {
       problems.push(
         `cannot use port ${port} for ${role} on ${host}: ${check.reason}; set ${PORT_SETTINGS[role]} to another port (0 picks a free one)`,
@@ -97,7 +117,7 @@ export async function resolvePorts(
     resolved[role] = check.port;
   }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, ports: resolved as PortPlan };
+  return { ok: true, ports: resolved as Record<Role, number> };
 }
 
 function describeListenError(err: NodeJS.ErrnoException): string {

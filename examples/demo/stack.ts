@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DemoError } from './errors.ts';
-import { ADMIN_TOKEN_ENV, renderCachetConfig, type DemoGatewayPlan } from './cachet-config.ts';
+import { ADMIN_TOKEN_ENV, renderCachetConfig, sizeStoreFor, type DemoGatewayPlan } from './cachet-config.ts';
 import { spawnChild, type ChildExit, type ChildSpec, type DemoProcess } from './children.ts';
-import { DEFAULT_PORTS, resolvePorts, type PortPlan } from './ports.ts';
+import { DEFAULT_PORTS, resolvePorts, rolesOf, type PortPlan, type PortRole } from './ports.ts';
+import { checkRedisReachable, createRedisSpec, findRedisServer, REDIS_SERVER_MISSING } from './redis-server.ts';
 
 /** 50 MiB, the size the architecture's claim is about ("a 304 replaces a 50 MB download"). */
 export const DEFAULT_DEFINITIONS_BYTES = 50 * 1024 * 1024;
@@ -27,14 +28,32 @@ export interface DemoStackOptions {
   readonly onUnexpectedExit?: (name: string, exit: ChildExit) => void;
   /** How long each child may take to print its `listening` line (default 20 s). */
   readonly readyTimeoutMs?: number;
+  /**
+   * Scale-out: two cachet instances sharing one Redis, `'private'` to start a `redis-server` of our own
+   * (it must be on PATH), or the URL of a Redis already running. Default: one instance, memory store.
+   */
+  readonly redis?: 'private' | { readonly url: string };
 }
 
-/** A running demo stack: issuer, three origin instances and cachet, each its own process. */
-export interface DemoStack {
-  /** cachet, where clients go: `http://127.0.0.1:8080`. */
+/** One cachet instance: its proxy and its admin API. */
+export interface DemoInstance {
+  /** `cachet` alone; `cachet-1` and `cachet-2` when they share Redis. */
+  readonly name: string;
   readonly gatewayUrl: string;
-  /** cachet's admin API (purge, metrics). */
   readonly adminUrl: string;
+  readonly configPath: string;
+}
+
+/** A running demo stack: issuer, three origin instances and cachet (and Redis), each its own process. */
+export interface DemoStack {
+  /** cachet (the first instance), where clients go: `http://127.0.0.1:8080`. */
+  readonly gatewayUrl: string;
+  /** cachet's admin API (purge, metrics); the origins send their purges here. */
+  readonly adminUrl: string;
+  /** Every cachet instance, the one above first. */
+  readonly instances: readonly DemoInstance[];
+  /** The Redis the instances share, or undefined on the memory store. */
+  readonly redisUrl: string | undefined;
   readonly adminToken: string;
   /** The token issuer, reached directly (cachet also routes `/auth/*` and `/.well-known/*` to it). */
   readonly issuerUrl: string;
@@ -43,25 +62,30 @@ export interface DemoStack {
   /** The temporary directory with the shared SQLite file and cachet's generated config. */
   readonly dataDir: string;
   readonly dbPath: string;
+  /** The first instance's config. */
   readonly configPath: string;
-  /** Every process, in start order: issuer, origin-1..3, cachet. */
+  /** Every process, in start order: redis (when private), issuer, origin-1..3, cachet (or cachet-1, cachet-2). */
   readonly processes: readonly DemoProcess[];
   /** The origin instance processes, `origin-1` first. */
   readonly origins: readonly DemoProcess[];
-  /** Stops cachet first (it drains clients), then the origins and the issuer; removes `dataDir`. Idempotent. */
+  /** Stops cachet first (it drains clients), then the origins, the issuer and Redis; removes `dataDir`. Idempotent. */
   stop(): Promise<void>;
 }
 
 const ISSUER_SCRIPT = new URL('../threat-intel/issuer.ts', import.meta.url).pathname;
 const ORIGIN_SCRIPT = new URL('../threat-intel/server.ts', import.meta.url).pathname;
 const CACHET_SCRIPT = new URL('../../bin/cachet.js', import.meta.url).pathname;
+/** Room for a few versions of the definitions per instance; past it Redis evicts what expires soonest. */
+const REDIS_MEMORY_FACTOR = 2;
 
 /**
  * Starts the whole demo architecture as child processes (stateless instances for real): the issuer,
- * three origin instances sharing one SQLite file, and cachet with the embedded memory store in front.
+ * three origin instances sharing one SQLite file, and cachet with the embedded memory store in front;
+ * with `redis`, two cachet instances sharing one Redis instead (a private `redis-server` started first).
  * Ports are checked (and zeros resolved to free ports) before anything is spawned; a bad or busy port
- * throws `CACHET_ERR_DEMO_PORT` listing every problem, a child that fails to start throws
- * `CACHET_ERR_DEMO_START` with its last output, after stopping whatever had started.
+ * throws `CACHET_ERR_DEMO_PORT` listing every problem, a missing `redis-server` or an unreachable Redis
+ * URL `CACHET_ERR_DEMO_REDIS`, a child that fails to start `CACHET_ERR_DEMO_START` with its last output,
+ * after stopping whatever had started.
  *
  * @example
  * const stack = await startDemoStack({ ports: { cachet: 0, admin: 0, issuer: 0, 'origin-1': 0, 'origin-2': 0, 'origin-3': 0 } });
@@ -72,29 +96,59 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const host = options.host ?? '127.0.0.1';
   const definitionsBytes = options.definitionsBytes ?? DEFAULT_DEFINITIONS_BYTES;
   const adminToken = options.adminToken ?? randomBytes(32).toString('hex');
-  const resolved = await resolvePorts(host, { ...DEFAULT_PORTS, ...options.ports });
+  const redis = options.redis;
+  const redisServer = redis === 'private' ? findRedisServer() : undefined;
+  if (redis === 'private' && redisServer === undefined) throw new DemoError('CACHET_ERR_DEMO_REDIS', REDIS_SERVER_MISSING);
+  const wanted = { ...DEFAULT_PORTS, ...options.ports };
+  const roles = rolesOf(redis !== undefined).filter((role) => role !== 'redis' || redis === 'private');
+  const resolved = await resolvePorts(host, Object.fromEntries(roles.map((role) => [role, wanted[role]])) as Record<PortRole, number>);
   if (!resolved.ok) throw new DemoError('CACHET_ERR_DEMO_PORT', resolved.problems.join('\n'));
   const ports = resolved.ports;
+  if (typeof redis === 'object') await checkRedisReachable(redis.url);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'cachet-demo-'));
   const dbPath = join(dataDir, 'threat-intel.sqlite');
-  const configPath = join(dataDir, 'cachet.yaml');
   const urlOf = (port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const issuerUrl = urlOf(ports.issuer);
   const originUrls = [ports['origin-1'], ports['origin-2'], ports['origin-3']].map(urlOf);
-  const adminUrl = urlOf(ports.admin);
-  await writeFile(
-    configPath,
-    renderCachetConfig({
-      host,
-      port: ports.cachet,
-      adminPort: ports.admin,
-      issuerUrl,
-      originUrls,
-      definitionsBytes,
-      logLevel: options.logLevel ?? 'warn',
+  const redisSpec =
+    redisServer === undefined
+      ? undefined
+      : createRedisSpec({
+          binary: redisServer,
+          host,
+          port: ports.redis,
+          dir: dataDir,
+          maxMemoryBytes: REDIS_MEMORY_FACTOR * sizeStoreFor(definitionsBytes).maxBytes,
+        });
+  const redisUrl = typeof redis === 'object' ? redis.url : redisSpec?.url;
+  const instancePorts: readonly (readonly [number, number])[] =
+    redis === undefined
+      ? [[ports.cachet, ports.admin]]
+      : [
+          [ports.cachet, ports.admin],
+          [ports['cachet-2'], ports['admin-2']],
+        ];
+  const instances = await Promise.all(
+    instancePorts.map(async ([port, adminPort], index): Promise<DemoInstance> => {
+      const name = redis === undefined ? 'cachet' : `cachet-${index + 1}`;
+      const configPath = join(dataDir, `${name}.yaml`);
+      const plan: DemoGatewayPlan = {
+        host,
+        port,
+        adminPort,
+        issuerUrl,
+        originUrls,
+        definitionsBytes,
+        logLevel: options.logLevel ?? 'warn',
+        ...(redisUrl === undefined ? {} : { redisUrl }),
+      };
+      await writeFile(configPath, renderCachetConfig(plan));
+      return { name, gatewayUrl: urlOf(port), adminUrl: urlOf(adminPort), configPath };
     }),
   );
+  const first = instances[0]!;
+  const adminUrl = first.adminUrl;
 
   const started: DemoProcess[] = [];
   let isStopping = false;
@@ -115,6 +169,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
 
   let stopping: Promise<void> | undefined;
   try {
+    // Redis first, so it is stopped last: the gateways keep sharing while they drain.
+    if (redisSpec !== undefined) await launch(redisSpec);
     // The issuer creates the schema and seeds the database before the origins open it.
     await launch(createIssuerSpec(host, ports.issuer, dbPath, issuerUrl));
     const originPorts = [ports['origin-1'], ports['origin-2'], ports['origin-3']];
@@ -133,22 +189,28 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
         ),
       ),
     );
-    const cachet = await launch({
-      name: 'cachet',
-      script: CACHET_SCRIPT,
-      args: ['run', '--config', configPath],
-      env: { [ADMIN_TOKEN_ENV]: adminToken },
-    });
+    const gateways = await Promise.all(
+      instances.map((instance) =>
+        launch({
+          name: instance.name,
+          script: CACHET_SCRIPT,
+          args: ['run', '--config', instance.configPath],
+          env: { [ADMIN_TOKEN_ENV]: adminToken },
+        }),
+      ),
+    );
     return {
-      gatewayUrl: cachet.url,
+      gatewayUrl: gateways[0]!.url,
       adminUrl,
+      instances: instances.map((instance, index) => ({ ...instance, gatewayUrl: gateways[index]!.url })),
+      redisUrl,
       adminToken,
       issuerUrl,
       originUrls,
       definitionsBytes,
       dataDir,
       dbPath,
-      configPath,
+      configPath: first.configPath,
       processes: started,
       origins,
       stop: () => (stopping ??= stopAll()),

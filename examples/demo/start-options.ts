@@ -8,6 +8,8 @@ export interface StartOptions {
   readonly ports: PortPlan;
   readonly definitionsBytes: number;
   readonly adminToken: string | undefined;
+  /** `--redis`: a private redis-server; `--redis-url`: that Redis; undefined: one instance on the memory store. */
+  readonly redis: 'private' | { readonly url: string } | undefined;
 }
 
 export type StartOptionsResult =
@@ -21,7 +23,15 @@ export const START_USAGE = `usage: npm start [-- options]      (node examples/de
   --issuer-port N         token issuer                  (env ISSUER_PORT, default 3000)
   --origin-ports A,B,C    the three origin instances    (env ORIGIN_PORTS, default 3001,3002,3003)
   --definitions-bytes S   virus definitions size        (env DEFINITIONS_BYTES, default 50MiB; 512KiB, 10MB, ...)
-  Port 0 picks a free port. CACHET_ADMIN_TOKEN (16+ characters) sets the admin token, else one is generated.`;
+  Port 0 picks a free port. CACHET_ADMIN_TOKEN (16+ characters) sets the admin token, else one is generated.
+
+Scale-out: two cachet instances sharing one Redis (stored responses, purges, revocations)
+  --redis                 start a private redis-server (needs it on PATH: apt-get install redis-server,
+                          brew install redis), no persistence, stopped with the demo
+  --redis-url URL         use a Redis already running instead (redis://host:port or rediss://...)
+  --redis-port N          the private redis-server       (env REDIS_PORT, default 0: a free port)
+  --port-2 N              the second cachet instance      (env CACHET_PORT_2, default 8081)
+  --admin-port-2 N        its admin API                   (env CACHET_ADMIN_PORT_2, default 9902)`;
 
 const ORIGIN_ROLES: readonly PortRole[] = ['origin-1', 'origin-2', 'origin-3'];
 
@@ -40,6 +50,11 @@ export function parseStartOptions(argv: readonly string[], env: Readonly<Record<
         'issuer-port': { type: 'string' },
         'origin-ports': { type: 'string' },
         'definitions-bytes': { type: 'string' },
+        redis: { type: 'boolean' },
+        'redis-url': { type: 'string' },
+        'redis-port': { type: 'string' },
+        'port-2': { type: 'string' },
+        'admin-port-2': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -63,6 +78,9 @@ export function parseStartOptions(argv: readonly string[], env: Readonly<Record<
   readPort('cachet', 'port', 'CACHET_PORT');
   readPort('admin', 'admin-port', 'CACHET_ADMIN_PORT');
   readPort('issuer', 'issuer-port', 'ISSUER_PORT');
+  readPort('cachet-2', 'port-2', 'CACHET_PORT_2');
+  readPort('admin-2', 'admin-port-2', 'CACHET_ADMIN_PORT_2');
+  readPort('redis', 'redis-port', 'REDIS_PORT');
   const originPorts = pick('origin-ports', 'ORIGIN_PORTS');
   if (originPorts !== undefined) {
     const parts = originPorts.text.split(',');
@@ -91,10 +109,38 @@ export function parseStartOptions(argv: readonly string[], env: Readonly<Record<
     }
   }
 
+  const redis = readRedisChoice(values, problems);
+
   const adminToken = env['CACHET_ADMIN_TOKEN'];
   if (adminToken !== undefined && adminToken !== '' && adminToken.length < 16) {
     problems.push('CACHET_ADMIN_TOKEN: must be at least 16 characters (unset it to have one generated)');
   }
   if (problems.length > 0) return { kind: 'error', problems };
-  return { kind: 'ok', options: { ports, definitionsBytes, adminToken: adminToken === '' ? undefined : adminToken } };
+  return { kind: 'ok', options: { ports, definitionsBytes, adminToken: adminToken === '' ? undefined : adminToken, redis } };
+}
+
+/** Flags that only mean something when two instances share a Redis. */
+const SCALE_OUT_FLAGS = ['redis-port', 'port-2', 'admin-port-2'] as const;
+
+function readRedisChoice(values: Readonly<Record<string, string | boolean | undefined>>, problems: string[]): StartOptions['redis'] {
+  const url = values['redis-url'];
+  if (typeof url === 'string') {
+    if (values['redis-port'] !== undefined) problems.push('--redis-port: not used with --redis-url (no redis-server is started)');
+    if (!isRedisUrl(url)) problems.push(`--redis-url: expected redis://host:port or rediss://host:port (got ${JSON.stringify(url)})`);
+    return { url };
+  }
+  if (values['redis'] === true) return 'private';
+  for (const flag of SCALE_OUT_FLAGS) {
+    if (values[flag] !== undefined) problems.push(`--${flag}: only used with --redis or --redis-url`);
+  }
+  return undefined;
+}
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }

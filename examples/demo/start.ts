@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole demo architecture on this machine (issuer, three origin instances sharing
- * one SQLite file, cachet in front), then a guided tour of curl commands. Ctrl-C stops it all.
+ * one SQLite file, cachet in front; with `--redis`, two cachet instances sharing one Redis), then a
+ * guided tour of curl commands. Ctrl-C stops it all.
  */
 import { describeStartError } from './errors.ts';
 import type { ChildExit } from './children.ts';
@@ -22,6 +23,7 @@ if (parsed.kind === 'error') {
   process.exit(1);
 }
 const { options } = parsed;
+const gatewayNames = options.redis === undefined ? 'cachet' : 'the two cachet instances';
 
 let startup: Promise<DemoStack> | undefined;
 let isShuttingDown = false;
@@ -30,7 +32,9 @@ let isShuttingDown = false;
 async function shutDown(code: number): Promise<never> {
   if (!isShuttingDown) {
     isShuttingDown = true;
-    process.stderr.write('demo: stopping cachet, the origins and the issuer...\n');
+    process.stderr.write(
+      `demo: stopping ${gatewayNames}, the origins and the issuer${options.redis === 'private' ? ' and redis' : ''}...\n`,
+    );
     // A Ctrl-C during start-up waits for the children being started, then stops them too.
     const stack = await startup?.catch(() => undefined);
     await stack?.stop();
@@ -62,12 +66,18 @@ const onUnexpectedExit = (name: string, exit: ChildExit): void => {
     process.stderr.write(`demo: ${name} exited (${how}); cachet routes around it (health checks, retries on another instance)\n`);
     return;
   }
+  if (name === 'redis') {
+    process.stderr.write(
+      `demo: redis exited (${how}); both instances keep answering from their memory tiers and the origins, sharing nothing\n`,
+    );
+    return;
+  }
   process.stderr.write(`demo: ${name} exited (${how}); the demo cannot run without it\n`);
   void shutDown(1);
 };
 
 process.stdout.write(
-  `demo: starting the issuer, three origin instances (generating ${formatBytes(options.definitionsBytes)} of definitions each) and cachet...\n`,
+  `demo: starting ${options.redis === 'private' ? 'redis-server, ' : ''}the issuer, three origin instances (generating ${formatBytes(options.definitionsBytes)} of definitions each) and ${gatewayNames}...\n`,
 );
 let stack: DemoStack;
 try {
@@ -75,6 +85,7 @@ try {
     ports: options.ports,
     definitionsBytes: options.definitionsBytes,
     ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
+    ...(options.redis === undefined ? {} : { redis: options.redis }),
     onOutput: (name, line) => process.stderr.write(`${formatChildLine(name, line)}\n`),
     onUnexpectedExit,
   });

@@ -2,18 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config/load.ts';
 import { DemoError } from '../../../examples/demo/errors.ts';
-import { renderCachetConfig } from '../../../examples/demo/cachet-config.ts';
+import { renderCachetConfig, type DemoGatewayPlan } from '../../../examples/demo/cachet-config.ts';
 import { DEFAULT_PORTS, findDuplicatePorts, parsePort, resolvePorts } from '../../../examples/demo/ports.ts';
-import { parseStartOptions } from '../../../examples/demo/start-options.ts';
+import { parseStartOptions, START_USAGE } from '../../../examples/demo/start-options.ts';
 import { parseLoadOptions, parseShare } from '../../../examples/demo/load/options.ts';
 import { startDemoStack } from '../../../examples/demo/stack.ts';
 import { spawnChild } from '../../../examples/demo/children.ts';
 import { FREE_PORTS } from './helpers.ts';
+
+const START_SCRIPT = new URL('../../../examples/demo/start.ts', import.meta.url).pathname;
 
 test('parsePort: digits 0-65535 only (RFC 6335 §6 port range)', () => {
   const cases: [string, number | undefined][] = [
@@ -90,7 +93,18 @@ test('parseStartOptions: flags win over the environment, which wins over default
   });
   assert.equal(ok.kind, 'ok');
   if (ok.kind === 'ok') {
-    assert.deepEqual(ok.options.ports, { cachet: 0, admin: 9901, issuer: 4000, 'origin-1': 4001, 'origin-2': 4002, 'origin-3': 4003 });
+    assert.deepEqual(ok.options.ports, {
+      cachet: 0,
+      admin: 9901,
+      issuer: 4000,
+      'origin-1': 4001,
+      'origin-2': 4002,
+      'origin-3': 4003,
+      'cachet-2': 8081,
+      'admin-2': 9902,
+      redis: 0,
+    });
+    assert.equal(ok.options.redis, undefined, 'without --redis: one instance on the memory store, as before');
     assert.equal(ok.options.definitionsBytes, 512 * 1024);
   }
   assert.equal(parseStartOptions(['--help'], {}).kind, 'help');
@@ -107,6 +121,64 @@ test('parseStartOptions: flags win over the environment, which wins over default
   }
   const unknown = parseStartOptions(['--prot', '1'], {});
   assert.equal(unknown.kind, 'error');
+});
+
+test('parseStartOptions: --redis starts a private redis-server, --redis-url uses a running one; scale-out flags need one of them', () => {
+  const private_ = parseStartOptions(['--redis', '--port-2', '8181', '--admin-port-2', '0'], { REDIS_PORT: '6390' });
+  assert.equal(private_.kind, 'ok');
+  if (private_.kind === 'ok') {
+    assert.equal(private_.options.redis, 'private');
+    assert.equal(private_.options.ports['cachet-2'], 8181);
+    assert.equal(private_.options.ports['admin-2'], 0);
+    assert.equal(private_.options.ports.redis, 6390);
+  }
+  const external = parseStartOptions(['--redis-url', 'redis://:secret@10.0.0.5:6380/0'], {});
+  assert.deepEqual(external.kind === 'ok' ? external.options.redis : undefined, { url: 'redis://:secret@10.0.0.5:6380/0' });
+  const bad = parseStartOptions(['--redis-url', 'http://10.0.0.5:6379', '--redis-port', '1'], {});
+  assert.deepEqual(bad.kind === 'error' ? bad.problems : [], [
+    '--redis-port: not used with --redis-url (no redis-server is started)',
+    '--redis-url: expected redis://host:port or rediss://host:port (got "http://10.0.0.5:6379")',
+  ]);
+  const stray = parseStartOptions(['--port-2', '8081'], {});
+  assert.deepEqual(stray.kind === 'error' ? stray.problems : [], ['--port-2: only used with --redis or --redis-url']);
+  // The environment alone never turns scale-out on, nor complains when it is off.
+  assert.equal(parseStartOptions([], { CACHET_PORT_2: '8181', REDIS_PORT: '7000' }).kind, 'ok');
+  assert.match(START_USAGE, /--redis +start a private redis-server .*apt-get install redis-server/);
+});
+
+test('npm start -- --redis without redis-server on PATH exits 1 with how to get one, before starting anything', async () => {
+  const child = spawn(process.execPath, [START_SCRIPT, '--redis'], {
+    env: { ...process.env, PATH: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /demo: redis-server was not found on PATH/);
+  assert.match(stderr, /apt-get install redis-server/);
+  assert.match(stderr, /--redis-url redis:\/\/127\.0\.0\.1:6379/);
+  assert.doesNotMatch(stderr, /\[(issuer|origin-\d|cachet)/, 'nothing was started');
+});
+
+test('startDemoStack with a Redis URL nothing answers at is CACHET_ERR_DEMO_REDIS before spawning anything', async () => {
+  const closed = createServer().listen(0, '127.0.0.1');
+  await once(closed, 'listening');
+  const port = (closed.address() as { port: number }).port;
+  await new Promise((resolve) => closed.close(resolve));
+  const ports = { ...FREE_PORTS, 'cachet-2': 0, 'admin-2': 0 };
+  const attempt = startDemoStack({ ports, definitionsBytes: 1024, redis: { url: `redis://127.0.0.1:${port}` } }).then(async (stack) => {
+    await stack.stop();
+    throw new Error('the stack started without a reachable Redis');
+  });
+  await assert.rejects(attempt, (err: unknown) => {
+    assert.ok(err instanceof DemoError);
+    assert.equal(err.code, 'CACHET_ERR_DEMO_REDIS');
+    assert.match(err.message, new RegExp(`cannot reach Redis at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
+    return true;
+  });
 });
 
 test('parseLoadOptions: defaults reproduce the claims run (1,000 devices); bad values are listed', () => {
@@ -146,16 +218,18 @@ test('parseShare: a fraction or a percentage between 0 and 1', () => {
   for (const [text, expected] of cases) assert.equal(parseShare(text), expected, text);
 });
 
+const GATEWAY_PLAN: DemoGatewayPlan = {
+  host: '127.0.0.1',
+  port: 8080,
+  adminPort: 9901,
+  issuerUrl: 'http://127.0.0.1:3000',
+  originUrls: ['http://127.0.0.1:3001', 'http://127.0.0.1:3002', 'http://127.0.0.1:3003'],
+  definitionsBytes: 80 * 1024 * 1024,
+  logLevel: 'warn',
+};
+
 test("renderCachetConfig: the generated file passes cachet's own validation, with the routes and scopes the tour relies on", () => {
-  const yaml = renderCachetConfig({
-    host: '127.0.0.1',
-    port: 8080,
-    adminPort: 9901,
-    issuerUrl: 'http://127.0.0.1:3000',
-    originUrls: ['http://127.0.0.1:3001', 'http://127.0.0.1:3002', 'http://127.0.0.1:3003'],
-    definitionsBytes: 80 * 1024 * 1024,
-    logLevel: 'warn',
-  });
+  const yaml = renderCachetConfig(GATEWAY_PLAN);
   assert.doesNotMatch(yaml, /a-long-enough-admin-token/, 'the token stays out of the file');
   const config = parseConfig(yaml, { CACHET_ADMIN_TOKEN: 'a-long-enough-admin-token' });
   assert.equal(config.admin?.token, 'a-long-enough-admin-token');
@@ -169,6 +243,17 @@ test("renderCachetConfig: the generated file passes cachet's own validation, wit
   assert.deepEqual(scopesOf('/v1/threats/*', 'PUT'), ['threats:write']);
   assert.deepEqual(scopesOf('/v1/users/me/*', 'POST'), ['scans:write']);
   assert.equal(config.routes.find((route) => route.path === '/auth/*')?.cache, false);
+});
+
+test('renderCachetConfig with a Redis URL: the redis store, the definitions fitting in one entry and in the memory tier', () => {
+  const yaml = renderCachetConfig({ ...GATEWAY_PLAN, redisUrl: 'redis://127.0.0.1:6390' });
+  const { store } = parseConfig(yaml, { CACHET_ADMIN_TOKEN: 'a-long-enough-admin-token' });
+  assert.equal(store.type, 'redis');
+  if (store.type === 'redis') {
+    assert.equal(store.url, 'redis://127.0.0.1:6390');
+    assert.ok(store.maxObjectBytes > 80 * 1024 * 1024);
+    assert.ok(store.memory.maxBytes >= 2 * store.maxObjectBytes, 'the memory tier holds the definitions');
+  }
 });
 
 test('spawnChild: a child that dies before its listening line is CACHET_ERR_DEMO_START with its last output; a ready one stops on SIGTERM', async (t) => {
