@@ -17,8 +17,6 @@ export interface DemoGatewayPlan {
 /** Environment variable the generated file reads the admin token from, so the token is never written to disk. */
 export const ADMIN_TOKEN_ENV = 'CACHET_ADMIN_TOKEN';
 export const DEMO_AUDIENCE = 'cachet-demo';
-/** Scans one user may submit per minute (the `scans` rate-limit policy). */
-export const DEMO_SCANS_PER_MINUTE = 5;
 const MIB = 1024 * 1024;
 
 /** The definitions must fit in one entry, and a few versions of them in the store (or memory tier). */
@@ -73,19 +71,10 @@ export function renderCachetConfig(plan: DemoGatewayPlan): string {
       { path: '/health', methods: ['GET'], upstream: 'api', cache: false },
       { path: '/v1/virus-definitions', methods: ['GET'], ...api, scopes: ['definitions:read'] },
       { path: '/v1/threats/*', methods: ['GET'], ...api, scopes: ['threats:read'] },
-      // A POST with an Idempotency-Key runs once per key, whichever instance it reaches; its repeats are replayed by cachet.
-      {
-        path: '/v1/threats/*',
-        methods: ['POST', 'PUT'],
-        ...api,
-        scopes: ['threats:write'],
-        idempotency: { required: false, ttlSec: 86400 },
-      },
+      { path: '/v1/threats/*', methods: ['POST', 'PUT'], ...api, scopes: ['threats:write'] },
       { path: '/v1/users/me/*', methods: ['GET'], ...api, scopes: ['scans:read'] },
-      // Scan submissions are counted per user across every instance: RateLimit fields on each, 429 past the limit.
-      { path: '/v1/users/me/*', methods: ['POST'], ...api, scopes: ['scans:write'], rateLimit: 'scans' },
+      { path: '/v1/users/me/*', methods: ['POST'], ...api, scopes: ['scans:write'] },
     ],
-    rateLimits: { scans: { limit: DEMO_SCANS_PER_MINUTE, windowSec: 60, by: 'subject' } },
     // Surrogate-Key reaches clients too, so the tour can show which tags a write purges.
     cache: { forwardTagHeaders: true },
     shutdown: { drainTimeoutMs: 3000 },
