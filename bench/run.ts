@@ -11,7 +11,7 @@
  *   BENCH_ROUNDS        rounds (default 2)
  *   BENCH_CONNECTIONS   keep-alive connections (default 50), pipelining 1
  *   BENCH_QUICK=1       smoke run: 2 s windows, 1 s warm-up, one round
- *   BENCH_ONLY          comma-separated scenario ids (ceiling, ceiling-304, hit-1k, hit-1k-2w, hit-100k, client-304, bare-proxy, pass-through)
+ *   BENCH_ONLY          comma-separated scenario ids (ceiling, ceiling-304, hit-1k, hit-1k-2w, hit-1k-limited, hit-100k, client-304, bare-proxy, pass-through)
  *   BENCH_PROFILE_DIR   run the servers under test with --cpu-prof, writing .cpuprofile files there (ratios then mean nothing)
  *
  * Prints a table, then one `BENCH_RESULT {json}` line. Exits 1 if a check failed or a scenario could not run.

@@ -8,8 +8,18 @@ import type { LoadPlan, LoadResult } from './load.ts';
 import type { BenchProcess, CorePlan } from './processes.ts';
 import { readTreeCpuSec, spawnNode, stopProcess, waitForLine } from './processes.ts';
 import { ORIGIN_COUNT_PATH } from './servers.ts';
+import { writeRateLimitedConfig } from './rate-limited-config.ts';
 
-export type ScenarioId = 'ceiling' | 'ceiling-304' | 'hit-1k' | 'hit-1k-2w' | 'hit-100k' | 'client-304' | 'bare-proxy' | 'pass-through';
+export type ScenarioId =
+  | 'ceiling'
+  | 'ceiling-304'
+  | 'hit-1k'
+  | 'hit-1k-2w'
+  | 'hit-1k-limited'
+  | 'hit-100k'
+  | 'client-304'
+  | 'bare-proxy'
+  | 'pass-through';
 
 interface OriginSpec {
   readonly sizeBytes: number;
@@ -38,6 +48,8 @@ export interface Scenario {
    * process tree's: the row's req/CPU-s compares with its one-process baseline on equal terms.
    */
   readonly workers?: number;
+  /** cachet runs from a config whose route names a rate-limit policy (see `rate-limited-config.ts`), never exceeded. */
+  readonly rateLimited?: boolean;
 }
 
 const CACHEABLE = 'public, max-age=3600';
@@ -88,6 +100,20 @@ export const SCENARIOS: readonly Scenario[] = [
     expectHit: true,
     baseline: 'hit-1k',
     workers: 2,
+  },
+  {
+    id: 'hit-1k-limited',
+    label: 'cachet hit 1 KiB, rate-limited route',
+    server: 'cachet',
+    origin: { sizeBytes: KIB, cacheControl: CACHEABLE },
+    path: '/hit-1k',
+    conditional: false,
+    expectStatus: 200,
+    expectHit: true,
+    baseline: 'hit-1k',
+    // A limited hit may cost at most 10 % more than a hit: 1 / 1.1.
+    targetRatio: 0.91,
+    rateLimited: true,
   },
   {
     id: 'hit-100k',
@@ -273,9 +299,11 @@ async function startServers(scenario: Scenario, round: number, settings: RunSett
   started.push(origin.proc);
   const isCachet = scenario.server === 'cachet';
   const workers = scenario.workers ?? 1;
-  const args = isCachet
-    ? [CACHET_ENTRY, 'proxy', '--to', origin.url, '--port', '0', ...(workers > 1 ? ['--workers', String(workers)] : [])]
-    : [SERVERS_ENTRY, 'proxy', '--to', origin.url];
+  const args = !isCachet
+    ? [SERVERS_ENTRY, 'proxy', '--to', origin.url]
+    : scenario.rateLimited === true
+      ? [CACHET_ENTRY, 'run', '--config', writeRateLimitedConfig(origin.url)]
+      : [CACHET_ENTRY, 'proxy', '--to', origin.url, '--port', '0', ...(workers > 1 ? ['--workers', String(workers)] : [])];
   // Workers inherit the supervisor's flags and would write one profile file over another: not profiled.
   const server = await startServer(
     isCachet ? 'cachet' : 'bare proxy',

@@ -7,6 +7,7 @@ export interface ErrorSpec {
 const BAD_REQUEST = { status: 400, title: 'Bad Request' } as const;
 const UNAUTHORIZED = { status: 401, title: 'Unauthorized' } as const;
 const FORBIDDEN = { status: 403, title: 'Forbidden' } as const;
+const TOO_MANY_REQUESTS = { status: 429, title: 'Too Many Requests' } as const;
 const INTERNAL = { status: 500, title: 'Internal Server Error' } as const;
 const BAD_GATEWAY = { status: 502, title: 'Bad Gateway' } as const;
 
@@ -47,6 +48,10 @@ export const ERROR_TABLE = {
   CACHET_ERR_AUTH_INSUFFICIENT_SCOPE: FORBIDDEN,
   CACHET_ERR_AUTH_CLAIM_MISMATCH: FORBIDDEN,
   CACHET_ERR_AUTH_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
+
+  // RFC 6585 §4; never a 5xx, even when the shared store cannot be asked (onStoreError: deny).
+  CACHET_ERR_RATE_LIMITED: TOO_MANY_REQUESTS,
+  CACHET_ERR_RATE_LIMIT_UNCHECKED: TOO_MANY_REQUESTS,
 
   CACHET_ERR_UPSTREAM_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
   CACHET_ERR_UPSTREAM_CONNECT: BAD_GATEWAY,

@@ -19,6 +19,8 @@ import type { RevocationList } from './auth/types.ts';
 import { createForwarder } from './forward/forwarder.ts';
 import { createCache } from './cache/cache.ts';
 import { createAdmission } from './edge/admit.ts';
+import { createRateLimits } from './rate-limit/index.ts';
+import { sharedConnectionOf } from './cache/store/redis/shared-store.ts';
 import { createRequestHandler } from './edge/handler.ts';
 import { createUpgradeHandler } from './edge/upgrade.ts';
 import type { InvalidationBus } from './bus/types.ts';
@@ -131,6 +133,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     }),
   );
   const authenticator = config.auth === undefined ? undefined : createAuthenticator(config.auth, { clock, revocations });
+  // Rate limits count on the store's own Redis connection: one connection, one circuit breaker.
+  const rateLimiter = createRateLimits(config, sharedConnectionOf(store), { registry: metrics.registry, logger, clock });
   const admission = createAdmission({
     routes: config.routes,
     upstreams: config.upstreams,
@@ -139,6 +143,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     realm: config.auth?.realm ?? 'cachet',
     maxBodyBytes: config.limits.maxBodyBytes,
     logger,
+    ...(rateLimiter === undefined ? {} : { rateLimiter }),
   });
 
   const server = createListener(config.limits, createRequestHandler({ admission, cache, metrics, logger }));

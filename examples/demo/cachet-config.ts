@@ -17,6 +17,8 @@ export interface DemoGatewayPlan {
 /** Environment variable the generated file reads the admin token from, so the token is never written to disk. */
 export const ADMIN_TOKEN_ENV = 'CACHET_ADMIN_TOKEN';
 export const DEMO_AUDIENCE = 'cachet-demo';
+/** Scans one user may submit per minute (the `scans` rate-limit policy). */
+export const DEMO_SCANS_PER_MINUTE = 5;
 const MIB = 1024 * 1024;
 
 /** The definitions must fit in one entry, and a few versions of them in the store (or memory tier). */
@@ -73,8 +75,10 @@ export function renderCachetConfig(plan: DemoGatewayPlan): string {
       { path: '/v1/threats/*', methods: ['GET'], ...api, scopes: ['threats:read'] },
       { path: '/v1/threats/*', methods: ['POST', 'PUT'], ...api, scopes: ['threats:write'] },
       { path: '/v1/users/me/*', methods: ['GET'], ...api, scopes: ['scans:read'] },
-      { path: '/v1/users/me/*', methods: ['POST'], ...api, scopes: ['scans:write'] },
+      // Scan submissions are counted per user across every instance: RateLimit fields on each, 429 past the limit.
+      { path: '/v1/users/me/*', methods: ['POST'], ...api, scopes: ['scans:write'], rateLimit: 'scans' },
     ],
+    rateLimits: { scans: { limit: DEMO_SCANS_PER_MINUTE, windowSec: 60, by: 'subject' } },
     // Surrogate-Key reaches clients too, so the tour can show which tags a write purges.
     cache: { forwardTagHeaders: true },
     shutdown: { drainTimeoutMs: 3000 },

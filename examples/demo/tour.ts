@@ -94,10 +94,12 @@ export function formatTour(stack: TourStack): string[] {
       `curl -s ${gw}/v1/users/me/scans -H "Authorization: Bearer $ALICE" -H 'Content-Type: application/json' -d '{"target":"invoice.pdf"}'; echo`,
       `curl -s -D - ${gw}/v1/users/me/scans -H "Authorization: Bearer $ALICE"; echo`,
       `curl -s ${gw}/v1/users/me/scans -H "Authorization: Bearer $BOB"; echo`,
+      '#    Scan submissions are rate limited per user (5 a minute, on every instance): RateLimit counts down, then 429 + Retry-After',
+      `for i in 1 2 3 4 5; do curl -s -o /dev/null -D - ${gw}/v1/users/me/scans -H "Authorization: Bearer $ALICE" -H 'Content-Type: application/json' -d '{"target":"bulk.zip"}' | grep -iE '^(HTTP|ratelimit|retry-after)'; done`,
     ],
     [
       'What the gateway counted, and a purge by hand',
-      `curl -s ${stack.adminUrl}/metrics -H 'Authorization: Bearer ${stack.adminToken}' | grep -E '^cachet_(cache_hit_ratio|cache_hits_total|cache_misses_total|purges_total)'`,
+      `curl -s ${stack.adminUrl}/metrics -H 'Authorization: Bearer ${stack.adminToken}' | grep -E '^cachet_(cache_hit_ratio|cache_hits_total|cache_misses_total|purges_total|rate_limit_requests_total)'`,
       `curl -s -X POST ${stack.adminUrl}/purge -H 'Authorization: Bearer ${stack.adminToken}' -H 'Content-Type: application/json' -d '{"tag":"threats"}'; echo`,
     ],
     [

@@ -57,7 +57,8 @@ export function serveFromCache(
     const notModified = notModifiedHead(options, meta);
     const age = ageHeaderValue(meta, now);
     if (ex.cors === undefined && canWriteRawHead(res, ex.req.httpVersion)) {
-      writeRawHead(res, 304, notModified.serialized, `age: ${age}\r\ncache-status: ${cacheStatus}\r\nx-request-id: ${ex.requestId}\r\n`);
+      const tail = `age: ${age}\r\ncache-status: ${cacheStatus}\r\nx-request-id: ${ex.requestId}\r\n${ex.headLines ?? ''}`;
+      writeRawHead(res, 304, notModified.serialized, tail);
     } else {
       const head = notModified.fields.slice();
       head.push('age', age, 'cache-status', cacheStatus, 'x-request-id', ex.requestId);
@@ -78,7 +79,7 @@ export function serveFromCache(
   if (fetchedFields === undefined && ex.cors === undefined && Array.isArray(body)) {
     const { serialized } = storedHead(options, meta);
     if (serialized !== undefined && canWriteRawHead(res, ex.req.httpVersion)) {
-      const tail = `age: ${ageHeaderValue(meta, now)}\r\ncache-status: ${cacheStatus}\r\nx-request-id: ${ex.requestId}\r\n`;
+      const tail = `age: ${ageHeaderValue(meta, now)}\r\ncache-status: ${cacheStatus}\r\nx-request-id: ${ex.requestId}\r\n${ex.headLines ?? ''}`;
       writeRawHead(res, meta.status, serialized, tail);
       return writeStoredBody(ex, res, body as readonly Buffer[]);
     }

@@ -1,6 +1,7 @@
 import type { BalancerKind, Config, StoreConfig, UpstreamConfig } from './types.ts';
 import { CONFIG_DEFAULTS as D } from './schema.ts';
 import { buildAuth, buildRouteAuth, type CheckedAuth, type CheckedRouteAuth } from './build-auth.ts';
+import { buildRateLimits, buildRouteRateLimit, type CheckedRateLimit } from './build-rate-limits.ts';
 
 /** A config that passed the schema and the semantic checks, with sizes and durations already numbers. */
 interface CheckedConfig {
@@ -20,6 +21,7 @@ interface CheckedConfig {
   upstreams: Record<string, CheckedUpstream>;
   routes: CheckedRoute[];
   auth?: CheckedAuth;
+  rateLimits?: Record<string, CheckedRateLimit>;
   cache?: {
     enabled?: boolean;
     targetedField?: string;
@@ -52,6 +54,7 @@ interface CheckedUpstream {
 interface CheckedRoute extends CheckedRouteAuth {
   path: string;
   upstream: string;
+  rateLimit?: string | string[];
 }
 
 /** Fills every default into a checked config and freezes the result, so nothing downstream can change it. */
@@ -69,6 +72,7 @@ export function buildConfig(raw: unknown): Config {
       path: route.path,
       methods: route.methods === undefined ? undefined : [...route.methods],
       upstream: route.upstream,
+      ...buildRouteRateLimit(route.rateLimit),
       ...buildRouteAuth(route),
     })),
     auth: buildAuth(c.auth),
@@ -93,6 +97,7 @@ export function buildConfig(raw: unknown): Config {
       keepAliveTimeoutMs: limits.keepAliveTimeoutMs ?? D.limits.keepAliveTimeoutMs,
     },
     proxy: { trustedProxies: [...(c.proxy?.trustedProxies ?? [])], via: c.proxy?.via ?? D.proxy.via },
+    ...(c.rateLimits === undefined ? {} : { rateLimits: buildRateLimits(c.rateLimits, c.workers ?? D.workers) }),
     shutdown: { drainTimeoutMs: c.shutdown?.drainTimeoutMs ?? D.shutdown.drainTimeoutMs },
     workers: c.workers ?? D.workers,
     log: { level: c.log?.level ?? D.log.level },

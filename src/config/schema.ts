@@ -60,6 +60,8 @@ export const CONFIG_DEFAULTS = {
   },
   /** Methods default to the route's `methods`, else the CORS-safelisted GET, HEAD and POST (Fetch §2.2.1). */
   cors: { methods: ['GET', 'HEAD', 'POST'], credentials: false, maxAgeSec: 600 },
+  /** `localLimit` defaults to the limit shared out among this instance's workers (see `build-rate-limits.ts`). */
+  rateLimit: { onStoreError: 'local', maxLimit: 1_000_000_000, maxWindowSec: 366 * 86_400 },
 } as const;
 
 const BALANCERS = ['round-robin', 'least-connections'] as const;
@@ -174,6 +176,14 @@ const routeSchema = object(
     path: { ...string, description: 'an exact path such as /v1/health, or a prefix ending in /* such as /v1/*' },
     methods: { type: 'array', items: string, minItems: 1, uniqueItems: true },
     upstream: string,
+    rateLimit: {
+      type: ['string', 'array'],
+      minLength: 1,
+      items: string,
+      minItems: 1,
+      uniqueItems: true,
+      description: 'a policy name or a list of them',
+    },
     auth: { enum: [...ROUTE_AUTH_MODES], default: d.route.auth },
     scopes: stringList,
     claims: {
@@ -192,6 +202,17 @@ const routeSchema = object(
     },
   },
   { required: ['path', 'upstream'] },
+);
+
+const rateLimitSchema = object(
+  {
+    limit: integer(1, d.rateLimit.maxLimit),
+    windowSec: { ...durationSec(1), maximum: d.rateLimit.maxWindowSec },
+    by: { ...string, description: 'subject, ip, header:<name> or claim:<name>' },
+    onStoreError: { enum: ['allow', 'deny', 'local'], default: d.rateLimit.onStoreError },
+    localLimit: integer(1, d.rateLimit.maxLimit),
+  },
+  { required: ['limit', 'windowSec', 'by'] },
 );
 
 const audience: SchemaObject = {
@@ -313,6 +334,7 @@ export const configSchema: SchemaObject = object(
     upstreams: { type: 'object', additionalProperties: upstreamSchema, minProperties: 1, description: 'at least one named upstream' },
     routes: { type: 'array', items: routeSchema, minItems: 1, description: 'at least one route' },
     auth: authSchema,
+    rateLimits: { type: 'object', additionalProperties: rateLimitSchema, description: 'a mapping of policy names to policies' },
     cache: object({
       enabled: { type: 'boolean', default: d.cache.enabled },
       targetedField: { ...string, default: d.cache.targetedField, description: 'a lower-case field name such as cdn-cache-control' },

@@ -4,6 +4,7 @@ import { describeValue, type ConfigIssue, type ConfigPath } from './issues.ts';
 import { isRecord, NAME, TOKEN, type Data, type Report } from './rules.ts';
 import { checkAuthSection, hasProviders } from './semantic-auth.ts';
 import { checkRoutes } from './semantic-routes.ts';
+import { checkRateLimits } from './semantic-rate-limits.ts';
 
 /** RFC 8941 §3.3.4 sf-token, which RFC 9211 §2 uses for the cache name. */
 const SF_TOKEN = /^[A-Za-z*][!#$%&'*+.^_`|~0-9A-Za-z:/-]*$/;
@@ -27,6 +28,7 @@ export function checkSemantics(config: unknown): ConfigIssue[] {
   checkRoutes(config['routes'], upstreamNames, hasProviders(config['auth']), report);
   checkAuthSection(config['auth'], report);
   checkNames(config, report);
+  checkRateLimits(config, report);
   return issues;
 }
 

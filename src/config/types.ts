@@ -169,6 +169,8 @@ export interface RouteConfig {
   /** Upper-case methods; undefined means every method. */
   readonly methods: readonly string[] | undefined;
   readonly upstream: string;
+  /** Names of the `rateLimits` policies checked together on this route, in order; absent when none. */
+  readonly rateLimit?: readonly string[];
   readonly auth: RouteAuth;
   readonly scopes: readonly string[];
   /** Cache on this route; off means pass through (Cache-Status: bypass). */
@@ -180,6 +182,28 @@ export interface RouteConfig {
   /** Also read the bearer token from this cookie (browsers); the Authorization header wins. */
   readonly tokenCookie: string | undefined;
   readonly cors: CorsConfig | undefined;
+}
+
+/** Whose requests a rate limit counts together: the verified subject, the client address, a field or a claim. */
+export type RateLimitBy =
+  | { readonly kind: 'subject' }
+  | { readonly kind: 'ip' }
+  /** Lower-case field name. */
+  | { readonly kind: 'header'; readonly name: string }
+  | { readonly kind: 'claim'; readonly name: string };
+
+/** What a policy does while the shared store cannot be asked: admit, refuse, or count in this process alone. */
+export type RateLimitStoreErrorMode = 'allow' | 'deny' | 'local';
+
+/** One named policy of `rateLimits`: at most `limit` requests per `windowSec` for each client. */
+export interface RateLimitPolicyConfig {
+  readonly name: string;
+  readonly limit: number;
+  readonly windowSec: number;
+  readonly by: RateLimitBy;
+  readonly onStoreError: RateLimitStoreErrorMode;
+  /** The limit one process enforces on its own while the shared store is unavailable (`onStoreError: local`). */
+  readonly localLimit: number;
 }
 
 export interface CacheConfig {
@@ -230,6 +254,8 @@ export interface Config {
   readonly cache: CacheConfig;
   readonly limits: LimitsConfig;
   readonly proxy: ProxyConfig;
+  /** Named rate-limit policies routes refer to; absent without a `rateLimits` section. */
+  readonly rateLimits?: Readonly<Record<string, RateLimitPolicyConfig>>;
   readonly shutdown: { readonly drainTimeoutMs: number };
   /** Processes serving the listen port (`auto` is resolved to the core count); 1 runs no supervisor. */
   readonly workers: number;

@@ -9,6 +9,7 @@ import { formatBearerChallenge } from '../auth/www-authenticate.ts';
 import { answerPreflight, corsResponseHeaders, isPreflight } from '../auth/cors.ts';
 import { removeQueryAccessToken } from '../auth/token-source.ts';
 import type { Logger } from '../observability/logger.ts';
+import { setRateLimitFields, type RateLimiter, type RateLimitVerdict } from '../rate-limit/limiter.ts';
 import { resolveRequestId } from '../observability/request-id.ts';
 import type { UpstreamPool } from '../upstream/pool.ts';
 import type { Exchange, UpstreamRoute } from '../forward/exchange.ts';
@@ -32,6 +33,8 @@ export interface AdmissionDeps {
   readonly realm: string;
   readonly maxBodyBytes: number;
   readonly logger: Logger;
+  /** Judges requests on routes with `rateLimit`, after authentication; absent when no route has one. */
+  readonly rateLimiter?: RateLimiter;
 }
 
 /**
@@ -55,7 +58,7 @@ export interface Admission {
 const ANONYMOUS: AuthResult = Object.freeze({ ok: true, identity: undefined });
 
 export function createAdmission(deps: AdmissionDeps): Admission {
-  const { authenticator, realm, maxBodyBytes, logger } = deps;
+  const { authenticator, realm, maxBodyBytes, logger, rateLimiter } = deps;
   const table = createRouteTable(deps.routes);
   const upstreamOf = new Map<RouteConfig, UpstreamRoute>();
   for (const route of deps.routes) {
@@ -65,7 +68,10 @@ export function createAdmission(deps: AdmissionDeps): Admission {
     upstreamOf.set(route, Object.freeze({ pool, retries: upstream.retries, timeouts: upstream.timeouts }));
   }
 
-  /** Answers an authentication refusal, or makes the admitted request's exchange. */
+  /**
+   * Answers an authentication or rate-limit refusal, or makes the admitted request's exchange. `judged`: the
+   * rate limiter's verdict once it came back from the shared store.
+   */
   function enter(
     result: AuthResult,
     req: IncomingMessage,
@@ -78,7 +84,8 @@ export function createAdmission(deps: AdmissionDeps): Admission {
     requestId: string,
     startedAt: number,
     cors: Readonly<Record<string, string>> | undefined,
-  ): Exchange | undefined {
+    judged?: RateLimitVerdict,
+  ): Admitted {
     if (!result.ok) {
       const challenge = formatBearerChallenge(realm, result);
       return refuse(
@@ -91,13 +98,31 @@ export function createAdmission(deps: AdmissionDeps): Admission {
         hasRequestBody(req),
       );
     }
+    let verdict = judged;
+    if (verdict === undefined && route.rateLimit !== undefined && rateLimiter !== undefined) {
+      const pending = rateLimiter.check(route, req, result.identity);
+      if (pending instanceof Promise) {
+        return pending.then(
+          (settled) => enter(result, req, res, door, method, path, route, upstream, requestId, startedAt, cors, settled),
+          (err: unknown) => {
+            logger.error({ err, requestId }, 'rate limit check failed unexpectedly');
+            return refuse(res, door, requestId, 'CACHET_ERR_INTERNAL', 'The rate limit check failed.', cors, hasRequestBody(req));
+          },
+        );
+      }
+      verdict = pending;
+    }
+    // Refused before the body is read or 100-continue sent (RFC 6585 §4); never forwarded.
+    if (verdict !== undefined && !verdict.admitted)
+      return refuse(res, door, requestId, verdict.code, verdict.detail, { ...cors, ...verdict.headers }, hasRequestBody(req));
+    const headLines = verdict === undefined ? undefined : setRateLimitFields(res, verdict);
     let body = null;
     if (door !== 'upgrade' && hasRequestBody(req)) {
       // 100-continue is answered only once the request passed every check (RFC 9110 §10.1.1).
       if (req.headers.expect !== undefined && req.headers.expect.toLowerCase() === '100-continue') writeContinueInTurn(req, res);
       body = req.headers['content-length'] === undefined ? countChunkedBody(req, res, maxBodyBytes) : req;
     }
-    return { req, res, method, path, route, upstream, requestId, startedAt, body, identity: result.identity, cors };
+    return { req, res, method, path, route, upstream, requestId, startedAt, body, identity: result.identity, cors, headLines };
   }
 
   return {

@@ -34,6 +34,11 @@ export interface Exchange {
   readonly identity: ForwardedIdentity | undefined;
   /** CORS fields for the response (RFC-less: Fetch standard), when the route has CORS. */
   readonly cors: Readonly<Record<string, string>> | undefined;
+  /**
+   * Fields the edge adds to every response of this exchange (a rate-limited route's RateLimit fields) as
+   * `name: value\r\n` lines, for a head written in one piece; every other answer finds them set on `res`.
+   */
+  readonly headLines?: string | undefined;
   /** The request body stream, or null when the request has none. */
   readonly body: Readable | null;
 }

@@ -123,3 +123,28 @@ function formatForwardedElement(peer: string, proto: string): string {
   const node = isIP(peer) === 6 ? `"[${peer}]"` : peer;
   return `for=${node};proto=${proto}`;
 }
+
+export type ClientAddressResolver = (remoteAddress: string | undefined, forwardedFor: string | string[] | undefined) => string;
+
+/**
+ * The client's address as far as the gateway can trust it: the peer's, or, when the peer is a trusted proxy,
+ * the nearest `X-Forwarded-For` entry that is not itself a trusted proxy (entries further left were written by
+ * the client or a proxy nobody vouches for); the farthest one when every entry is trusted. Plain IPv4 for mapped
+ * peers; `unknown` when the socket is gone.
+ */
+export function createClientAddressResolver(trustedProxies: readonly string[]): ClientAddressResolver {
+  const trusted = createTrustList(trustedProxies);
+  return (remoteAddress, forwardedFor) => {
+    const peer = remoteAddress === undefined ? 'unknown' : toPlainAddress(remoteAddress);
+    if (trusted === undefined || !isTrusted(trusted, peer)) return peer;
+    const hops = joinField(forwardedFor).split(',');
+    let farthest = peer;
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = toPlainAddress((hops[i] as string).trim());
+      if (hop === '') continue;
+      if (!isTrusted(trusted, hop)) return hop;
+      farthest = hop;
+    }
+    return farthest;
+  };
+}

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { startDemoStack, type DemoStack } from '../../../examples/demo/stack.ts';
 import { generateDefinitions } from '../../../examples/threat-intel/definitions.ts';
 import { createClient, FREE_PORTS } from './helpers.ts';
+import { DEMO_SCANS_PER_MINUTE } from '../../../examples/demo/cachet-config.ts';
 
 // One stack for the whole tour: starting three origins, an issuer and cachet takes a couple of seconds.
 // The tests run in file order and build on each other the way the printed tour does.
@@ -204,6 +205,38 @@ test('tour 5: private scans are per user and never stored (RFC 9111 ยง5.2.2.5, ย
     assert.doesNotMatch(theirs.text, /alice/);
     assert.doesNotMatch(theirs.header('cache-status') ?? '', /hit/);
   }
+});
+
+test('tour 5: scan submissions are rate limited per user: RateLimit counts down to 0, then 429 with Retry-After, never forwarded', async () => {
+  const submit = (user: string): ReturnType<typeof client.send> =>
+    client.send(`${stack.gatewayUrl}/v1/users/me/scans`, {
+      method: 'POST',
+      headers: bearer(user, { 'content-type': 'application/json' }),
+      body: JSON.stringify({ target: 'bulk.zip' }),
+    });
+  const remaining: number[] = [];
+  let refused: Awaited<ReturnType<typeof submit>> | undefined;
+  while (refused === undefined) {
+    const res = await submit('alice');
+    if (res.status === 429) refused = res;
+    else {
+      assert.equal(res.status, 201);
+      assert.equal(res.header('ratelimit-policy'), `"scans";q=${DEMO_SCANS_PER_MINUTE};w=60`);
+      remaining.push(Number(/^"scans";r=(\d+);t=\d+$/.exec(res.header('ratelimit') ?? '')?.[1]));
+    }
+    assert.ok(remaining.length <= DEMO_SCANS_PER_MINUTE, 'refused within the limit');
+  }
+  // Alice's scan from the step above counted too: what is left counts down to 0, one by one.
+  assert.deepEqual(
+    remaining,
+    Array.from({ length: remaining.length }, (_, i) => remaining.length - 1 - i),
+  );
+  assert.equal(refused.json<{ code: string }>().code, 'CACHET_ERR_RATE_LIMITED');
+  assert.match(refused.header('retry-after') ?? '', /^[1-9]\d*$/);
+  assert.match(refused.header('ratelimit') ?? '', /^"scans";r=0;t=\d+$/);
+  const mine = await client.send(`${stack.gatewayUrl}/v1/users/me/scans`, { headers: bearer('alice') });
+  assert.equal(mine.text.split('bulk.zip').length - 1, remaining.length, 'the refused submission never reached an origin');
+  assert.equal((await submit('bob')).status, 201, 'bob has his own limit');
 });
 
 test('an origin instance killed mid-run: requests keep being served by the other two (retries, health checks)', async () => {

@@ -216,12 +216,12 @@ const rejected: Array<[string, Record<string, unknown>, string]> = [
   [
     'unknown top-level key',
     { ...minimal, listenn: {} },
-    'listenn: unknown key, expected one of listen, admin, store, upstreams, routes, auth, cache, limits, proxy, shutdown, workers, log',
+    'listenn: unknown key, expected one of listen, admin, store, upstreams, routes, auth, rateLimits, cache, limits, proxy, shutdown, workers, log',
   ],
   [
     'unknown nested key',
     withMinimal({ routes: [{ path: '/*', upstream: 'api', foo: 1 }] }),
-    'routes[0].foo: unknown key, expected one of path, methods, upstream, auth, scopes, claims, tokenCookie, cors, cache',
+    'routes[0].foo: unknown key, expected one of path, methods, upstream, rateLimit, auth, scopes, claims, tokenCookie, cors, cache',
   ],
   [
     'unknown key in an upstream',

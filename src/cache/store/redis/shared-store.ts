@@ -2,13 +2,24 @@ import type { Clock } from '../../../clock.ts';
 import type { RedisStoreConfig } from '../../../config/types.ts';
 import type { Logger } from '../../../observability/logger.ts';
 import type { Metrics } from '../../../observability/metrics.ts';
-import { createRedisConnection, RedisUnavailableError } from '../../../redis/connection.ts';
+import { createRedisConnection, RedisUnavailableError, type RedisConnection } from '../../../redis/connection.ts';
+import type { CacheStore } from '../types.ts';
 import { createMemoryStore } from '../memory.ts';
 import { createTieredStore, type TieredStore, type TieredStoreEvents } from '../tiered.ts';
 import { createRedisStore } from './redis-store.ts';
 
 /** How often purges Redis missed are tried again while some wait. */
 const REPLAY_RETRY_MS = 500;
+
+/** The `type: redis` store, with the Redis connection it runs on: what else is shared (rate limits) uses it too. */
+export interface SharedStore extends TieredStore {
+  readonly redis: RedisConnection;
+}
+
+/** The Redis connection under a `type: redis` store; undefined for any other store. */
+export function sharedConnectionOf(store: CacheStore): RedisConnection | undefined {
+  return 'redis' in store ? (store as SharedStore).redis : undefined;
+}
 
 export interface SharedStoreDeps {
   readonly metrics?: Metrics;
@@ -23,7 +34,7 @@ export interface SharedStoreDeps {
  * state reported as `cachet_store_remote_up` and log lines, failures counted, and purges Redis missed
  * replayed when it is back.
  */
-export function createSharedStore(config: RedisStoreConfig, deps: SharedStoreDeps = {}): TieredStore {
+export function createSharedStore(config: RedisStoreConfig, deps: SharedStoreDeps = {}): SharedStore {
   const { metrics, logger } = deps;
   let tiered: TieredStore | undefined;
   let wasDown = false;
@@ -99,5 +110,5 @@ export function createSharedStore(config: RedisStoreConfig, deps: SharedStoreDep
     clearTimeout(retry);
     await close();
   };
-  return tiered;
+  return Object.assign(tiered, { redis });
 }
