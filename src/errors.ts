@@ -53,6 +53,15 @@ export const ERROR_TABLE = {
   CACHET_ERR_RATE_LIMITED: TOO_MANY_REQUESTS,
   CACHET_ERR_RATE_LIMIT_UNCHECKED: TOO_MANY_REQUESTS,
 
+  // draft-ietf-httpapi-idempotency-key-header-06 §2.7: missing key 400, key reused for another request 422,
+  // first request still in flight 409.
+  CACHET_ERR_IDEMPOTENCY_KEY_MISSING: BAD_REQUEST,
+  CACHET_ERR_IDEMPOTENCY_KEY_INVALID: BAD_REQUEST,
+  CACHET_ERR_IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Unprocessable Content' },
+  CACHET_ERR_IDEMPOTENCY_IN_FLIGHT: { status: 409, title: 'Conflict' },
+  CACHET_ERR_IDEMPOTENCY_NOT_REPLAYABLE: { status: 409, title: 'Conflict' },
+  CACHET_ERR_IDEMPOTENCY_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
+
   CACHET_ERR_UPSTREAM_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
   CACHET_ERR_UPSTREAM_CONNECT: BAD_GATEWAY,
   CACHET_ERR_UPSTREAM_TIMEOUT: { status: 504, title: 'Gateway Timeout' },

@@ -22,6 +22,7 @@ import { createAdmission } from './edge/admit.ts';
 import { createRateLimits } from './rate-limit/index.ts';
 import { sharedConnectionOf } from './cache/store/redis/shared-store.ts';
 import { createRequestHandler } from './edge/handler.ts';
+import { guardIdempotentRoutes } from './idempotency/index.ts';
 import { createUpgradeHandler } from './edge/upgrade.ts';
 import type { InvalidationBus } from './bus/types.ts';
 import { createBusHandler } from './bus/apply.ts';
@@ -146,7 +147,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     ...(rateLimiter === undefined ? {} : { rateLimiter }),
   });
 
-  const server = createListener(config.limits, createRequestHandler({ admission, cache, metrics, logger }));
+  const front = guardIdempotentRoutes(cache, { config, store, forwarder, clock, metrics, logger });
+  const server = createListener(config.limits, createRequestHandler({ admission, cache: front, metrics, logger }));
   // A refused upgrade hands its connection back to the listener's parser, so what follows is a request like any other.
   const upgrades = createUpgradeHandler({
     admission,

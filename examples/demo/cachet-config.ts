@@ -73,7 +73,14 @@ export function renderCachetConfig(plan: DemoGatewayPlan): string {
       { path: '/health', methods: ['GET'], upstream: 'api', cache: false },
       { path: '/v1/virus-definitions', methods: ['GET'], ...api, scopes: ['definitions:read'] },
       { path: '/v1/threats/*', methods: ['GET'], ...api, scopes: ['threats:read'] },
-      { path: '/v1/threats/*', methods: ['POST', 'PUT'], ...api, scopes: ['threats:write'] },
+      // A POST with an Idempotency-Key runs once per key, whichever instance it reaches; its repeats are replayed by cachet.
+      {
+        path: '/v1/threats/*',
+        methods: ['POST', 'PUT'],
+        ...api,
+        scopes: ['threats:write'],
+        idempotency: { required: false, ttlSec: 86400 },
+      },
       { path: '/v1/users/me/*', methods: ['GET'], ...api, scopes: ['scans:read'] },
       // Scan submissions are counted per user across every instance: RateLimit fields on each, 429 past the limit.
       { path: '/v1/users/me/*', methods: ['POST'], ...api, scopes: ['scans:write'], rateLimit: 'scans' },

@@ -1,6 +1,7 @@
 import type { BalancerKind, Config, StoreConfig, UpstreamConfig } from './types.ts';
 import { CONFIG_DEFAULTS as D } from './schema.ts';
 import { buildAuth, buildRouteAuth, type CheckedAuth, type CheckedRouteAuth } from './build-auth.ts';
+import { buildRouteIdempotency, type CheckedRouteIdempotency } from './idempotency.ts';
 import { buildRateLimits, buildRouteRateLimit, type CheckedRateLimit } from './build-rate-limits.ts';
 
 /** A config that passed the schema and the semantic checks, with sizes and durations already numbers. */
@@ -74,6 +75,7 @@ export function buildConfig(raw: unknown): Config {
       upstream: route.upstream,
       ...buildRouteRateLimit(route.rateLimit),
       ...buildRouteAuth(route),
+      ...buildRouteIdempotency(route as CheckedRouteIdempotency),
     })),
     auth: buildAuth(c.auth),
     cache: {

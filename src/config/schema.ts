@@ -60,6 +60,11 @@ export const CONFIG_DEFAULTS = {
   },
   /** Methods default to the route's `methods`, else the CORS-safelisted GET, HEAD and POST (Fetch §2.2.1). */
   cors: { methods: ['GET', 'HEAD', 'POST'], credentials: false, maxAgeSec: 600 },
+  /**
+   * Route `idempotency` (draft-ietf-httpapi-idempotency-key-header): keys are kept a day, as Stripe does; a kept
+   * response is held whole in memory when replayed, hence `responseBytesLimit`.
+   */
+  idempotency: { required: false, ttlSec: 86_400, maxResponseBytes: 1 * MiB, responseBytesLimit: 64 * MiB },
   /** `localLimit` defaults to the limit shared out among this instance's workers (see `build-rate-limits.ts`). */
   rateLimit: { onStoreError: 'local', maxLimit: 1_000_000_000, maxWindowSec: 366 * 86_400 },
 } as const;
@@ -193,6 +198,11 @@ const routeSchema = object(
     },
     tokenCookie: { ...string, description: 'a cookie name' },
     cors: corsSchema,
+    idempotency: object({
+      required: { type: 'boolean', default: d.idempotency.required },
+      ttlSec: durationSec(1, d.idempotency.ttlSec),
+      maxResponseBytes: { ...bytes(0, d.idempotency.maxResponseBytes), maximum: d.idempotency.responseBytesLimit },
+    }),
     cache: {
       type: ['boolean', 'object'],
       properties: { perUser: { type: 'boolean', default: d.route.perUserCache } },

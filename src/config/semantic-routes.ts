@@ -1,6 +1,7 @@
 import { describeValue, type ConfigPath } from './issues.ts';
 import { checkMethodList, isRecord, TOKEN, type Report } from './rules.ts';
 import { checkRouteAuth } from './semantic-route-auth.ts';
+import { checkRouteIdempotency } from './idempotency.ts';
 
 /**
  * Rules for the `routes` list: each route's path, methods and upstream, then reachability. Routes match as
@@ -23,6 +24,7 @@ export function checkRoutes(routes: unknown, upstreamNames: ReadonlySet<string>,
       report(at('upstream'), `names no upstream, expected one of ${[...upstreamNames].join(', ')} (got ${describeValue(upstream)})`);
     }
     checkRouteAuth(route, index, providersExist, report);
+    checkRouteIdempotency(route, index, report);
   });
   checkReachability(routes, report);
 }

@@ -182,6 +182,8 @@ export interface RouteConfig {
   /** Also read the bearer token from this cookie (browsers); the Authorization header wins. */
   readonly tokenCookie: string | undefined;
   readonly cors: CorsConfig | undefined;
+  /** Idempotency-Key handling for POST and PATCH; absent when the route has none. */
+  readonly idempotency?: IdempotencyConfig;
 }
 
 /** Whose requests a rate limit counts together: the verified subject, the client address, a field or a claim. */
@@ -204,6 +206,16 @@ export interface RateLimitPolicyConfig {
   readonly onStoreError: RateLimitStoreErrorMode;
   /** The limit one process enforces on its own while the shared store is unavailable (`onStoreError: local`). */
   readonly localLimit: number;
+}
+
+/** A route's Idempotency-Key handling (draft-ietf-httpapi-idempotency-key-header). */
+export interface IdempotencyConfig {
+  /** A POST or PATCH without the key is refused (400). */
+  readonly required: boolean;
+  /** How long a first request's outcome is kept for its repeats. */
+  readonly ttlSec: number;
+  /** Larger response bodies are not kept: their repeats are refused rather than run again. */
+  readonly maxResponseBytes: number;
 }
 
 export interface CacheConfig {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { RouteConfig, UpstreamConfig } from '../config/types.ts';
 import type { UpstreamPool } from '../upstream/pool.ts';
+import type { UpstreamFailure, UpstreamResponse } from './upstream-request.ts';
 
 /** Where a route's requests go: its upstream's pool, retry budget and timeouts. One per route, built at start-up. */
 export interface UpstreamRoute {
@@ -41,4 +42,9 @@ export interface Exchange {
   readonly headLines?: string | undefined;
   /** The request body stream, or null when the request has none. */
   readonly body: Readable | null;
+  /**
+   * Reads the upstream's answer before the client sees any of it and gives what the client gets instead (an
+   * Idempotency-Key route keeps a first request's response before it can be repeated); absent elsewhere.
+   */
+  readonly settleUpstream?: (upstream: UpstreamResponse) => Promise<UpstreamResponse | UpstreamFailure>;
 }

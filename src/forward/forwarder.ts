@@ -8,7 +8,7 @@ import { sendProblem } from '../server/problem.ts';
 import type { Exchange } from './exchange.ts';
 import { createUpstreamHeaderBuilder, type IdentityHeaderNames } from './request-headers.ts';
 import { sendUpstream, type HeaderRecord, type UpstreamFailure, type UpstreamResponse } from './upstream-request.ts';
-import { sendUpstreamFailure, sendUpstreamResponse } from './respond.ts';
+import { sendUpstreamFailure, sendUpstreamResponse, type RelayedResponse } from './respond.ts';
 import { createClientHeaderOptions, type ClientHeaderOptions } from './response-headers.ts';
 import { sendUpgrade, type UpgradeOutcome } from './upgrade-upstream.ts';
 
@@ -45,8 +45,8 @@ export interface Forwarder {
   headersFor(ex: Exchange): HeaderRecord;
   /** Sends a body-less request for this exchange. Never throws: a failure is a value. */
   fetch(ex: Exchange, method: string, headers: HeaderRecord, connection?: ConnectionTag): Promise<UpstreamResponse | UpstreamFailure>;
-  /** Streams an upstream answer to the client with its `Cache-Status`. */
-  relay(ex: Exchange, upstream: UpstreamResponse, cacheStatus: string): void;
+  /** Streams an upstream answer (or one kept from it) to the client with its `Cache-Status`. */
+  relay(ex: Exchange, upstream: RelayedResponse, cacheStatus: string): void;
   /** Answers an upstream failure: 503 no healthy target, 504 timeout, 502 otherwise. */
   fail(ex: Exchange, failure: UpstreamFailure, cacheStatus: string): void;
   /** Forwards the request as it came (body included) and relays the answer. */
@@ -74,11 +74,12 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
 
   async function forward(ex: Exchange, status: ForwardStatus, onResponse?: OnResponse): Promise<ForwardLabel> {
     const headers = buildHeaders(ex.req, ex.requestId, ex.identity);
-    const upstream = await sendUpstream(
+    let upstream = await sendUpstream(
       ex.upstream.pool,
       { method: ex.method, path: ex.path, headers, body: ex.body, retries: ex.upstream.retries },
       metrics,
     );
+    if (upstream.ok && ex.settleUpstream !== undefined) upstream = await ex.settleUpstream(upstream);
     if (!upstream.ok) {
       const tooLarge = bodyLimitError(ex.body);
       if (tooLarge !== undefined) {

@@ -5,8 +5,11 @@ import { sendProblem } from '../server/problem.ts';
 import { abortResponse } from '../server/pipeline.ts';
 import { isCompleteDespiteError } from '../upstream/body-errors.ts';
 
+/** What is relayed of an upstream response; a kept one (an Idempotency-Key replay) has no target. */
+export type RelayedResponse = Pick<UpstreamResponse, 'status' | 'headers' | 'body'>;
+
 /** Streams an upstream response to the client: hop-by-hop fields removed, Via, Cache-Status and X-Request-ID added. */
-export function sendUpstreamResponse(ex: Exchange, upstream: UpstreamResponse, cacheStatus: string, options: ClientHeaderOptions): void {
+export function sendUpstreamResponse(ex: Exchange, upstream: RelayedResponse, cacheStatus: string, options: ClientHeaderOptions): void {
   const headers = buildClientHeaders(upstream.headers, options);
   // RFC 9211 §2: caches nearer the origin come first; ours is appended.
   const upstreamStatus = headers['cache-status'];

@@ -27,7 +27,8 @@ export interface UpstreamResponse {
   readonly ok: true;
   readonly status: number;
   readonly headers: HeaderRecord;
-  readonly body: Dispatcher.ResponseData['body'];
+  /** undici's body stream, or what an edge policy that read it answers in its place (see `Exchange.settleUpstream`). */
+  readonly body: Readable;
   readonly target: Target;
 }
 

@@ -125,22 +125,27 @@ test('tour 3: a download cut off half way resumes with Range and If-Range, answe
   assert.match(resumed.header('cache-status') ?? '', /^cachet; hit/);
 });
 
-test('tour 4: a POST retried with the same Idempotency-Key creates one threat; the same key with another body is 422', async () => {
+test('tour 4: a POST retried with the same Idempotency-Key creates one threat, replayed by cachet; the same key with another body is 422', async () => {
   const send = (body: object): ReturnType<typeof client.send> =>
     client.send(`${stack.gatewayUrl}/v1/threats`, {
       method: 'POST',
-      headers: bearer('analyst', { 'content-type': 'application/json', 'idempotency-key': 'demo-test-1' }),
+      headers: bearer('analyst', { 'content-type': 'application/json', 'idempotency-key': '"demo-test-1"' }),
       body: JSON.stringify(body),
     });
   const created = await send(THREAT);
   assert.equal(created.status, 201);
+  // The first went to an origin (never retried by the gateway, RFC 9110 §9.2.2).
+  assert.match(created.header('cache-status') ?? '', /fwd=method/);
   const replayed = await send(THREAT);
   assert.equal(replayed.status, 201);
   assert.equal(replayed.header('idempotent-replayed'), 'true');
   assert.equal(replayed.json<{ id: number }>().id, created.json<{ id: number }>().id);
-  // A POST is never answered from the cache and never retried by the gateway (RFC 9110 §9.2.2).
-  assert.match(replayed.header('cache-status') ?? '', /fwd=method/);
-  assert.equal((await send({ ...THREAT, severity: 'low' })).status, 422);
+  // Answered by the gateway from its record: no origin saw the retry.
+  assert.equal(replayed.header('cache-status'), 'cachet; detail=idempotent-replay');
+  assert.equal(replayed.header('x-origin-instance'), created.header('x-origin-instance'));
+  const reused = await send({ ...THREAT, severity: 'low' });
+  assert.equal(reused.status, 422);
+  assert.equal(reused.json<{ code: string }>().code, 'CACHET_ERR_IDEMPOTENCY_KEY_REUSED');
   const list = await readThreatList();
   assert.equal(list.names.filter((name) => name === THREAT.name).length, 1);
 });
