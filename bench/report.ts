@@ -29,6 +29,10 @@ export interface ScenarioSummary {
    */
   readonly cpuRatio: number | undefined;
   readonly targetRatio: number | undefined;
+  /** best p50 − the baseline's best p50, in ms, for rows with a latency target. */
+  readonly addedP50Ms: number | undefined;
+  readonly addedP50TargetMs: number | undefined;
+  /** The ratio target, or the latency target for rows that have one. */
   readonly meetsTarget: boolean | undefined;
   readonly problems: readonly string[];
 }
@@ -62,6 +66,8 @@ export function summarizeRuns(
     const basePerCore = computeReqPerCoreSec(base);
     const cpuRatio = bestPerCore !== undefined && basePerCore !== undefined ? bestPerCore / basePerCore : undefined;
     const rounds = runs.get(scenario.id) ?? [];
+    const addedP50Ms =
+      scenario.addedP50TargetMs !== undefined && best !== undefined && base !== undefined ? best.p50Ms - base.p50Ms : undefined;
     return {
       id: scenario.id,
       label: scenario.label,
@@ -71,7 +77,14 @@ export function summarizeRuns(
       ratio,
       cpuRatio,
       targetRatio: scenario.targetRatio,
-      meetsTarget: ratio === undefined || scenario.targetRatio === undefined ? undefined : ratio >= scenario.targetRatio,
+      addedP50Ms,
+      addedP50TargetMs: scenario.addedP50TargetMs,
+      meetsTarget:
+        addedP50Ms !== undefined && scenario.addedP50TargetMs !== undefined
+          ? addedP50Ms <= scenario.addedP50TargetMs
+          : ratio === undefined || scenario.targetRatio === undefined
+            ? undefined
+            : ratio >= scenario.targetRatio,
       problems: [
         ...rounds.flatMap((run) => run.problems.map((problem) => `round ${run.round}: ${problem}`)),
         ...(failures.get(scenario.id) ?? []),
@@ -91,6 +104,10 @@ function formatNumber(value: number | undefined, digits: number): string {
 }
 
 function formatRatio(row: ScenarioSummary): string {
+  if (row.addedP50Ms !== undefined && row.addedP50TargetMs !== undefined) {
+    const verdict = row.meetsTarget === true ? 'met' : 'MISSED';
+    return `p50 +${row.addedP50Ms.toFixed(2)} ms vs ${row.baseline} (target <= ${row.addedP50TargetMs.toFixed(2)} ms: ${verdict})`;
+  }
   if (row.ratio === undefined) return row.baseline === undefined ? 'baseline' : '-';
   const target =
     row.targetRatio === undefined ? '' : ` (target ${row.targetRatio.toFixed(2)}: ${row.meetsTarget === true ? 'met' : 'MISSED'})`;
@@ -147,6 +164,8 @@ export function formatResultLine(fields: {
   machine: MachineInfo;
   settings: object;
   rows: readonly ScenarioSummary[];
+  /** Measured outside the table (see purge-propagation.ts); absent when not run. */
+  purgePropagation?: { readonly purges: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number };
 }): string {
   const scenarios = fields.rows.map((row) => ({
     id: row.id,
@@ -162,8 +181,11 @@ export function formatResultLine(fields: {
     ratio: row.ratio === undefined ? null : Number(row.ratio.toFixed(3)),
     cpuRatio: row.cpuRatio === undefined ? null : Number(row.cpuRatio.toFixed(3)),
     targetRatio: row.targetRatio ?? null,
+    addedP50Ms: row.addedP50Ms ?? null,
+    addedP50TargetMs: row.addedP50TargetMs ?? null,
     meetsTarget: row.meetsTarget ?? null,
     problems: row.problems,
   }));
-  return `BENCH_RESULT ${JSON.stringify({ date: fields.date, machine: fields.machine, settings: fields.settings, scenarios })}`;
+  const { date, machine, settings, purgePropagation } = fields;
+  return `BENCH_RESULT ${JSON.stringify({ date, machine, settings, scenarios, purgePropagation: purgePropagation ?? null })}`;
 }

@@ -11,8 +11,13 @@
  *   BENCH_ROUNDS        rounds (default 2)
  *   BENCH_CONNECTIONS   keep-alive connections (default 50), pipelining 1
  *   BENCH_QUICK=1       smoke run: 2 s windows, 1 s warm-up, one round
- *   BENCH_ONLY          comma-separated scenario ids (ceiling, ceiling-304, hit-1k, hit-1k-2w, hit-1k-limited, hit-100k, client-304, bare-proxy, pass-through)
+ *   BENCH_ONLY          comma-separated scenario ids (ceiling, ceiling-304, hit-1k, hit-1k-2w, hit-1k-limited, hit-1k-l1-redis,
+ *                       hit-1k-l2-redis, hit-100k, client-304, bare-proxy, pass-through) and purge-propagation
+ *   BENCH_PURGES        purges timed by purge-propagation (default 200; 50 with BENCH_QUICK)
  *   BENCH_PROFILE_DIR   run the servers under test with --cpu-prof, writing .cpuprofile files there (ratios then mean nothing)
+ *
+ * The Redis rows and purge-propagation use a private redis-server (on the loader core); without one on PATH they
+ * are skipped, each with a line saying so.
  *
  * Prints a table, then one `BENCH_RESULT {json}` line. Exits 1 if a check failed or a scenario could not run.
  */
@@ -22,6 +27,11 @@ import { installCleanup, killAllNow, planCores } from './processes.ts';
 import { describeMachine, formatResultLine, formatTable, summarizeRuns } from './report.ts';
 import type { RunSettings, Scenario, ScenarioId, ScenarioRun } from './scenarios.ts';
 import { runScenario, SCENARIOS } from './scenarios.ts';
+import { measurePurgePropagation, type PropagationResult } from './purge-propagation.ts';
+import { hasRedisServer, measureRedisRoundTripP50Ms, REDIS_SKIP_REASON, stopBenchRedis } from './shared-redis.ts';
+
+/** Measured outside the table: not a load window but a sequence of timed purges. */
+const PURGE_PROPAGATION = 'purge-propagation';
 
 function readPositiveNumber(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -31,22 +41,25 @@ function readPositiveNumber(name: string, fallback: number): number {
   return value;
 }
 
-function selectScenarios(only: string | undefined): Scenario[] {
-  if (only === undefined || only === '') return [...SCENARIOS];
+function selectScenarios(only: string | undefined): { scenarios: Scenario[]; withPropagation: boolean } {
+  if (only === undefined || only === '') return { scenarios: [...SCENARIOS], withPropagation: true };
   const ids = only.split(',').map((id) => id.trim());
-  const unknown = ids.filter((id) => !SCENARIOS.some((s) => s.id === id));
+  const unknown = ids.filter((id) => id !== PURGE_PROPAGATION && !SCENARIOS.some((s) => s.id === id));
   if (unknown.length > 0)
-    throw new Error(`BENCH_ONLY: unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
-  return SCENARIOS.filter((s) => ids.includes(s.id));
+    throw new Error(
+      `BENCH_ONLY: unknown scenario ${unknown.join(', ')}; known: ${[...SCENARIOS.map((s) => s.id), PURGE_PROPAGATION].join(', ')}`,
+    );
+  return { scenarios: SCENARIOS.filter((s) => ids.includes(s.id)), withPropagation: ids.includes(PURGE_PROPAGATION) };
 }
 
-function readSettings(): { settings: RunSettings; rounds: number; scenarios: Scenario[] } {
+function readSettings(): { settings: RunSettings; rounds: number; scenarios: Scenario[]; purges: number | undefined } {
   const isQuick = process.env.BENCH_QUICK === '1';
   const profileDir =
     process.env.BENCH_PROFILE_DIR === undefined || process.env.BENCH_PROFILE_DIR === ''
       ? undefined
       : resolve(process.env.BENCH_PROFILE_DIR);
   if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
+  const { scenarios, withPropagation } = selectScenarios(process.env.BENCH_ONLY);
   return {
     settings: {
       cores: planCores(),
@@ -56,13 +69,14 @@ function readSettings(): { settings: RunSettings; rounds: number; scenarios: Sce
       profileDir,
     },
     rounds: Math.round(readPositiveNumber('BENCH_ROUNDS', isQuick ? 1 : 2)),
-    scenarios: selectScenarios(process.env.BENCH_ONLY),
+    scenarios,
+    purges: withPropagation ? Math.round(readPositiveNumber('BENCH_PURGES', isQuick ? 50 : 200)) : undefined,
   };
 }
 
 async function main(): Promise<number> {
   installCleanup();
-  const { settings, rounds, scenarios } = readSettings();
+  const { settings, rounds, scenarios: selected, purges } = readSettings();
   const machine = describeMachine();
   const date = new Date().toISOString();
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -73,6 +87,10 @@ async function main(): Promise<number> {
     `load: autocannon, ${settings.connections} keep-alive connections, pipelining 1, ${settings.warmupSec} s warm-up + ${settings.durationSec} s measured, ${rounds} round(s) alternating order, best kept`,
   );
   if (settings.profileDir !== undefined) log(`profiling cachet into ${settings.profileDir}: numbers are NOT comparable`);
+  const hasRedis = hasRedisServer();
+  const scenarios = selected.filter((scenario) => hasRedis || scenario.sharedStore === undefined);
+  for (const scenario of selected) if (!scenarios.includes(scenario)) log(`skipped ${scenario.id}: ${REDIS_SKIP_REASON}`);
+  if (purges !== undefined && !hasRedis) log(`skipped ${PURGE_PROPAGATION}: ${REDIS_SKIP_REASON}`);
   log('');
 
   const runs = new Map<ScenarioId, ScenarioRun[]>();
@@ -95,12 +113,32 @@ async function main(): Promise<number> {
     }
   }
 
+  let purgePropagation: PropagationResult | undefined;
+  let propagationFailed = false;
+  if (purges !== undefined && hasRedis) {
+    try {
+      purgePropagation = await measurePurgePropagation(settings.cores, purges);
+      const { p50Ms, p99Ms, maxMs } = purgePropagation;
+      log(
+        `purge propagation, 2 instances on one Redis: ${purges} purges, p50 ${p50Ms.toFixed(1)} ms  p99 ${p99Ms.toFixed(1)} ms  max ${maxMs.toFixed(1)} ms`,
+      );
+    } catch (error) {
+      propagationFailed = true;
+      log(`purge propagation FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  // Context for the L2 rows: on a busy machine one round trip alone can exceed the latency target.
+  const redisRoundTripP50Ms = await measureRedisRoundTripP50Ms();
+  if (redisRoundTripP50Ms !== undefined)
+    log(`redis round trip (PING from the loader core, one at a time): p50 ${redisRoundTripP50Ms.toFixed(3)} ms`);
+
   const rows = summarizeRuns(scenarios, runs, failures);
   log('');
   log(formatTable(rows));
   const settingsJson = { ...settings, cores: { ...settings.cores }, rounds, pipelining: 1, loader: 'autocannon' };
-  log(formatResultLine({ date, machine, settings: settingsJson, rows }));
-  return rows.some((row) => row.problems.length > 0 || row.best === undefined) ? 1 : 0;
+  log(formatResultLine({ date, machine, settings: settingsJson, rows, ...(purgePropagation === undefined ? {} : { purgePropagation }) }));
+  return propagationFailed || rows.some((row) => row.problems.length > 0 || row.best === undefined) ? 1 : 0;
 }
 
 try {
@@ -109,5 +147,6 @@ try {
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
 } finally {
+  await stopBenchRedis();
   killAllNow();
 }

@@ -9,6 +9,7 @@ import type { BenchProcess, CorePlan } from './processes.ts';
 import { readTreeCpuSec, spawnNode, stopProcess, waitForLine } from './processes.ts';
 import { ORIGIN_COUNT_PATH } from './servers.ts';
 import { writeRateLimitedConfig } from './rate-limited-config.ts';
+import { ensureBenchRedis, writeSharedStoreConfig } from './shared-redis.ts';
 
 export type ScenarioId =
   | 'ceiling'
@@ -16,6 +17,8 @@ export type ScenarioId =
   | 'hit-1k'
   | 'hit-1k-2w'
   | 'hit-1k-limited'
+  | 'hit-1k-l1-redis'
+  | 'hit-1k-l2-redis'
   | 'hit-100k'
   | 'client-304'
   | 'bare-proxy'
@@ -50,10 +53,30 @@ export interface Scenario {
   readonly workers?: number;
   /** cachet runs from a config whose route names a rate-limit policy (see `rate-limited-config.ts`), never exceeded. */
   readonly rateLimited?: boolean;
+  /**
+   * cachet runs on the Redis store of the run's private redis-server (see `shared-redis.ts`), with this memory
+   * tier: one too small for the object makes every hit an L2 hit, read from Redis. Skipped without redis-server.
+   */
+  readonly sharedStore?: { readonly memoryMaxBytes: number };
+  /** Keep-alive connections for this scenario instead of `BENCH_CONNECTIONS`: 1 measures one request's latency, not a queue. */
+  readonly connections?: number;
+  /** The most this row's p50 may exceed its baseline's, in ms. */
+  readonly addedP50TargetMs?: number;
 }
 
 const CACHEABLE = 'public, max-age=3600';
 const KIB = 1024;
+
+/** L1 against L2 hits on the Redis store: one connection, so p50 is one request's latency rather than a queue's. */
+const REDIS_HIT_1K = {
+  server: 'cachet',
+  origin: { sizeBytes: KIB, cacheControl: CACHEABLE },
+  path: '/hit-1k',
+  conditional: false,
+  expectStatus: 200,
+  expectHit: true,
+  connections: 1,
+} as const;
 
 /** In table order; cachet rows name their baseline. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -114,6 +137,21 @@ export const SCENARIOS: readonly Scenario[] = [
     // A limited hit may cost at most 10 % more than a hit: 1 / 1.1.
     targetRatio: 0.91,
     rateLimited: true,
+  },
+  {
+    id: 'hit-1k-l1-redis',
+    label: 'cachet L1 hit 1 KiB, redis store, 1 conn',
+    ...REDIS_HIT_1K,
+    sharedStore: { memoryMaxBytes: 64 * KIB * KIB },
+  },
+  {
+    id: 'hit-1k-l2-redis',
+    label: 'cachet L2 hit 1 KiB (Redis), 1 conn',
+    ...REDIS_HIT_1K,
+    baseline: 'hit-1k-l1-redis',
+    // A memory tier of one byte holds nothing: every hit reads the entry and its body from Redis.
+    sharedStore: { memoryMaxBytes: 1 },
+    addedP50TargetMs: 0.4,
   },
   {
     id: 'hit-100k',
@@ -303,7 +341,9 @@ async function startServers(scenario: Scenario, round: number, settings: RunSett
     ? [SERVERS_ENTRY, 'proxy', '--to', origin.url]
     : scenario.rateLimited === true
       ? [CACHET_ENTRY, 'run', '--config', writeRateLimitedConfig(origin.url)]
-      : [CACHET_ENTRY, 'proxy', '--to', origin.url, '--port', '0', ...(workers > 1 ? ['--workers', String(workers)] : [])];
+      : scenario.sharedStore !== undefined
+        ? [CACHET_ENTRY, 'run', '--config', await writeScenarioSharedConfig(scenario, round, origin.url, settings)]
+        : [CACHET_ENTRY, 'proxy', '--to', origin.url, '--port', '0', ...(workers > 1 ? ['--workers', String(workers)] : [])];
   // Workers inherit the supervisor's flags and would write one profile file over another: not profiled.
   const server = await startServer(
     isCachet ? 'cachet' : 'bare proxy',
@@ -313,6 +353,13 @@ async function startServers(scenario: Scenario, round: number, settings: RunSett
   );
   started.push(server.proc);
   return { server: server.proc, serverUrl: server.url, originUrl: origin.url };
+}
+
+/** The Redis-store config of a `sharedStore` scenario, under a key prefix of its own for this round. */
+async function writeScenarioSharedConfig(scenario: Scenario, round: number, originUrl: string, settings: RunSettings): Promise<string> {
+  const redisUrl = await ensureBenchRedis(pickCore(settings, 'loader'));
+  const memoryMaxBytes = scenario.sharedStore?.memoryMaxBytes ?? 1;
+  return writeSharedStoreConfig({ originUrl, redisUrl, memoryMaxBytes, keyPrefix: `bench-${scenario.id}-r${round}:` });
 }
 
 /** Runs one measured window of `scenario`, stopping every process it started whatever happens. */
@@ -332,7 +379,7 @@ export async function runScenario(scenario: Scenario, round: number, settings: R
     const plan: LoadPlan = {
       url,
       headers,
-      connections: settings.connections,
+      connections: scenario.connections ?? settings.connections,
       pipelining: 1,
       warmupSec: settings.warmupSec,
       durationSec: settings.durationSec,

@@ -82,6 +82,37 @@ test('summarizeRuns keeps the best round and divides by the baseline best round'
   assert.equal(parsed.scenarios.find((s) => s.id === 'pass-through')?.ratio, 0.6);
 });
 
+test('an L2 row reports its p50 above its L1 baseline against the latency target; the line carries purge propagation', () => {
+  const withP50 = (run: ScenarioRun, p50Ms: number): ScenarioRun => ({ ...run, p50Ms });
+  const summarize = (l2P50Ms: number) =>
+    summarizeRuns(
+      SCENARIOS,
+      new Map<ScenarioId, ScenarioRun[]>([
+        ['hit-1k-l1-redis', [withP50(makeRun(1, 4_000, 40), 0.2)]],
+        ['hit-1k-l2-redis', [withP50(makeRun(1, 3_000, 45), l2P50Ms)]],
+      ]),
+      new Map(),
+    ).find((row) => row.id === 'hit-1k-l2-redis');
+  const met = summarize(0.45);
+  assert.ok(Math.abs((met?.addedP50Ms ?? Number.NaN) - 0.25) < 1e-9);
+  assert.equal(met?.meetsTarget, true);
+  assert.equal(summarize(0.7)?.meetsTarget, false);
+  assert.match(formatTable(met === undefined ? [] : [met]), /p50 \+0\.25 ms vs hit-1k-l1-redis \(target <= 0\.40 ms: met\)/);
+  const line = formatResultLine({
+    date: 'd',
+    machine: { cores: 2, cpuModel: 'x', memoryGiB: 1, node: 'v24', kernel: 'k' },
+    settings: {},
+    rows: met === undefined ? [] : [met],
+    purgePropagation: { purges: 200, p50Ms: 3, p99Ms: 9, maxMs: 12 },
+  });
+  const parsed = JSON.parse(line.slice('BENCH_RESULT '.length)) as {
+    purgePropagation: { p99Ms: number };
+    scenarios: { addedP50Ms: number }[];
+  };
+  assert.equal(parsed.purgePropagation.p99Ms, 9);
+  assert.ok(Math.abs((parsed.scenarios[0]?.addedP50Ms ?? Number.NaN) - 0.25) < 1e-9);
+});
+
 test('computeReqPerCoreSec divides req/s by the CPU share, undefined without one', () => {
   assert.equal(computeReqPerCoreSec(makeRun(1, 5_000, 50)), 10_000);
   assert.equal(computeReqPerCoreSec(makeRun(1, 5_000, 0)), undefined);
