@@ -25,7 +25,8 @@ export async function invalidateAfter(core: CacheCore, upstream: UpstreamRespons
     host: ex.req.headers.host ?? '',
     pathAndQuery: ex.path,
     responseHeaders: upstream.headers,
-    keyOptions: core.config.key,
+    // The writer's route keys the URLs it names (a Location on a route with other key options is keyed as here).
+    keyOptions: ex.route.cacheKey ?? core.config.key,
   });
   const subject = ex.identity?.subject;
   // The writer's own per-user copies of these URLs go too.

@@ -9,13 +9,15 @@ import { isCompleteDespiteError } from '../upstream/body-errors.ts';
 import { ConnectionTag, type ConnectionTerm } from '../upstream/connection-guard.ts';
 import type { StoredEntry } from './store/types.ts';
 import type { EntryMeta } from './policy/entry.ts';
-import type { RequestDirectives } from './policy/cache-control.ts';
+import type { RequestDirectives, ResponseDirectives } from './policy/cache-control.ts';
 import { selectResponseDirectives, parseRequestDirectives } from './policy/cache-control.ts';
 import { decidePartialStorability, decideStorability, type StorabilityInput } from './policy/storability.ts';
 import { parseVary, buildVariantKey } from './policy/vary.ts';
 import { buildValidationHeaders, selectEntriesToFreshen, freshenStoredHeaders } from './policy/conditional.ts';
 import { buildEntryMeta } from './policy/entry-meta.ts';
 import { parseContentLength } from './policy/headers.ts';
+import { selectDefaultTtl } from './policy/default-ttl.ts';
+import { addKeyHeaders } from './policy/key.ts';
 import { GrowingBody } from './growing-body.ts';
 import type { Fill, FillRegistry } from './fills.ts';
 import type { PassMemo } from './pass-memo.ts';
@@ -117,7 +119,7 @@ export async function fetchForCache(
   deps.passMemo.forget(key);
 
   const vary = parseVary(upstream.headers);
-  const varyFields = vary === '*' ? [] : vary;
+  const varyFields = addKeyHeaders(vary === '*' ? [] : vary, ex.route.cacheKey?.headers);
   const meta = buildEntryMeta(
     {
       key: storeKey,
@@ -129,6 +131,7 @@ export async function fetchForCache(
       requestAt,
       responseAt,
       size: declaredLength ?? 0,
+      defaultTtlSec: selectRouteDefaultTtl(ex, directives, upstream.headers),
     },
     deps.config,
   );
@@ -136,6 +139,19 @@ export async function fetchForCache(
   deps.fills.add(fill);
   const settled = pumpIntoStore(deps, key, fill, upstream, declaredLength, maxObjectBytes, connection.term);
   return { kind: 'fill', fill, upstream, settled };
+}
+
+/** The route's `cache.defaultTtlSec` when it may give this response its lifetime (see `selectDefaultTtl`). */
+export function selectRouteDefaultTtl(
+  ex: Exchange,
+  directives: ResponseDirectives,
+  headers: UpstreamResponse['headers'],
+): number | undefined {
+  const defaultTtlSec = ex.route.defaultTtlSec;
+  if (defaultTtlSec === undefined) return undefined;
+  const request = ex.req.headers;
+  const credentialed = request.authorization !== undefined || request.cookie !== undefined || ex.identity !== undefined;
+  return selectDefaultTtl(defaultTtlSec, credentialed, directives, headers);
 }
 
 /** What deciding whether an origin response to this GET may be stored looks at (RFC 9111 §3, §3.5). */
@@ -261,6 +277,9 @@ export function freshenEntry(
   const headers = freshenStoredHeaders(entry.meta.headers, upstream.headers);
   const { directives } = selectResponseDirectives(headers, config);
   const merged = { ...headers, age: upstream.headers['age'], date: upstream.headers['date'] ?? headers['date'] };
+  // A default the response was stored under is renewed, unless the merged fields now forbid it (credentials were
+  // judged when it was stored).
+  const defaultTtlSec = selectDefaultTtl(entry.meta.policy.defaultTtlSec, false, directives, merged);
   const meta: EntryMeta = buildEntryMeta(
     {
       key: entry.meta.key,
@@ -273,6 +292,7 @@ export function freshenEntry(
       responseAt,
       size: entry.meta.size,
       partial: entry.meta.partial,
+      defaultTtlSec,
     },
     config,
   );

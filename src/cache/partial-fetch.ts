@@ -8,9 +8,10 @@ import { buildEntryMeta } from './policy/entry-meta.ts';
 import { PARTIAL_VARIANT_SUFFIX } from './policy/partial-content.ts';
 import { decidePartialStorability } from './policy/storability.ts';
 import { buildVariantKey, parseVary } from './policy/vary.ts';
+import { addKeyHeaders } from './policy/key.ts';
 import { GrowingBody } from './growing-body.ts';
 import type { Fill } from './fills.ts';
-import { buildStorabilityInput, type OriginFetchDeps } from './origin-fetch.ts';
+import { buildStorabilityInput, selectRouteDefaultTtl, type OriginFetchDeps } from './origin-fetch.ts';
 import { buildPartialEntry, findStoredPartial } from './partial-entry.ts';
 import { storeWhenInSync } from './store-in-sync.ts';
 
@@ -45,7 +46,7 @@ export async function fetchRange(
     return upstream.status >= 500 ? 'error' : 'miss';
   }
   const vary = parseVary(upstream.headers);
-  const varyFields = vary === '*' ? [] : vary;
+  const varyFields = addKeyHeaders(vary === '*' ? [] : vary, ex.route.cacheKey?.headers);
   const range = decision.range;
   const meta = buildEntryMeta(
     {
@@ -59,6 +60,7 @@ export async function fetchRange(
       responseAt,
       size: range.end - range.start + 1,
       partial: range,
+      defaultTtlSec: selectRouteDefaultTtl(ex, input.directives, upstream.headers),
     },
     deps.config,
   );

@@ -2,6 +2,8 @@ import type { Exchange } from '../forward/exchange.ts';
 import type { HeaderRecord } from '../forward/upstream-request.ts';
 import { appendVia, buildClientHeaders, flattenHeaders, type ClientHeaderOptions } from '../forward/response-headers.ts';
 import type { EntryMeta } from './policy/entry.ts';
+import type { HeaderEdits } from '../config/types.ts';
+import { applyHeaderEdits } from '../forward/rewrite.ts';
 import { computeCurrentAge } from './policy/usability.ts';
 import { serializeStoredHead } from './raw-head.ts';
 
@@ -14,15 +16,38 @@ export interface StoredHead {
 }
 
 const headCache = new WeakMap<EntryMeta, StoredHead>();
+const editedHeadCache = new WeakMap<HeaderEdits, WeakMap<EntryMeta, StoredHead>>();
 
-export function storedHead(options: ClientHeaderOptions, meta: EntryMeta): StoredHead {
-  let head = headCache.get(meta);
+/**
+ * The memo of heads prepared per entry: the plain one, or, on a route with a response rewrite, that rewrite's
+ * own (one stored response may be served by routes that rewrite it differently, or not at all).
+ */
+export function selectHeadMemo<T extends object>(
+  plain: WeakMap<EntryMeta, T>,
+  edited: WeakMap<HeaderEdits, WeakMap<EntryMeta, T>>,
+  edits: HeaderEdits | undefined,
+): WeakMap<EntryMeta, T> {
+  if (edits === undefined) return plain;
+  let memo = edited.get(edits);
+  if (memo === undefined) edited.set(edits, (memo = new WeakMap()));
+  return memo;
+}
+
+/** The stored fields as clients see them, with the route's response rewrite (`edits`) applied; built once per entry. */
+export function storedHead(options: ClientHeaderOptions, meta: EntryMeta, edits?: HeaderEdits): StoredHead {
+  const memo = selectHeadMemo(headCache, editedHeadCache, edits);
+  let head = memo.get(meta);
   if (head === undefined) {
     const headers: Record<string, string | readonly string[] | undefined> = { ...meta.headers };
     appendVia(headers as Record<string, string | string[] | undefined>, options.via);
-    const fields = flattenHeaders(headers, options.hiddenFields);
+    if (edits !== undefined) {
+      // As on a relayed response (buildClientHeaders): hidden fields go first, so a rewrite may set one.
+      for (const name of options.hiddenFields) delete headers[name];
+      applyHeaderEdits(headers, edits);
+    }
+    const fields = flattenHeaders(headers, edits === undefined ? options.hiddenFields : undefined);
     head = { fields, serialized: serializeStoredHead(meta.status, fields) };
-    headCache.set(meta, head);
+    memo.set(meta, head);
   }
   return head;
 }
@@ -49,10 +74,12 @@ export function buildServedFields(
 ): string[] {
   let head: string[];
   if (fetchedFields === undefined) {
-    head = storedHead(options, meta).fields.slice();
+    head = storedHead(options, meta, ex.route.responseHeaders).fields.slice();
     head.push('age', ageHeaderValue(meta, now), 'cache-status', cacheStatus, 'x-request-id', ex.requestId);
   } else {
     const fields = buildClientHeaders(fetchedFields, options);
+    const edits = ex.route.responseHeaders;
+    if (edits !== undefined) applyHeaderEdits(fields, edits);
     // RFC 9110 §8.6: a 204 carries no Content-Length, whatever the origin sent.
     if (meta.status === 204) delete fields['content-length'];
     head = flattenHeaders(fields);

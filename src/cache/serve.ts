@@ -8,7 +8,9 @@ import { flattenHeaders, type ClientHeaderOptions } from '../forward/response-he
 import { canWriteRawHead, serializeHead, writeRawHead } from './raw-head.ts';
 import type { HeaderRecord } from '../forward/upstream-request.ts';
 import { abortResponse } from '../server/pipeline.ts';
-import { ageHeaderValue, buildServedFields, pushFields, storedHead } from './response-fields.ts';
+import { ageHeaderValue, buildServedFields, pushFields, selectHeadMemo, storedHead } from './response-fields.ts';
+import type { HeaderEdits } from '../config/types.ts';
+import { applyHeaderEdits } from '../forward/rewrite.ts';
 import { representationLength, servePartial } from './serve-range.ts';
 import { writeChunks } from './write-chunks.ts';
 import type { StoredBody } from './store/types.ts';
@@ -24,14 +26,19 @@ interface NotModifiedHead {
 }
 
 const notModifiedCache = new WeakMap<EntryMeta, NotModifiedHead>();
+const editedNotModifiedCache = new WeakMap<HeaderEdits, WeakMap<EntryMeta, NotModifiedHead>>();
 
-function notModifiedHead(options: ClientHeaderOptions, meta: EntryMeta): NotModifiedHead {
-  let head = notModifiedCache.get(meta);
+function notModifiedHead(options: ClientHeaderOptions, meta: EntryMeta, edits: HeaderEdits | undefined): NotModifiedHead {
+  const memo = selectHeadMemo(notModifiedCache, editedNotModifiedCache, edits);
+  let head = memo.get(meta);
   if (head === undefined) {
-    const fields = flattenHeaders(selectNotModifiedHeaders(meta.headers));
+    const headers = selectNotModifiedHeaders(meta.headers);
+    // The route's response rewrite applies to a 304 as to the response it stands for.
+    if (edits !== undefined) applyHeaderEdits(headers, edits);
+    const fields = flattenHeaders(headers);
     fields.push('via', `1.1 ${options.via}`);
     head = { fields, serialized: serializeHead(304, fields) };
-    notModifiedCache.set(meta, head);
+    memo.set(meta, head);
   }
   return head;
 }
@@ -54,7 +61,7 @@ export function serveFromCache(
   const { res } = ex;
   const hasConditional = ex.req.headers['if-none-match'] !== undefined || ex.req.headers['if-modified-since'] !== undefined;
   if (hasConditional && evaluateClientConditional(ex.method, ex.req.headers, meta) === 'not-modified') {
-    const notModified = notModifiedHead(options, meta);
+    const notModified = notModifiedHead(options, meta, ex.route.responseHeaders);
     const age = ageHeaderValue(meta, now);
     if (ex.cors === undefined && canWriteRawHead(res, ex.req.httpVersion)) {
       const tail = `age: ${age}\r\ncache-status: ${cacheStatus}\r\nx-request-id: ${ex.requestId}\r\n${ex.headLines ?? ''}`;
@@ -77,7 +84,7 @@ export function serveFromCache(
       return servePartial(ex, ranged, length, buildServedFields(options, ex, meta, now, cacheStatus, fetchedFields), body, cacheStatus);
   }
   if (fetchedFields === undefined && ex.cors === undefined && Array.isArray(body)) {
-    const { serialized } = storedHead(options, meta);
+    const { serialized } = storedHead(options, meta, ex.route.responseHeaders);
     if (serialized !== undefined && canWriteRawHead(res, ex.req.httpVersion)) {
       const tail = `age: ${ageHeaderValue(meta, now)}\r\ncache-status: ${cacheStatus}\r\nx-request-id: ${ex.requestId}\r\n${ex.headLines ?? ''}`;
       writeRawHead(res, meta.status, serialized, tail);

@@ -48,7 +48,7 @@ export interface CheckedRouteAuth {
   claims?: Record<string, string | number | boolean>;
   tokenCookie?: string;
   cors?: CheckedCors;
-  cache?: boolean | { perUser?: boolean };
+  cache?: boolean | { enabled?: boolean; perUser?: boolean };
 }
 
 /** `auth.jwt` becomes the provider named `default`, followed by `auth.providers` in file order. */
@@ -128,7 +128,7 @@ export function buildRouteAuth(
     auth: route.auth ?? D.route.auth,
     scopes: [...(route.scopes ?? [])],
     // `cache: { perUser: true }` is a cached route whose private responses are stored per subject.
-    cache: typeof cache === 'boolean' ? cache : true,
+    cache: typeof cache === 'boolean' ? cache : (cache.enabled ?? D.route.cache),
     perUserCache: typeof cache === 'boolean' ? D.route.perUserCache : (cache.perUser ?? D.route.perUserCache),
     claims: { ...(route.claims ?? {}) },
     tokenCookie: route.tokenCookie,

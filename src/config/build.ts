@@ -1,6 +1,7 @@
 import type { BalancerKind, Config, StoreConfig, UpstreamConfig } from './types.ts';
 import { CONFIG_DEFAULTS as D } from './schema.ts';
 import { buildAuth, buildRouteAuth, type CheckedAuth, type CheckedRouteAuth } from './build-auth.ts';
+import { buildRoutePolicy, type CheckedRoutePolicy } from './build-route-policy.ts';
 import { buildRouteIdempotency, type CheckedRouteIdempotency } from './idempotency.ts';
 import { buildRateLimits, buildRouteRateLimit, type CheckedRateLimit } from './build-rate-limits.ts';
 
@@ -75,6 +76,10 @@ export function buildConfig(raw: unknown): Config {
       upstream: route.upstream,
       ...buildRouteRateLimit(route.rateLimit),
       ...buildRouteAuth(route),
+      ...buildRoutePolicy(route as CheckedRoutePolicy, {
+        sortQuery: cache.key?.sortQuery ?? D.cache.key.sortQuery,
+        ignoreParams: cache.key?.ignoreParams ?? [],
+      }),
       ...buildRouteIdempotency(route as CheckedRouteIdempotency),
     })),
     auth: buildAuth(c.auth),

@@ -24,7 +24,7 @@ export const CONFIG_DEFAULTS = {
     retries: 1,
     connectionsPerTarget: 64,
   },
-  route: { auth: 'none', cache: true, perUserCache: false },
+  route: { auth: 'none', cache: true, perUserCache: false, upstreamHost: 'preserve' },
   cache: {
     enabled: true,
     targetedField: 'cdn-cache-control',
@@ -176,6 +176,12 @@ const corsSchema = object(
   { required: ['origins'] },
 );
 
+/** Route `requestHeaders` / `responseHeaders`: fields set (name → value) and removed. */
+const headerEditsSchema = object({
+  set: { type: 'object', additionalProperties: { type: 'string' }, description: 'a mapping of field names to values' },
+  remove: { ...stringList, description: 'field names' },
+});
+
 const routeSchema = object(
   {
     path: { ...string, description: 'an exact path such as /v1/health, or a prefix ending in /* such as /v1/*' },
@@ -205,11 +211,22 @@ const routeSchema = object(
     }),
     cache: {
       type: ['boolean', 'object'],
-      properties: { perUser: { type: 'boolean', default: d.route.perUserCache } },
+      properties: {
+        enabled: { type: 'boolean', default: d.route.cache },
+        perUser: { type: 'boolean', default: d.route.perUserCache },
+        defaultTtlSec: durationSec(1),
+        ignoreQuery: { ...stringList, minItems: 1, description: 'query parameter names such as utm_source' },
+        sortQuery: { type: 'boolean' },
+        keyHeaders: { ...stringList, minItems: 1, description: 'request field names such as x-tenant' },
+      },
       additionalProperties: false,
       default: d.route.cache,
-      description: 'true, false or { perUser: true }',
+      description: 'true, false or a mapping (enabled, perUser, defaultTtlSec, ignoreQuery, sortQuery, keyHeaders)',
     },
+    stripPrefix: { type: 'boolean' },
+    upstreamHost: { ...string, default: d.route.upstreamHost, description: 'preserve, target or a host such as api.internal:8080' },
+    requestHeaders: headerEditsSchema,
+    responseHeaders: headerEditsSchema,
   },
   { required: ['path', 'upstream'] },
 );

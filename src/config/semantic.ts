@@ -4,6 +4,7 @@ import { describeValue, type ConfigIssue, type ConfigPath } from './issues.ts';
 import { isRecord, NAME, TOKEN, type Data, type Report } from './rules.ts';
 import { checkAuthSection, hasProviders } from './semantic-auth.ts';
 import { checkRoutes } from './semantic-routes.ts';
+import { checkRoutePolicies } from './semantic-route-policy.ts';
 import { checkRateLimits } from './semantic-rate-limits.ts';
 
 /** RFC 8941 §3.3.4 sf-token, which RFC 9211 §2 uses for the cache name. */
@@ -26,6 +27,7 @@ export function checkSemantics(config: unknown): ConfigIssue[] {
   checkStore(config['store'], report);
   const upstreamNames = checkUpstreams(config['upstreams'], report);
   checkRoutes(config['routes'], upstreamNames, hasProviders(config['auth']), report);
+  checkRoutePolicies(config['routes'], config['auth'], report);
   checkAuthSection(config['auth'], report);
   checkNames(config, report);
   checkRateLimits(config, report);

@@ -184,6 +184,37 @@ export interface RouteConfig {
   readonly cors: CorsConfig | undefined;
   /** Idempotency-Key handling for POST and PATCH; absent when the route has none. */
   readonly idempotency?: IdempotencyConfig;
+  /** Freshness for responses that state none (route `cache.defaultTtlSec`); absent when not set. */
+  readonly defaultTtlSec?: number;
+  /** The route's cache key when it differs from the `cache.key` section; absent otherwise. */
+  readonly cacheKey?: RouteCacheKey;
+  /** How requests are changed on their way upstream; absent when they go as they came. */
+  readonly upstreamRequest?: UpstreamRequestRewrite;
+  /** Fields changed on the upstream's responses (fresh or stored) on their way to the client; absent when none. */
+  readonly responseHeaders?: HeaderEdits;
+}
+
+/** A route's cache key options: the `cache.key` section with the route's own additions. */
+export interface RouteCacheKey {
+  readonly sortQuery: boolean;
+  /** Query parameters left out of the key: `cache.key.ignoreParams` plus the route's `cache.ignoreQuery`. */
+  readonly ignoreParams: readonly string[];
+  /** Lower-case request fields that select among stored responses, as if every response listed them in Vary. */
+  readonly headers: readonly string[];
+}
+
+/** Fields set (replacing any the message carries) and removed; names lower-case. */
+export interface HeaderEdits {
+  readonly set: Readonly<Record<string, string>>;
+  readonly remove: readonly string[];
+}
+
+export interface UpstreamRequestRewrite {
+  /** The route's prefix without its `/*` (`/v1`), removed from the upstream path; undefined keeps the path. */
+  readonly stripPrefix: string | undefined;
+  /** `preserve`: the client's Host; `target`: the target's own authority; otherwise this authority. */
+  readonly host: string;
+  readonly headers: HeaderEdits | undefined;
 }
 
 /** Whose requests a rate limit counts together: the verified subject, the client address, a field or a claim. */

@@ -11,6 +11,7 @@ import { sendUpstream, type HeaderRecord, type UpstreamFailure, type UpstreamRes
 import { sendUpstreamFailure, sendUpstreamResponse, type RelayedResponse } from './respond.ts';
 import { createClientHeaderOptions, type ClientHeaderOptions } from './response-headers.ts';
 import { sendUpgrade, type UpgradeOutcome } from './upgrade-upstream.ts';
+import { rewriteUpstreamHeaders, upstreamPathOf } from './rewrite.ts';
 
 export interface ForwarderDeps {
   /** Forwarding fields, trusted proxies and the `Via` pseudonym. */
@@ -41,7 +42,10 @@ export type OnResponse = (upstream: UpstreamResponse, ex: Exchange) => unknown;
 export interface Forwarder {
   /** How upstream fields are shown to clients (the cache serves stored responses the same way). */
   readonly clientHeaders: ClientHeaderOptions;
-  /** The fields sent upstream for this exchange: hop-by-hop gone, forwarding, identity and trace fields set. A fresh object. */
+  /**
+   * The fields sent upstream for this exchange: hop-by-hop gone, forwarding, identity and trace fields set, the
+   * route's request rewrite applied. A fresh object.
+   */
   headersFor(ex: Exchange): HeaderRecord;
   /** Sends a body-less request for this exchange. Never throws: a failure is a value. */
   fetch(ex: Exchange, method: string, headers: HeaderRecord, connection?: ConnectionTag): Promise<UpstreamResponse | UpstreamFailure>;
@@ -62,9 +66,13 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
 
   const forwarder: Forwarder = {
     clientHeaders,
-    headersFor: (ex) => buildHeaders(ex.req, ex.requestId, ex.identity),
+    headersFor,
     fetch: (ex, method, headers, connection) =>
-      sendUpstream(ex.upstream.pool, { method, path: ex.path, headers, body: null, retries: ex.upstream.retries, connection }, metrics),
+      sendUpstream(
+        ex.upstream.pool,
+        { method, path: upstreamPathOf(ex.route, ex.path), headers, body: null, retries: ex.upstream.retries, connection },
+        metrics,
+      ),
     relay: (ex, upstream, cacheStatus) => sendUpstreamResponse(ex, upstream, cacheStatus, clientHeaders),
     fail: sendUpstreamFailure,
     forward,
@@ -72,11 +80,18 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
   };
   return forwarder;
 
-  async function forward(ex: Exchange, status: ForwardStatus, onResponse?: OnResponse): Promise<ForwardLabel> {
+  function headersFor(ex: Exchange): HeaderRecord {
     const headers = buildHeaders(ex.req, ex.requestId, ex.identity);
+    const rewrite = ex.route.upstreamRequest;
+    if (rewrite !== undefined) rewriteUpstreamHeaders(headers, rewrite);
+    return headers;
+  }
+
+  async function forward(ex: Exchange, status: ForwardStatus, onResponse?: OnResponse): Promise<ForwardLabel> {
+    const headers = headersFor(ex);
     let upstream = await sendUpstream(
       ex.upstream.pool,
-      { method: ex.method, path: ex.path, headers, body: ex.body, retries: ex.upstream.retries },
+      { method: ex.method, path: upstreamPathOf(ex.route, ex.path), headers, body: ex.body, retries: ex.upstream.retries },
       metrics,
     );
     if (upstream.ok && ex.settleUpstream !== undefined) upstream = await ex.settleUpstream(upstream);

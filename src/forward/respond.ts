@@ -1,6 +1,7 @@
 import type { Exchange } from './exchange.ts';
 import type { HeaderRecord, UpstreamFailure, UpstreamResponse } from './upstream-request.ts';
 import { buildClientHeaders, type ClientHeaderOptions } from './response-headers.ts';
+import { applyHeaderEdits } from './rewrite.ts';
 import { sendProblem } from '../server/problem.ts';
 import { abortResponse } from '../server/pipeline.ts';
 import { isCompleteDespiteError } from '../upstream/body-errors.ts';
@@ -8,9 +9,14 @@ import { isCompleteDespiteError } from '../upstream/body-errors.ts';
 /** What is relayed of an upstream response; a kept one (an Idempotency-Key replay) has no target. */
 export type RelayedResponse = Pick<UpstreamResponse, 'status' | 'headers' | 'body'>;
 
-/** Streams an upstream response to the client: hop-by-hop fields removed, Via, Cache-Status and X-Request-ID added. */
+/**
+ * Streams an upstream response to the client: hop-by-hop fields removed, Via added, the route's response
+ * rewrite applied, then Cache-Status and X-Request-ID added.
+ */
 export function sendUpstreamResponse(ex: Exchange, upstream: RelayedResponse, cacheStatus: string, options: ClientHeaderOptions): void {
   const headers = buildClientHeaders(upstream.headers, options);
+  const edits = ex.route.responseHeaders;
+  if (edits !== undefined) applyHeaderEdits(headers, edits);
   // RFC 9211 §2: caches nearer the origin come first; ours is appended.
   const upstreamStatus = headers['cache-status'];
   headers['cache-status'] =

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Target } from '../upstream/pool.ts';
 import { classifyUpstreamError } from '../upstream/errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { upstreamPathOf } from './rewrite.ts';
 import type { Exchange } from './exchange.ts';
 import { isIdempotentMethod, type HeaderRecord, type UpstreamFailure } from './upstream-request.ts';
 
@@ -46,7 +47,8 @@ function requestUpgrade(target: Target, attempt: UpgradeAttempt): Promise<Upgrad
       path: attempt.path,
       headers: attempt.headers as http.OutgoingHttpHeaders,
       agent: false,
-      setHost: false,
+      // Without a Host (route `upstreamHost: target`), the target's own authority is sent.
+      setHost: attempt.headers['host'] === undefined,
     });
     let settled = false;
     const settle = (outcome: UpgradeOutcome): void => {
@@ -105,7 +107,7 @@ export async function sendUpgrade(
     const startedAt = performance.now();
     outcome = await requestUpgrade(target, {
       method: ex.method,
-      path: ex.path,
+      path: upstreamPathOf(ex.route, ex.path),
       headers,
       connectTimeoutMs: timeouts.connectMs,
       responseTimeoutMs: timeouts.responseMs,

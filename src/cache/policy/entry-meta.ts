@@ -21,6 +21,8 @@ export interface EntryMetaInput {
   readonly size: number;
   /** The range a stored 206 holds; absent for a complete response. */
   readonly partial?: PartialRange;
+  /** The route's default lifetime, when it may apply to this response (see `selectDefaultTtl`). */
+  readonly defaultTtlSec?: number | undefined;
 }
 
 type MutableMeta = { -readonly [K in keyof EntryMeta]: EntryMeta[K] };
@@ -31,9 +33,17 @@ type MutableMeta = { -readonly [K in keyof EntryMeta]: EntryMeta[K] };
  * §5.1), the directives that still matter.
  */
 export function buildEntryMeta(input: EntryMetaInput, config: CacheConfig): EntryMeta {
-  const { lifetimeSec, heuristic } = computeFreshnessLifetime(input.status, input.directives, input.headers, input.responseAt, config);
+  const { lifetimeSec, heuristic } = computeFreshnessLifetime(
+    input.status,
+    input.directives,
+    input.headers,
+    input.responseAt,
+    config,
+    input.defaultTtlSec,
+  );
   const initialAgeSec = computeInitialAge(input.headers, input.requestAt, input.responseAt);
-  const policy = buildStoredPolicy(input.directives, heuristic);
+  // The default a response was stored under is kept, so a 304 that states no freshness either renews it (§4.3.4).
+  const policy = buildStoredPolicy(input.directives, heuristic, heuristic ? input.defaultTtlSec : undefined);
   const lifetimeEndAt = input.responseAt + (lifetimeSec - initialAgeSec) * 1000;
   // RFC 9111 §5.1: an invalid Age makes the response stale from arrival; it is still kept for revalidation.
   const staleAt = hasInvalidAge(input.headers) ? Math.min(lifetimeEndAt, input.responseAt) : lifetimeEndAt;

@@ -54,6 +54,8 @@ export interface StoredPolicy {
   readonly staleWhileRevalidateSec: number;
   readonly staleIfErrorSec: number;
   readonly immutable: boolean;
-  /** The freshness lifetime came from the Last-Modified heuristic (RFC 9111 §4.2.2). */
+  /** The freshness lifetime came from a heuristic (RFC 9111 §4.2.2): the route's default or Last-Modified's. */
   readonly heuristic: boolean;
+  /** The route's `cache.defaultTtlSec` gave the lifetime; kept so a 304 without freshness renews it. Absent otherwise. */
+  readonly defaultTtlSec?: number;
 }

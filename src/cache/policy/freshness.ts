@@ -12,7 +12,7 @@ export interface FreshnessOptions {
 
 export interface FreshnessLifetime {
   readonly lifetimeSec: number;
-  /** No explicit expiration: the lifetime is the §4.2.2 heuristic (possibly 0 without Last-Modified). */
+  /** No explicit expiration: the lifetime is a §4.2.2 heuristic (the route's default, or Last-Modified's; possibly 0). */
   readonly heuristic: boolean;
 }
 
@@ -30,7 +30,8 @@ export function isHeuristicallyCacheable(status: number): boolean {
  * Freshness lifetime for a shared cache (RFC 9111 §4.2.1), first match of: s-maxage; max-age; Expires minus
  * Date (Date absent or invalid: the response time; Expires invalid, e.g. "0": already expired; first field
  * line when repeated; ignored under an RFC 9213 targeted field); else the §4.2.2 heuristic, only for
- * heuristically cacheable statuses or `public`: `heuristicFraction` of (Date - Last-Modified), capped.
+ * heuristically cacheable statuses or `public`: the route's `defaultTtlSec` when one applies (see
+ * `selectDefaultTtl`), otherwise `heuristicFraction` of (Date - Last-Modified), capped.
  */
 export function computeFreshnessLifetime(
   status: number,
@@ -38,6 +39,7 @@ export function computeFreshnessLifetime(
   headers: HeaderMap,
   responseAt: number,
   options: FreshnessOptions,
+  defaultTtlSec?: number,
 ): FreshnessLifetime {
   if (directives.sMaxAge !== undefined) return { lifetimeSec: directives.sMaxAge, heuristic: false };
   if (directives.maxAge !== undefined) return { lifetimeSec: directives.maxAge, heuristic: false };
@@ -51,6 +53,8 @@ export function computeFreshnessLifetime(
     }
   }
   if (!isHeuristicallyCacheable(status) && !directives.public) return NO_LIFETIME;
+  // The operator's lifetime for this route stands in for the Last-Modified guess: both are heuristics (§4.2.2).
+  if (defaultTtlSec !== undefined) return { lifetimeSec: defaultTtlSec, heuristic: true };
   const lastModifiedAt = parseHttpDate(readFirstLine(headers['last-modified']));
   if (lastModifiedAt === undefined || lastModifiedAt >= dateAt) return { lifetimeSec: 0, heuristic: true };
   const heuristicSec = Math.floor((options.heuristicFraction * (dateAt - lastModifiedAt)) / 1000);

@@ -78,6 +78,17 @@ function compareStrings(a: string, b: string): number {
 }
 
 /**
+ * The fields that select among the stored responses of one key: the response's Vary fields, then the route's
+ * `cache.keyHeaders` it does not list, as if the origin had listed them too (RFC 9111 §4.1). Purges and
+ * invalidations by URL still reach every response, whatever their values.
+ */
+export function addKeyHeaders(varyFields: readonly string[], keyHeaders: readonly string[] | undefined): readonly string[] {
+  if (keyHeaders === undefined || keyHeaders.length === 0) return varyFields;
+  const missing = keyHeaders.filter((name) => !varyFields.includes(name));
+  return missing.length === 0 ? varyFields : [...varyFields, ...missing];
+}
+
+/**
  * Per-user keys (route `cache: { perUser: true }`): a `private` response is stored under the primary key
  * plus the verified subject, so only that subject's requests can ever select it. NUL cannot occur in a
  * request target or a header value, so no URL can spell another user's key.

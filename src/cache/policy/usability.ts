@@ -72,15 +72,18 @@ export function canServeStaleOnError(meta: EntryMeta, request: RequestDirectives
  * What a stored response keeps of its directives (`StoredPolicy` in ./entry.ts). In a shared
  * cache s-maxage and proxy-revalidate imply must-revalidate (RFC 9111 §5.2.2.8, §5.2.2.10).
  */
-export function buildStoredPolicy(directives: ResponseDirectives, heuristic: boolean): StoredPolicy {
-  return Object.freeze({
+export function buildStoredPolicy(directives: ResponseDirectives, heuristic: boolean, defaultTtlSec?: number): StoredPolicy {
+  const policy: { -readonly [K in keyof StoredPolicy]: StoredPolicy[K] } = {
     noCache: directives.noCache,
     mustRevalidate: directives.mustRevalidate || directives.proxyRevalidate || directives.sMaxAge !== undefined,
     staleWhileRevalidateSec: directives.staleWhileRevalidate ?? 0,
     staleIfErrorSec: directives.staleIfError ?? 0,
     immutable: directives.immutable,
     heuristic,
-  });
+  };
+  // Only entries stored under a route default carry the field, so others look (and serialise) as they always did.
+  if (defaultTtlSec !== undefined) policy.defaultTtlSec = defaultTtlSec;
+  return Object.freeze(policy);
 }
 
 /**

@@ -349,7 +349,7 @@ const rejected: Array<[string, Record<string, unknown>, string]> = [
   [
     'cache takes a boolean or perUser',
     configWith({ jwt }, route({ cache: { shared: true } })),
-    'routes[0].cache.shared: unknown key, expected one of perUser',
+    'routes[0].cache.shared: unknown key, expected one of enabled, perUser, defaultTtlSec, ignoreQuery, sortQuery, keyHeaders',
   ],
   [
     'cors * with credentials (Fetch: CORS check)',

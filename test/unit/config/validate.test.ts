@@ -221,7 +221,7 @@ const rejected: Array<[string, Record<string, unknown>, string]> = [
   [
     'unknown nested key',
     withMinimal({ routes: [{ path: '/*', upstream: 'api', foo: 1 }] }),
-    'routes[0].foo: unknown key, expected one of path, methods, upstream, rateLimit, auth, scopes, claims, tokenCookie, cors, idempotency, cache',
+    'routes[0].foo: unknown key, expected one of path, methods, upstream, rateLimit, auth, scopes, claims, tokenCookie, cors, idempotency, cache, stripPrefix, upstreamHost, requestHeaders, responseHeaders',
   ],
   [
     'unknown key in an upstream',
