@@ -19,6 +19,7 @@ import { freshenFromHead } from './head-freshen.ts';
 import { selectPartial, servePartialHit } from './partial-hit.ts';
 import { fetchRange } from './partial-fetch.ts';
 import type { Coalescer } from './coalesce.ts';
+import { fetchAcrossInstances } from './shared-fill.ts';
 
 /** One cache's state for its lifetime, built by `createCache`: what the request flow below reads and keeps. */
 export interface CacheCore extends OriginFetchDeps {
@@ -229,7 +230,8 @@ function hasCredentials(headers: IncomingHttpHeaders): boolean {
 
 /**
  * Goes to the origin for a miss or a revalidation and answers the client. Concurrent GETs for one key share one
- * origin request; requests whose answers may differ by credentials, and unsafe methods, never do.
+ * origin request, across instances too for a miss when the store is shared (see shared-fill.ts); requests whose
+ * answers may differ by credentials, and unsafe methods, never do.
  */
 async function fetchAndServe(
   core: CacheCore,
@@ -250,9 +252,30 @@ async function fetchAndServe(
       // Not shareable with this request: it goes upstream itself.
       return answer(core, ex, await fetchForCache(core, ex, key, directives, validation, plan.userKey), plan);
     }
-    return answer(core, ex, await core.coalescer.lead(key, () => fetchForCache(core, ex, key, directives, validation, plan.userKey)), plan);
+    const fetch = (): Promise<FetchOutcome> => fetchForCache(core, ex, key, directives, validation, plan.userKey);
+    const leases = core.store.fillLeases;
+    const work =
+      leases === undefined || validation !== undefined
+        ? fetch
+        : () => fetchAcrossInstances(leases, key, fetch, () => readStoredFill(core, ex, key, directives));
+    return answer(core, ex, await core.coalescer.lead(key, work), plan);
   }
   return answer(core, ex, await fetchForCache(core, ex, key, directives, validation, plan.userKey), plan);
+}
+
+/** What another instance stored for `key` while this one waited for it, if it answers this request fresh. */
+async function readStoredFill(
+  core: CacheCore,
+  ex: Exchange,
+  key: string,
+  directives: RequestDirectives,
+): Promise<FetchOutcome | undefined> {
+  const now = core.clock.now();
+  const variants = await readVariants(core, key, now);
+  const entry = variants === undefined ? undefined : selectVariant(variants, ex.req.headers);
+  if (entry === undefined) return undefined;
+  const usability = evaluateUsability(entry.meta, directives, now);
+  return usability.kind === 'fresh' ? { kind: 'stored', entry, ttlSec: Math.floor(usability.ttlSec) } : undefined;
 }
 
 /** A waiter's use of the leader's outcome; undefined when it cannot be shared with this request. */
@@ -284,6 +307,9 @@ function serveShared(core: CacheCore, ex: Exchange, outcome: FetchOutcome, plan:
         formatCacheStatus(name, { hit: false, fwd: plan.fwd, fwdStatus: 304, collapsed: true }),
       );
       return 'revalidated';
+    case 'stored':
+      if (!isVariantFor(outcome.entry.meta, ex.req.headers)) return undefined;
+      return answerStored(core, ex, outcome);
     case 'failure':
       core.metrics.recordCoalesced();
       return answerFailure(core, ex, outcome, plan);
@@ -337,9 +363,19 @@ function answer(core: CacheCore, ex: Exchange, outcome: FetchOutcome, plan: Fetc
       );
       return upstream.status >= 500 ? 'error' : 'miss';
     }
+    case 'stored':
+      return answerStored(core, ex, outcome);
     case 'failure':
       return answerFailure(core, ex, outcome, plan);
   }
+}
+
+/** A response another instance fetched and stored while this request waited for it: a hit from the shared store. */
+function answerStored(core: CacheCore, ex: Exchange, outcome: Extract<FetchOutcome, { kind: 'stored' }>): CacheLabel {
+  core.metrics.recordCoalesced();
+  const { meta, body } = outcome.entry;
+  void serveFromCache(core.clientHeaders, ex, meta, body, core.clock.now(), core.hitStatusPrefix + outcome.ttlSec);
+  return 'hit';
 }
 
 function answerFailure(core: CacheCore, ex: Exchange, outcome: Extract<FetchOutcome, { kind: 'failure' }>, plan: FetchPlan): CacheLabel {

@@ -42,6 +42,8 @@ export type FetchOutcome =
   | { readonly kind: 'fill'; readonly fill: Fill; readonly upstream: UpstreamResponse; readonly settled: Promise<void> }
   /** The origin confirmed stored responses with 304 (RFC 9111 §4.3.4); `entry` is the freshened selected one. */
   | { readonly kind: 'freshened'; readonly entry: StoredEntry }
+  /** Another instance fetched and stored the response while this one waited (see shared-fill.ts): a fresh hit. */
+  | { readonly kind: 'stored'; readonly entry: StoredEntry; readonly ttlSec: number }
   /** Not storable: the body is still unread and belongs to whoever made the fetch. */
   | { readonly kind: 'pass'; readonly upstream: UpstreamResponse; readonly detail: string }
   | { readonly kind: 'failure'; readonly failure: UpstreamFailure };

@@ -19,6 +19,7 @@ interface CheckedConfig {
     keyPrefix?: string;
     commandTimeoutMs?: number;
     streamMaxLength?: number;
+    coalesceWaitMs?: number;
   };
   upstreams: Record<string, CheckedUpstream>;
   routes: CheckedRoute[];
@@ -122,6 +123,7 @@ function buildStore(store: NonNullable<CheckedConfig['store']>): StoreConfig {
       keyPrefix: store.keyPrefix ?? D.store.redis.keyPrefix,
       commandTimeoutMs: store.commandTimeoutMs ?? D.store.redis.commandTimeoutMs,
       streamMaxLength: store.streamMaxLength ?? D.store.redis.streamMaxLength,
+      coalesceWaitMs: store.coalesceWaitMs ?? D.store.redis.coalesceWaitMs,
       maxObjectBytes: store.maxObjectBytes ?? D.store.maxObjectBytes,
     };
   }

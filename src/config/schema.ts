@@ -14,7 +14,7 @@ export const CONFIG_DEFAULTS = {
   store: {
     maxBytes: 256 * MiB,
     maxObjectBytes: 64 * MiB,
-    redis: { memoryMaxBytes: 64 * MiB, keyPrefix: 'cachet:', commandTimeoutMs: 250, streamMaxLength: 10_000 },
+    redis: { memoryMaxBytes: 64 * MiB, keyPrefix: 'cachet:', commandTimeoutMs: 250, streamMaxLength: 10_000, coalesceWaitMs: 3000 },
   },
   upstream: {
     balancer: 'round-robin',
@@ -350,11 +350,24 @@ export const configSchema: SchemaObject = object(
         keyPrefix: { type: 'string', default: d.store.redis.keyPrefix },
         commandTimeoutMs: durationMs(1, d.store.redis.commandTimeoutMs),
         streamMaxLength: integer(100, 10_000_000, d.store.redis.streamMaxLength),
+        coalesceWaitMs: durationMs(0, d.store.redis.coalesceWaitMs),
       },
       // The keys a store takes depend on its type; unknown keys are reported against that type.
       if: { properties: { type: { const: 'redis' } }, required: ['type'] },
       then: {
-        propertyNames: { enum: ['type', 'url', 'cluster', 'memory', 'keyPrefix', 'commandTimeoutMs', 'streamMaxLength', 'maxObjectBytes'] },
+        propertyNames: {
+          enum: [
+            'type',
+            'url',
+            'cluster',
+            'memory',
+            'keyPrefix',
+            'commandTimeoutMs',
+            'streamMaxLength',
+            'coalesceWaitMs',
+            'maxObjectBytes',
+          ],
+        },
       },
       else: { propertyNames: { enum: ['type', 'maxBytes', 'maxObjectBytes'] } },
     },

@@ -37,6 +37,8 @@ export interface RedisStoreConfig {
   readonly commandTimeoutMs: number;
   /** Entries kept in the stream that carries purges and revocations between instances (`XADD MAXLEN ~`). */
   readonly streamMaxLength: number;
+  /** How long a miss waits for another instance fetching the same key (0: misses are not coalesced across instances). */
+  readonly coalesceWaitMs: number;
   /** Larger responses stream through uncached. */
   readonly maxObjectBytes: number;
 }

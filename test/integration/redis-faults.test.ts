@@ -34,6 +34,7 @@ if (hasRedisOrSkip()) {
         keyPrefix: 'fault:',
         commandTimeoutMs: COMMAND_TIMEOUT_MS,
         streamMaxLength: 10_000,
+        coalesceWaitMs: 0,
         maxObjectBytes: 1024 * 1024,
       },
       { metrics, logger: createLogger('info', sink) },

@@ -59,6 +59,7 @@ const MAX_UNSHARED_PURGES = 1000;
  *   kept and replayed there when it is back, so other instances do not keep serving what it removed. A purge
  *   with `localOnly` (another instance's, already applied to L2) touches L1 only.
  * - `stats`: the memory tier's.
+ * - `fillLeases`: the shared tier's (misses coalesced across instances), when it has them.
  */
 export function createTieredStore(memory: MemoryStore, remote: RemoteCacheStore, events: TieredStoreEvents = {}): TieredStore {
   const reads = new Map<string, Promise<readonly StoredEntry[] | undefined>>();
@@ -133,6 +134,8 @@ export function createTieredStore(memory: MemoryStore, remote: RemoteCacheStore,
   }
 
   const store: TieredStore = {
+    ...(remote.fillLeases === undefined ? {} : { fillLeases: remote.fillLeases }),
+
     get(key, now) {
       const local = memory.get(key, now);
       if (local !== undefined) return local;

@@ -65,7 +65,26 @@ export interface CacheStore<Entry extends StoredEntryOf<unknown> = StoredEntry> 
   purge(selector: PurgeSelector, options: PurgeOptions): MaybePromise<number>;
   stats(): StoreStats;
   close(): MaybePromise<void>;
+  /** Coordinates misses across the instances sharing this store; absent on a store of one process. */
+  readonly fillLeases?: FillLeases;
 }
+
+/**
+ * Coalescing across instances: of the instances missing one key at once, one takes a short lease and asks the
+ * origin; the others wait, bounded, for it to be done, then read the store again.
+ */
+export interface FillLeases {
+  /** Takes the lease on `key`, or waits while another instance holds it. Never rejects. */
+  claim(key: string): Promise<FillClaim>;
+}
+
+export type FillClaim =
+  /** This process fetches: `release` once the response is stored, or known not to be. */
+  | { readonly kind: 'lead'; release(): void }
+  /** Another instance held the lease and is done (released, or its lease expired): the store may hold the response. */
+  | { readonly kind: 'released' }
+  /** The wait ended with the lease still held, or no lease could be taken (the shared tier unavailable): go to the origin. */
+  | { readonly kind: 'alone'; readonly reason: 'wait-ended' | 'unavailable' };
 
 export interface StoredEntryOf<Body> {
   readonly meta: EntryMeta;

@@ -202,6 +202,7 @@ describe('createStore', () => {
       keyPrefix: 'cachet:',
       commandTimeoutMs: 50,
       streamMaxLength: 10_000,
+      coalesceWaitMs: 0,
       maxObjectBytes: 1024,
     });
     try {

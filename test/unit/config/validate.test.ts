@@ -115,6 +115,7 @@ test('a redis store takes a url or cluster nodes, with defaults for the memory t
     keyPrefix: 'cachet:',
     commandTimeoutMs: 250,
     streamMaxLength: 10_000,
+    coalesceWaitMs: 3000,
     maxObjectBytes: 64 * 1024 * 1024,
   });
   const cluster = validateConfig(
@@ -126,6 +127,7 @@ test('a redis store takes a url or cluster nodes, with defaults for the memory t
         keyPrefix: 'edge:',
         commandTimeoutMs: '100ms',
         streamMaxLength: 500,
+        coalesceWaitMs: '1s',
         maxObjectBytes: '1MiB',
       },
     }),
@@ -137,6 +139,7 @@ test('a redis store takes a url or cluster nodes, with defaults for the memory t
     keyPrefix: 'edge:',
     commandTimeoutMs: 100,
     streamMaxLength: 500,
+    coalesceWaitMs: 1000,
     maxObjectBytes: 1024 * 1024,
   });
 });
@@ -231,7 +234,7 @@ const rejected: Array<[string, Record<string, unknown>, string]> = [
   [
     'unknown key for the store type',
     withMinimal({ store: { type: 'redis', url: 'redis://h:6379', maxBytes: 5 } }),
-    'store.maxBytes: unknown key for this store type, expected one of type, url, cluster, memory, keyPrefix, commandTimeoutMs, streamMaxLength, maxObjectBytes',
+    'store.maxBytes: unknown key for this store type, expected one of type, url, cluster, memory, keyPrefix, commandTimeoutMs, streamMaxLength, coalesceWaitMs, maxObjectBytes',
   ],
   [
     'bad enum',

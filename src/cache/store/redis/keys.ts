@@ -10,6 +10,7 @@ import { sharedKeyOf } from '../../policy/key.ts';
  * <prefix>{<h>}:i              hash   k:<h2> → primary key (the shared key and its per-user keys), #hard/#soft → last URL purge
  * <prefix>{<h>}:v:<h2>         hash   v:<variantKey> → variant record (see record.ts), #seq → write counter
  * <prefix>{<h>}:b:<id>         hash   <n> → body chunk n of one written version
+ * <prefix>{<h>}:f:<h2>         string the instance fetching this primary key now (coalescing lease, see fill-lease.ts)
  * <prefix>{host:<a>}:x         zset   shared keys of one authority, all score 0 (lexicographic range for prefixes)
  * <prefix>{host:<a>}:t         zset   the same members scored by their latest deleteAt (expiry trimming)
  * <prefix>{tag:<t>}:t          zset   shared keys carrying a tag, scored by deleteAt
@@ -23,6 +24,8 @@ export interface KeyLayout {
   readonly hostsKey: string;
   readonly purgesKey: string;
   entryKeys(primaryKey: string): EntryKeys;
+  /** The coalescing lease of one primary key, in its slot. */
+  fillLeaseKey(primaryKey: string): string;
   slotOf(sharedKey: string): SlotKeys;
   hostKeys(authority: string): { readonly lex: string; readonly byTime: string };
   tagKey(tag: string): string;
@@ -58,6 +61,7 @@ export function createKeyLayout(prefix: string): KeyLayout {
       const h2 = hash(primaryKey);
       return { ...slot, indexField: `k:${h2}`, variants: `${slot.variantsPrefix}${h2}` };
     },
+    fillLeaseKey: (primaryKey) => `${prefix}{${hash(sharedKeyOf(primaryKey))}}:f:${hash(primaryKey)}`,
     hostKeys(authority) {
       const tagged = `${prefix}{host:${hash(authority)}}`;
       return { lex: `${tagged}:x`, byTime: `${tagged}:t` };

@@ -7,6 +7,7 @@ import { measureBodyBytes } from '../entry-size.ts';
 import { isRemoteBody } from '../remote-body.ts';
 import type { PurgeSelector, RemoteCacheStore, RemoteStoredEntry } from '../types.ts';
 import { createRemoteBody, writeBody } from './body.ts';
+import { createFillLeases } from './fill-lease.ts';
 import { authorityOf, createKeyLayout } from './keys.ts';
 import { decodeMarker, encodeMarker, selectorMatches, slotFilterFor, type SlotFilter } from './markers.ts';
 import { findPurgeTargets } from './purge-targets.ts';
@@ -29,6 +30,11 @@ export interface RedisStoreOptions {
   readonly graceMs?: number;
   /** How long an unfinished body lives before it is committed (a writer that died leaves nothing behind). Default 60 s. */
   readonly pendingMs?: number;
+  /**
+   * With a positive value, misses are coalesced across instances: one takes a lease and fetches, the others wait
+   * up to this long for it (see fill-lease.ts). Default 0: no leases.
+   */
+  readonly coalesceWaitMs?: number;
 }
 
 /** Slots purged at once by one purge. */
@@ -80,6 +86,8 @@ export function createRedisStore(options: RedisStoreOptions): RemoteCacheStore {
   let knownHostsGeneration = -1;
   let entries = 0;
   let bytes = 0;
+  const coalesceWaitMs = options.coalesceWaitMs ?? 0;
+  const fillLeases = coalesceWaitMs > 0 ? createFillLeases({ redis, layout, waitMs: coalesceWaitMs }) : undefined;
 
   async function purgeSlot(
     sharedKey: string,
@@ -145,6 +153,8 @@ export function createRedisStore(options: RedisStoreOptions): RemoteCacheStore {
   }
 
   return {
+    ...(fillLeases === undefined ? {} : { fillLeases }),
+
     async get(key, now) {
       const keys = layout.entryKeys(key);
       const fields = await redis.run((client) => client.hgetall(keys.variants));

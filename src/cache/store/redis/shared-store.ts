@@ -83,6 +83,7 @@ export function createSharedStore(config: RedisStoreConfig, deps: SharedStoreDep
     redis,
     keyPrefix: config.keyPrefix,
     maxObjectBytes: config.maxObjectBytes,
+    coalesceWaitMs: config.coalesceWaitMs,
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),
   });
   tiered = createTieredStore(memory, remote, {
