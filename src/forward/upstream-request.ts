@@ -92,12 +92,13 @@ export async function sendUpstream(
       releaseWhenDone(pool, target, response.body);
       return { ok: true, status: response.statusCode, headers: response.headers as HeaderRecord, body: response.body, target };
     } catch (error) {
-      if (request.body !== null && hasFailed(request.body)) {
-        // The client's body broke (cut off, malformed, over the limit): not the target's fault.
+      const kind = classifyUpstreamError(error);
+      // undici destroys the request body when the connection fails, so a connect failure is the target's
+      // even though the body looks broken; otherwise a broken body (cut off, malformed, over the limit) is the client's.
+      if (kind !== 'connect' && request.body !== null && hasFailed(request.body)) {
         pool.end(target, 'error');
         return { ok: false, kind: 'aborted', error };
       }
-      const kind = classifyUpstreamError(error);
       const outcome = OUTCOME_OF[kind];
       pool.end(target, outcome);
       metrics?.recordUpstream(pool.name, target.url, outcome, (performance.now() - startedAt) / 1000);

@@ -56,6 +56,19 @@ test('connect failure → 502 and response timeout → 504, as problem+json', as
   assert.equal(JSON.parse(timeout.text).code, 'CACHET_ERR_UPSTREAM_TIMEOUT');
 });
 
+test('a request with a body to a target that refuses connections gets 502, not a closed connection', async (t) => {
+  // undici destroys the request body when the connection fails: the failure is the target's, not the client's.
+  const dead = await startOrigin(t);
+  const deadUrl = dead.url;
+  await dead.close();
+  const { url } = await startGateway(t, [deadUrl], { upstream: { retries: 0 } });
+  for (const body of ['{"sha256":"abc"}', 'x'.repeat(100_000)]) {
+    const res = await send(`${url}/scans`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    assert.equal(res.status, 502);
+    assert.equal(JSON.parse(res.text).code, 'CACHET_ERR_UPSTREAM_CONNECT');
+  }
+});
+
 test('hop-by-hop fields are removed both ways, including those named in Connection (RFC 9110 §7.6.1)', async (t) => {
   const origin = await startOrigin(t, (_req, res) => {
     res.setHeader('connection', 'x-secret-hop');
