@@ -19,6 +19,8 @@ export const ADMIN_TOKEN_ENV = 'CACHET_ADMIN_TOKEN';
 export const DEMO_AUDIENCE = 'cachet-demo';
 /** Scans one user may submit per minute (the `scans` rate-limit policy). */
 export const DEMO_SCANS_PER_MINUTE = 5;
+/** Freshness the gateway gives `/v1/feeds/status`, whose origin sends none. */
+export const FEED_STATUS_TTL_SEC = 30;
 const MIB = 1024 * 1024;
 
 /** The definitions must fit in one entry, and a few versions of them in the store (or memory tier). */
@@ -29,7 +31,7 @@ export function sizeStoreFor(definitionsBytes: number): { readonly maxObjectByte
 
 /**
  * The gateway configuration of the demo, as YAML for `cachet run --config`. Route order matters
- * (first match wins): the issuer's public endpoints, the public health probe, then the API with one
+ * (first match wins): the issuer's public endpoints, the public health probe and feed status, then the API with one
  * route per scope. Routes sharing a path are split by method, so reads and writes need different scopes.
  */
 export function renderCachetConfig(plan: DemoGatewayPlan): string {
@@ -71,6 +73,13 @@ export function renderCachetConfig(plan: DemoGatewayPlan): string {
       { path: '/auth/*', methods: ['POST'], upstream: 'issuer', cache: false },
       { path: '/.well-known/*', methods: ['GET'], upstream: 'issuer' },
       { path: '/health', methods: ['GET'], upstream: 'api', cache: false },
+      // The origin states no freshness here: the route gives its answers 30 s, and a tracking parameter does not split the key.
+      {
+        path: '/v1/feeds/status',
+        methods: ['GET'],
+        upstream: 'api',
+        cache: { defaultTtlSec: FEED_STATUS_TTL_SEC, ignoreQuery: ['utm_source'] },
+      },
       { path: '/v1/virus-definitions', methods: ['GET'], ...api, scopes: ['definitions:read'] },
       { path: '/v1/threats/*', methods: ['GET'], ...api, scopes: ['threats:read'] },
       // A POST with an Idempotency-Key runs once per key, whichever instance it reaches; its repeats are replayed by cachet.

@@ -1,3 +1,4 @@
+import { FEED_STATUS_TTL_SEC } from './cachet-config.ts';
 import { formatBytes } from './load/report.ts';
 
 /** What the tour needs to know about a running stack. */
@@ -42,7 +43,8 @@ export function formatStackSummary(stack: TourStack): string[] {
 
 /**
  * A guided tour of copy-pasteable shell commands (bash or zsh, with curl) against the running stack:
- * a token, a cache hit, a 304 instead of a download, a resumed download, a write and the purge it triggers, private data.
+ * a token, a cache hit, a 304 instead of a download, a resumed download, a write and the purge it triggers, private data,
+ * and a route-given lifetime for a response that states none.
  * With two instances sharing Redis, a stop on the second instance comes after the first hit: stored through one,
  * a hit on the other, and a purge sent to one taking effect on both.
  */
@@ -99,6 +101,13 @@ export function formatTour(stack: TourStack): string[] {
       `curl -s ${gw}/v1/users/me/scans -H "Authorization: Bearer $BOB"; echo`,
       '#    Scan submissions are rate limited per user (5 a minute, on every instance): RateLimit counts down, then 429 + Retry-After',
       `for i in 1 2 3 4 5; do curl -s -o /dev/null -D - ${gw}/v1/users/me/scans -H "Authorization: Bearer $ALICE" -H 'Content-Type: application/json' -d '{"target":"bulk.zip"}' | grep -iE '^(HTTP|ratelimit|retry-after)'; done`,
+    ],
+    [
+      `Feed status: the origin sends no Cache-Control, Expires or Last-Modified; the route's cache.defaultTtlSec gives it ${FEED_STATUS_TTL_SEC} s`,
+      `curl ${show} ${gw}/v1/feeds/status | ${keep}`,
+      `curl ${show} ${gw}/v1/feeds/status | ${keep}`,
+      `#    -> fwd=uri-miss; fwd-status=200; ttl=${FEED_STATUS_TTL_SEC - 1}; stored, then a hit with Age; the route also leaves utm_source out of the key, so this is a hit too`,
+      `curl ${show} '${gw}/v1/feeds/status?utm_source=newsletter' | ${keep}`,
     ],
     [
       'What the gateway counted, and a purge by hand',

@@ -9,6 +9,7 @@ import { getMediaType, parseJsonObject, startHttpService, readBody, sendBody, se
 import { readSubject } from './identity.ts';
 import { createScanStore, type ScanStore } from './scan-store.ts';
 import { createThreatStore } from './threat-store.ts';
+import { sendFeedStatus, type FeedStatusDeps } from './feed-status.ts';
 import { createThreat, parseThreatId, replaceThreat, sendThreat, sendThreatList, type ThreatRouteDeps } from './threat-routes.ts';
 import { parsePortFlag, parseSizeFlag, readStringFlag, runCli } from './cli.ts';
 
@@ -42,9 +43,8 @@ export interface Origin {
   close(): Promise<void>;
 }
 
-interface OriginDeps extends ThreatRouteDeps {
+interface OriginDeps extends ThreatRouteDeps, FeedStatusDeps {
   readonly instance: string;
-  readonly definitions: Definitions;
   readonly scans: ScanStore;
 }
 
@@ -55,6 +55,7 @@ const ALLOWED: Record<string, string> = {
   '/v1/threats': 'GET, HEAD, POST',
   '/v1/threats/{id}': 'GET, HEAD, PUT',
   '/v1/users/me/scans': 'GET, HEAD, POST',
+  '/v1/feeds/status': 'GET, HEAD',
   '/health': 'GET, HEAD',
 };
 
@@ -80,6 +81,7 @@ export async function startOrigin(options: OriginOptions): Promise<Origin> {
     definitions,
     threats: createThreatStore(db, now),
     scans: createScanStore(db, now),
+    now,
     purge: createPurger(options, log),
   };
 
@@ -123,6 +125,10 @@ async function route(deps: OriginDeps, req: http.IncomingMessage, res: http.Serv
   if (path === '/v1/users/me/scans') {
     if (isRead) return sendScans(deps.scans, req, res);
     if (method === 'POST') return createScan(deps.scans, req, res);
+    return sendMethodNotAllowed(res, ALLOWED[path]!);
+  }
+  if (path === '/v1/feeds/status') {
+    if (isRead) return sendFeedStatus(deps, res);
     return sendMethodNotAllowed(res, ALLOWED[path]!);
   }
   if (path === '/health') {

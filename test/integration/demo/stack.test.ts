@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { startDemoStack, type DemoStack } from '../../../examples/demo/stack.ts';
 import { generateDefinitions } from '../../../examples/threat-intel/definitions.ts';
 import { createClient, FREE_PORTS } from './helpers.ts';
-import { DEMO_SCANS_PER_MINUTE } from '../../../examples/demo/cachet-config.ts';
+import { DEMO_SCANS_PER_MINUTE, FEED_STATUS_TTL_SEC } from '../../../examples/demo/cachet-config.ts';
 
 // One stack for the whole tour: starting three origins, an issuer and cachet takes a couple of seconds.
 // The tests run in file order and build on each other the way the printed tour does.
@@ -242,6 +242,27 @@ test('tour 5: scan submissions are rate limited per user: RateLimit counts down 
   const mine = await client.send(`${stack.gatewayUrl}/v1/users/me/scans`, { headers: bearer('alice') });
   assert.equal(mine.text.split('bulk.zip').length - 1, remaining.length, 'the refused submission never reached an origin');
   assert.equal((await submit('bob')).status, 201, 'bob has his own limit');
+});
+
+test("tour 6: feed status, sent by the origin without freshness, is stored for the route's defaultTtlSec: a miss, then hits with Age (RFC 9111 §4.2.2)", async () => {
+  const url = `${stack.gatewayUrl}/v1/feeds/status`;
+  const first = await client.send(url);
+  assert.equal(first.status, 200);
+  assert.equal(first.header('cache-control'), undefined, 'the origin states no freshness');
+  assert.equal(first.header('expires'), undefined);
+  assert.equal(first.header('last-modified'), undefined);
+  const missed = /fwd=uri-miss; fwd-status=200; ttl=(\d+); stored$/.exec(first.header('cache-status') ?? '');
+  assert.ok(missed, `stored on the first read: ${first.header('cache-status')}`);
+  // The route's lifetime, less the second the exchange may have taken (Age is rounded up).
+  assert.ok(Number(missed[1]) >= FEED_STATUS_TTL_SEC - 1 && Number(missed[1]) <= FEED_STATUS_TTL_SEC, `ttl=${missed[1]}`);
+  const second = await client.send(url);
+  assert.match(second.header('cache-status') ?? '', /^cachet; hit/);
+  assert.match(second.header('age') ?? '', /^\d+$/);
+  assert.equal(second.text, first.text, 'the stored answer, checkedAt included');
+  // utm_source is left out of this route's key: the same stored answer.
+  const tracked = await client.send(`${url}?utm_source=newsletter`);
+  assert.match(tracked.header('cache-status') ?? '', /^cachet; hit/);
+  assert.equal(tracked.text, first.text);
 });
 
 test('an origin instance killed mid-run: requests keep being served by the other two (retries, health checks)', async () => {
