@@ -27,9 +27,10 @@ function sharedGateway(
   keyPrefix: string,
   policies: Record<string, unknown>,
   routes: Array<Record<string, unknown>>,
+  commandTimeoutMs = 100,
 ): Promise<StartedGateway> {
   return startGateway(t, [target.url], {
-    store: { type: 'redis', ...redis, keyPrefix, commandTimeoutMs: 100 },
+    store: { type: 'redis', ...redis, keyPrefix, commandTimeoutMs },
     rateLimits: policies,
     routes: routes.map((route) => ({ upstream: 'api', ...route })),
   });
@@ -234,6 +235,8 @@ if (hasRedisOrSkip()) {
           long: { limit: 500, windowSec: 3600, by: 'header:x-client', localLimit: 10 },
         },
         [{ path: '/*', rateLimit: ['short', 'long'], cache: false }],
+        // Counting, not timeouts, is under test: a stalled loop on a busy machine must not open the circuit.
+        1000,
       );
       // Until the cluster connection is ready, checks fall back to the local limit (r=9).
       for (
