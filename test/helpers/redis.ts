@@ -111,29 +111,152 @@ export async function startRedisCluster(nodeCount = 3): Promise<RedisCluster> {
   for (let i = 0; i < nodeCount; i++) {
     const port = await findFreePort(ports);
     ports.push(port);
-    children.push(
-      await launch(binaries.server, dir, port, [
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        `nodes-${port}.conf`,
-        '--cluster-node-timeout',
-        '2000',
-      ]),
-    );
+    children.push(await launchClusterNode(binaries.server, dir, port, 2000));
   }
-  const create = spawnSync(
-    binaries.cli,
-    ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'],
-    { encoding: 'utf8', timeout: READY_TIMEOUT_MS },
-  );
-  if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+  createCluster(binaries.cli, ports, 0);
   await waitFor(
     () => ports.every((port) => runCli(binaries.cli, port, ['cluster', 'info']).includes('cluster_state:ok')),
     'cluster_state:ok',
   );
   (cluster.urls as string[]).push(...ports.map((port) => `redis://127.0.0.1:${port}`));
   return cluster;
+}
+
+export interface RedisClusterWithReplicas extends RedisCluster {
+  /** The port of the master serving `slot` right now (as the cluster itself reports it). */
+  masterOf(slot: number): number;
+  /** Every slot range with the port of the master serving it right now. */
+  slotRanges(): { readonly start: number; readonly end: number; readonly master: number }[];
+  /** The slot of `key`, hash tags included, as CLUSTER KEYSLOT answers it (computed here, no round trip). */
+  slotOf(key: string): number;
+  /** SIGKILLs one node, as on a crash: its replica is promoted after `nodeTimeoutMs`. Resolves once it is gone. */
+  kill(port: number): Promise<void>;
+  /** Resolves once every live node reports `cluster_state:ok` and `slot` is served by a master other than `deadPort`. */
+  waitForFailover(slot: number, deadPort: number): Promise<void>;
+  readonly nodeTimeoutMs: number;
+}
+
+/**
+ * Starts a Redis Cluster of 3 masters, each with one replica (`--cluster-replicas 1`) and a short
+ * `cluster-node-timeout`, so a killed master is replaced by its replica within about a second or two.
+ * `urls` names the masters as created; `ports` every node. Stopped when the test file ends.
+ */
+export async function startRedisClusterWithReplicas(nodeTimeoutMs = 1000): Promise<RedisClusterWithReplicas> {
+  const binaries = requireBinaries();
+  const dir = mkdtempSync(join(tmpdir(), 'cachet-redis-failover-'));
+  const ports: number[] = [];
+  const children = new Map<number, ChildProcess>();
+  const cli = (port: number, ...args: string[]): string => runCli(binaries.cli, port, args);
+  const live = (): number[] =>
+    ports.filter((port) => {
+      const child = children.get(port);
+      return child !== undefined && child.exitCode === null && child.signalCode === null;
+    });
+  let closed = false;
+  const cluster: RedisClusterWithReplicas = {
+    urls: [],
+    ports,
+    nodeTimeoutMs,
+    cli,
+    slotOf: keySlot,
+    slotRanges() {
+      // CLUSTER SLOTS, raw: start, end, then ip, port, id (and, from Redis 7, a metadata map) per node, master first.
+      const lines = cli(live()[0]!, 'cluster', 'slots')
+        .split('\n')
+        .map((line) => line.trim());
+      const ranges: { start: number; end: number; master: number }[] = [];
+      for (let i = 0; i + 3 < lines.length; i++) {
+        if (/^\d+$/.test(lines[i]!) && /^\d+$/.test(lines[i + 1]!) && lines[i + 2] === '127.0.0.1') {
+          ranges.push({ start: Number(lines[i]), end: Number(lines[i + 1]), master: Number(lines[i + 3]) });
+        }
+      }
+      return ranges;
+    },
+    masterOf(slot) {
+      const range = cluster.slotRanges().find(({ start, end }) => start <= slot && slot <= end);
+      if (range === undefined) throw new Error(`no master for slot ${slot}`);
+      return range.master;
+    },
+    kill: (port) => stopProcess(children.get(port)!, 'SIGKILL'),
+    async waitForFailover(slot, deadPort) {
+      await waitFor(() => {
+        const nodes = live();
+        if (!nodes.every((port) => cli(port, 'cluster', 'info').includes('cluster_state:ok'))) return false;
+        try {
+          const master = cluster.masterOf(slot);
+          return master !== deadPort && nodes.includes(master);
+        } catch {
+          return false;
+        }
+      }, `a replica promoted for slot ${slot}`);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...children.values()].map((child) => stopProcess(child, 'SIGTERM')));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  after(() => cluster.close());
+
+  for (let i = 0; i < 6; i++) {
+    const port = await findFreePort(ports);
+    ports.push(port);
+    children.set(port, await launchClusterNode(binaries.server, dir, port, nodeTimeoutMs));
+  }
+  createCluster(binaries.cli, ports, 1);
+  // Ready when every node says ok and every replica has finished its first sync with its master.
+  await waitFor(
+    () =>
+      ports.every((port) => {
+        const info = cli(port, 'cluster', 'info');
+        if (!info.includes('cluster_state:ok')) return false;
+        const replication = cli(port, 'info', 'replication');
+        return replication.includes('role:master') || replication.includes('master_link_status:up');
+      }),
+    'cluster_state:ok with replicas in sync',
+  );
+  const masters = cli(ports[0]!, 'cluster', 'nodes')
+    .split('\n')
+    .filter((line) => line.includes('master'))
+    .map((line) => Number(/127\.0\.0\.1:(\d+)@/.exec(line)?.[1]));
+  (cluster.urls as string[]).push(...masters.map((port) => `redis://127.0.0.1:${port}`));
+  return cluster;
+}
+
+/** Redis Cluster key slot: CRC16 (XMODEM) of the hash tag when there is a non-empty one, else of the key, mod 16384. */
+function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  const hashed = Buffer.from(close > open + 1 ? key.slice(open + 1, close) : key);
+  let crc = 0;
+  for (const byte of hashed) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}
+
+/** One node of a cluster, not yet joined to the others. */
+function launchClusterNode(binary: string, dir: string, port: number, nodeTimeoutMs: number): Promise<ChildProcess> {
+  return launch(binary, dir, port, [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    `nodes-${port}.conf`,
+    '--cluster-node-timeout',
+    String(nodeTimeoutMs),
+  ]);
+}
+
+/** `redis-cli --cluster create` over `ports`, with `replicas` replicas per master. */
+function createCluster(cli: string, ports: readonly number[], replicas: number): void {
+  const create = spawnSync(
+    cli,
+    ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
+    { encoding: 'utf8', timeout: READY_TIMEOUT_MS },
+  );
+  if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
 }
 
 function requireBinaries(): { readonly server: string; readonly cli: string } {
