@@ -71,6 +71,7 @@ export const ERROR_TABLE = {
 
   CACHET_ERR_ADMIN_UNAUTHORIZED: UNAUTHORIZED,
   CACHET_ERR_ADMIN_BAD_REQUEST: BAD_REQUEST,
+  CACHET_ERR_ADMIN_FORBIDDEN: { status: 403, title: 'Forbidden' },
   CACHET_ERR_ADMIN_NOT_FOUND: { status: 404, title: 'Not Found' },
   CACHET_ERR_ADMIN_METHOD: { status: 405, title: 'Method Not Allowed' },
   CACHET_ERR_ADMIN_MEDIA_TYPE: { status: 415, title: 'Unsupported Media Type' },

@@ -10,6 +10,7 @@ import { createMetrics, purgeKindOf, type Metrics } from './observability/metric
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createAdminServer, type PurgeOutcome } from './admin/server.ts';
 import { summarizeHealth, type AdminHealth } from './admin/health.ts';
+import { assessReadiness } from './admin/readiness.ts';
 import { createListener } from './server/listener.ts';
 import { listenOn } from './server/listen.ts';
 import { closeGracefully } from './server/shutdown.ts';
@@ -176,11 +177,15 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const purge = async (selector: PurgeSelector, soft = false): Promise<number> => (await purgeEverywhere(selector, soft)).purged;
 
   let admin: Server | undefined;
+  // Set when the drain starts, so `/readyz` turns 503 and load balancers stop sending traffic.
+  let draining = false;
   if (config.admin !== undefined) {
     admin = createAdminServer({
       token: config.admin.token,
+      ...(config.admin.metricsToken === undefined ? {} : { metricsToken: config.admin.metricsToken }),
       purge: sharing === undefined ? purge : purgeEverywhere,
       health: () => countHealthyTargets(pools),
+      readiness: () => assessReadiness({ listening: server.listening, draining, upstreams: countHealthyTargets(pools).upstreams }),
       metrics,
       logger,
       revocations: sharing?.adminRevocations ?? (bus === undefined ? revocations : shareRevocations(revocations, bus)),
@@ -203,10 +208,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       return { url, adminUrl };
     },
     async close() {
+      draining = true;
       const drainMs = config.shutdown.drainTimeoutMs;
       const cutTunnels = setTimeout(() => upgrades.destroyAll(), drainMs);
       cutTunnels.unref();
-      await Promise.all([closeGracefully(server, drainMs), admin === undefined ? undefined : closeGracefully(admin, drainMs)]);
+      // The admin listener outlives the drain, so probes keep getting an answer (`/readyz` 503) until it ends.
+      await closeGracefully(server, drainMs);
+      if (admin !== undefined) await closeGracefully(admin, drainMs);
       clearTimeout(cutTunnels);
       authenticator?.close();
       await Promise.all([...pools.values()].map((pool) => pool.close()));

@@ -40,6 +40,24 @@ export function extractBearerToken(authorization: string | undefined): string | 
   return match?.[1];
 }
 
+/** Who an admin request speaks for: the admin token, the read-only metrics token, or nobody yet. */
+export type AdminScope = 'admin' | 'metrics' | Exclude<BearerCheck, 'ok'>;
+
+/**
+ * Checks the presented token against the admin token and, when configured, the read-only metrics token.
+ * Both comparisons always run, so the response time does not tell which token matched.
+ */
+export function createAdminAuth(token: string, metricsToken: string | undefined): (authorization: string | undefined) => AdminScope {
+  const admin = createBearerCheck(token);
+  const metrics = createBearerCheck(metricsToken ?? '');
+  return (authorization) => {
+    const asAdmin = admin(authorization);
+    const asMetrics = metrics(authorization);
+    if (asAdmin === 'ok') return 'admin';
+    return asMetrics === 'ok' ? 'metrics' : asAdmin;
+  };
+}
+
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }

@@ -1,15 +1,17 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger.ts';
-import { createBearerCheck, formatBearerChallenge, type BearerCheck } from './auth.ts';
+import { createAdminAuth, formatBearerChallenge, type AdminScope } from './auth.ts';
 import { parsePurgeRequest } from './purge-request.ts';
 import { ANSWERED, readJsonBody, reject, rejectBadRequest, rejectMethod, sendJson, sendText } from './respond.ts';
 import { handleRevocations, type AdminRevocations, type ShareOutcome } from './revocations.ts';
 
 export { MAX_ADMIN_BODY_BYTES } from './respond.ts';
 import type { AdminHealth } from './health.ts';
+import type { Readiness } from './readiness.ts';
 
 export type { AdminHealth } from './health.ts';
+export type { Readiness } from './readiness.ts';
 export type { AdminRevocations, ShareOutcome } from './revocations.ts';
 
 /** One purge's answer when the instance shares its store. */
@@ -27,12 +29,16 @@ export interface AdminMetrics {
 export interface AdminDeps {
   /** Bearer token every path but `GET /health` requires. */
   readonly token: string;
+  /** Read-only bearer token accepted for `GET /metrics` (and `/health`) only; any other path answers 403. */
+  readonly metricsToken?: string;
   /**
    * Purges what `selector` names; answers how many entries matched, and with a shared store whether the purge
    * reached the other instances (`shared: false`: applied here, shared once the store is back).
    */
   purge(selector: { url: string } | { prefix: string } | { tag: string }, soft: boolean): Promise<number | PurgeOutcome>;
   health(): AdminHealth | Promise<AdminHealth>;
+  /** What `GET /readyz` answers. */
+  readiness(): Readiness | Promise<Readiness>;
   readonly metrics: AdminMetrics;
   /** Receives failures of `purge`, `health` and metrics rendering (answered with 500). */
   readonly logger?: Logger;
@@ -44,11 +50,16 @@ export interface AdminDeps {
 
 const READ_METHODS = 'GET, HEAD';
 
-type Check = (authorization: string | undefined) => BearerCheck;
+type Check = (authorization: string | undefined) => AdminScope;
+
+const LIVE = JSON.stringify({ status: 'ok' });
 
 /**
  * The admin API on its own `node:http` server; the caller listens and closes it.
  *
+ * - `GET /livez` (no token): `{"status":"ok"}` while the process serves; it checks no dependency.
+ * - `GET /readyz` (no token): `{"status":"ready"}`, or 503 `{"status":"not ready","notReady":[...]}` naming
+ *   each unmet condition (draining, listener, an upstream without a healthy target).
  * - `GET /health` (no token): `{"status", "upstreams": [{name, healthy, total}]}`, 503 when `down`.
  *   It reveals no configuration: no URLs, ports or token.
  * - `GET /metrics`: the Prometheus text exposition.
@@ -58,12 +69,12 @@ type Check = (authorization: string | undefined) => BearerCheck;
  * - With `revocations`: `POST`, `GET` and `DELETE /revocations`, `DELETE /revocations/{jti|sub}/<id>`
  *   (see `revocations.ts`).
  *
- * Every path but `/health` requires `Authorization: Bearer <token>` and is checked before routing, so
- * without the token no path's existence is revealed. Errors are RFC 9457 problem+json with a
+ * Every other path requires `Authorization: Bearer <token>` and is checked before routing, so
+ * without the token no path's existence is revealed. The metrics token reads `/metrics` only: elsewhere 403. Errors are RFC 9457 problem+json with a
  * `CACHET_ERR_ADMIN_*` code.
  */
 export function createAdminServer(deps: AdminDeps): http.Server {
-  const check = createBearerCheck(deps.token);
+  const check = createAdminAuth(deps.token, deps.metricsToken);
   return http.createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     handleAdminRequest(deps, check, req, res).catch((err: unknown) => {
       deps.logger?.error({ err, path: req.url }, 'admin request failed');
@@ -78,13 +89,23 @@ async function handleAdminRequest(deps: AdminDeps, check: Check, req: IncomingMe
   const method = req.method ?? 'GET';
   const isRead = method === 'GET' || method === 'HEAD';
 
-  if (path === '/health') {
-    if (!isRead) return rejectMethod(req, res, READ_METHODS);
-    return sendHealth(res, await deps.health());
+  switch (path) {
+    case '/livez':
+      if (!isRead) return rejectMethod(req, res, READ_METHODS);
+      return sendText(res, 200, 'application/json', LIVE);
+    case '/readyz':
+      if (!isRead) return rejectMethod(req, res, READ_METHODS);
+      return sendReadiness(res, await deps.readiness());
+    case '/health':
+      if (!isRead) return rejectMethod(req, res, READ_METHODS);
+      return sendHealth(res, await deps.health());
   }
 
   const auth = check(req.headers.authorization);
-  if (auth !== 'ok') {
+  if (auth === 'metrics' && path !== '/metrics') {
+    return reject(req, res, 'CACHET_ERR_ADMIN_FORBIDDEN', 'The metrics token may only read /metrics and /health.');
+  }
+  if (auth !== 'admin' && auth !== 'metrics') {
     return reject(
       req,
       res,
@@ -136,6 +157,11 @@ function sendHealth(res: ServerResponse, health: AdminHealth): void {
   // Copy field by field so nothing else the source carries (target URLs) can leak.
   const upstreams = health.upstreams.map((u) => ({ name: u.name, healthy: u.healthy, total: u.total }));
   sendJson(res, health.status === 'down' ? 503 : 200, { status: health.status, upstreams });
+}
+
+function sendReadiness(res: ServerResponse, readiness: Readiness): void {
+  if (readiness.ready) sendJson(res, 200, { status: 'ready' });
+  else sendJson(res, 503, { status: 'not ready', notReady: readiness.notReady });
 }
 
 function pathOf(url: string): string {

@@ -3,6 +3,7 @@ import type { RevocationList } from '../auth/types.ts';
 import type { AdminConfig } from '../config/types.ts';
 import { createAdminServer, type AdminDeps, type AdminRevocations } from '../admin/server.ts';
 import { mergeWorkerHealth, type AdminHealth } from '../admin/health.ts';
+import { assessReadiness } from '../admin/readiness.ts';
 import { shareRevocations } from '../bus/shared-revocations.ts';
 import type { InvalidationBus } from '../bus/types.ts';
 import { renderAggregate } from '../observability/cluster-metrics.ts';
@@ -23,6 +24,8 @@ export interface SupervisorAdminDeps {
   /** The workers accepting connections now. */
   readonly listeningWorkers: () => readonly IpcPeer[];
   readonly configuredWorkers: number;
+  /** True once the instance drains; `/readyz` then answers 503. */
+  readonly draining?: () => boolean;
   /** With a Redis store: purges and revocations go through Redis to every worker of every instance (see supervisor.ts). */
   readonly shared?: { readonly purge: AdminDeps['purge']; readonly revocations: AdminRevocations };
 }
@@ -42,8 +45,11 @@ export function createSupervisorAdmin(deps: SupervisorAdminDeps): Server {
     }
     return answers;
   };
+  const health = async (): Promise<AdminHealth> =>
+    mergeWorkerHealth((await askWorkers({ type: 'health' })) as AdminHealth[], deps.configuredWorkers);
   return createAdminServer({
     token: deps.admin.token,
+    ...(deps.admin.metricsToken === undefined ? {} : { metricsToken: deps.admin.metricsToken }),
     purge:
       deps.shared?.purge ??
       (async (selector, soft) => {
@@ -52,7 +58,14 @@ export function createSupervisorAdmin(deps: SupervisorAdminDeps): Server {
         logger.info({ selector, soft, count }, 'purge');
         return count;
       }),
-    health: async () => mergeWorkerHealth((await askWorkers({ type: 'health' })) as AdminHealth[], deps.configuredWorkers),
+    health,
+    // Ready while at least one worker accepts connections and every upstream has a healthy target in each.
+    readiness: async () =>
+      assessReadiness({
+        listening: deps.listeningWorkers().length > 0,
+        draining: deps.draining?.() === true,
+        upstreams: (await health()).upstreams,
+      }),
     metrics: {
       registry: metrics.registry,
       render: async () => {

@@ -131,6 +131,7 @@ export function createSupervisor(config: Config, options: SupervisorOptions = {}
       logger,
       listeningWorkers: () => slots.flatMap((slot) => (slot.isListening && slot.peer !== undefined ? [slot.peer] : [])),
       configuredWorkers: config.workers,
+      draining: () => stopping,
       ...(sharing === undefined ? {} : { shared: sharing }),
     });
   }

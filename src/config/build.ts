@@ -8,7 +8,7 @@ import { buildRateLimits, buildRouteRateLimit, type CheckedRateLimit } from './b
 /** A config that passed the schema and the semantic checks, with sizes and durations already numbers. */
 interface CheckedConfig {
   listen?: { host?: string; port?: number };
-  admin?: { host?: string; port?: number; token: string };
+  admin?: { host?: string; port?: number; token: string; metricsToken?: string };
   store?: {
     type?: 'memory' | 'redis';
     maxBytes?: number;
@@ -68,7 +68,14 @@ export function buildConfig(raw: unknown): Config {
   const config: Config = {
     listen: { host: c.listen?.host ?? D.listen.host, port: c.listen?.port ?? D.listen.port },
     admin:
-      c.admin === undefined ? undefined : { host: c.admin.host ?? D.admin.host, port: c.admin.port ?? D.admin.port, token: c.admin.token },
+      c.admin === undefined
+        ? undefined
+        : {
+            host: c.admin.host ?? D.admin.host,
+            port: c.admin.port ?? D.admin.port,
+            token: c.admin.token,
+            ...(c.admin.metricsToken === undefined ? {} : { metricsToken: c.admin.metricsToken }),
+          },
     store: buildStore(c.store ?? {}),
     upstreams: Object.fromEntries(Object.entries(c.upstreams).map(([name, upstream]) => [name, buildUpstream(name, upstream)])),
     routes: c.routes.map((route) => ({

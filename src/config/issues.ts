@@ -12,7 +12,7 @@ export interface ConfigIssue {
 }
 
 /** Keys whose values are never echoed back in messages. */
-const SECRET_KEYS = new Set(['token', 'secret', 'publicKey', 'clientSecret']);
+const SECRET_KEYS = new Set(['token', 'metricsToken', 'secret', 'publicKey', 'clientSecret']);
 
 /** Renders a path the way users read it: `upstreams.api.targets[1]`, `upstreams["a b"].retries`. */
 export function formatPath(path: ConfigPath): string {

@@ -329,6 +329,11 @@ export const configSchema: SchemaObject = object(
           minLength: d.admin.minTokenLength,
           description: `a bearer token of at least ${d.admin.minTokenLength} characters`,
         },
+        metricsToken: {
+          type: 'string',
+          minLength: d.admin.minTokenLength,
+          description: `a read-only bearer token for GET /metrics, of at least ${d.admin.minTokenLength} characters`,
+        },
       },
       { required: ['token'] },
     ),

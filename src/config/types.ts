@@ -14,6 +14,8 @@ export interface ListenConfig {
 export interface AdminConfig extends ListenConfig {
   /** Bearer token every admin path but `/health` requires. */
   readonly token: string;
+  /** Read-only bearer token for `GET /metrics` (and `/health`); refused with 403 elsewhere. */
+  readonly metricsToken?: string;
 }
 
 export interface MemoryStoreConfig {

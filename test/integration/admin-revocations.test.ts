@@ -45,6 +45,7 @@ async function startAdmin(t: TestContext, withRevocations = true): Promise<Admin
     token: TOKEN,
     purge: async () => 0,
     health: () => ({ status: 'ok', upstreams: [] }),
+    readiness: () => ({ ready: true, notReady: [] }),
     metrics: createMetrics(),
     ...(withRevocations ? { revocations, now: () => NOW_SEC * 1000 + 999 } : {}),
   });

@@ -30,6 +30,7 @@ async function startAdmin(t: TestContext, options: { purgeCount?: number; failPu
       return options.purgeCount ?? 2;
     },
     health: () => health,
+    readiness: () => ({ ready: true, notReady: [] }),
     metrics,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
