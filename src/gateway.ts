@@ -23,6 +23,7 @@ import { createAdmission } from './edge/admit.ts';
 import { createRateLimits } from './rate-limit/index.ts';
 import { sharedConnectionOf } from './cache/store/redis/shared-store.ts';
 import { createRequestHandler } from './edge/handler.ts';
+import { createAccessLog } from './observability/access-log.ts';
 import { guardIdempotentRoutes } from './idempotency/index.ts';
 import { createUpgradeHandler } from './edge/upgrade.ts';
 import type { InvalidationBus } from './bus/types.ts';
@@ -149,7 +150,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
 
   const front = guardIdempotentRoutes(cache, { config, store, forwarder, clock, metrics, logger });
-  const server = createListener(config.limits, createRequestHandler({ admission, cache: front, metrics, logger }));
+  const server = createListener(
+    config.limits,
+    createRequestHandler({ admission, cache: front, metrics, logger, accessLog: createAccessLog(config.log) }),
+  );
   // A refused upgrade hands its connection back to the listener's parser, so what follows is a request like any other.
   const upgrades = createUpgradeHandler({
     admission,

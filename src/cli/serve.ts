@@ -1,6 +1,7 @@
 import type { Config } from '../config/types.ts';
 import type { CliIo } from './io.ts';
 import { describeError } from './io.ts';
+import type { DestinationStream } from 'pino';
 
 type ShutdownSignal = 'SIGINT' | 'SIGTERM';
 const SHUTDOWN_SIGNALS: readonly ShutdownSignal[] = ['SIGINT', 'SIGTERM'];
@@ -48,7 +49,7 @@ export async function serveGateway(config: Config, io: CliIo, deps: ServeDeps = 
   const received = waitForSignal(signals);
   try {
     const { url, adminUrl } = await gateway.listen();
-    io.stdout.write(`cachet listening on ${url}${adminUrl === undefined ? '' : ` (admin ${adminUrl})`}\n`);
+    await announceListening(config, io, url, adminUrl);
   } catch (err) {
     received.dispose();
     io.stderr.write(`cachet: ${describeError(err)}\n`);
@@ -79,6 +80,21 @@ export async function serveGateway(config: Config, io: CliIo, deps: ServeDeps = 
   }
   io.stderr.write('cachet: stopped\n');
   return 0;
+}
+
+/**
+ * The `listening` line. With access logs on, stdout is a stream of JSON lines a collector parses, so the line is
+ * JSON too (`msg: "listening"`, `url`, `adminUrl`); otherwise it is the readable `cachet listening on <url>`.
+ */
+async function announceListening(config: Config, io: CliIo, url: string, adminUrl: string | undefined): Promise<void> {
+  if (config.log.access === true) {
+    const fields = adminUrl === undefined ? { url } : { url, adminUrl };
+    // Loaded only here, so `cachet check` and `--help` stay free of pino.
+    const { createLogger } = await import('../observability/logger.ts');
+    createLogger('info', io.stdout as DestinationStream).info(fields, 'listening');
+    return;
+  }
+  io.stdout.write(`cachet listening on ${url}${adminUrl === undefined ? '' : ` (admin ${adminUrl})`}\n`);
 }
 
 /** Loaded here so `cachet check` and `--help` never load the proxy, the store or undici. */

@@ -41,7 +41,7 @@ interface CheckedConfig {
   proxy?: { trustedProxies?: string[]; via?: string };
   shutdown?: { drainTimeoutMs?: number };
   workers?: number;
-  log?: { level?: Config['log']['level'] };
+  log?: { level?: Config['log']['level']; access?: boolean; accessSample?: number };
 }
 
 interface CheckedUpstream {
@@ -58,6 +58,7 @@ interface CheckedRoute extends CheckedRouteAuth {
   path: string;
   upstream: string;
   rateLimit?: string | string[];
+  accessLog?: boolean;
 }
 
 /** Fills every default into a checked config and freezes the result, so nothing downstream can change it. */
@@ -89,6 +90,7 @@ export function buildConfig(raw: unknown): Config {
         ignoreParams: cache.key?.ignoreParams ?? [],
       }),
       ...buildRouteIdempotency(route as CheckedRouteIdempotency),
+      ...(route.accessLog === false ? { accessLog: false as const } : {}),
     })),
     auth: buildAuth(c.auth),
     cache: {
@@ -115,7 +117,11 @@ export function buildConfig(raw: unknown): Config {
     ...(c.rateLimits === undefined ? {} : { rateLimits: buildRateLimits(c.rateLimits, c.workers ?? D.workers) }),
     shutdown: { drainTimeoutMs: c.shutdown?.drainTimeoutMs ?? D.shutdown.drainTimeoutMs },
     workers: c.workers ?? D.workers,
-    log: { level: c.log?.level ?? D.log.level },
+    log: {
+      level: c.log?.level ?? D.log.level,
+      access: c.log?.access ?? D.log.access,
+      accessSample: c.log?.accessSample ?? D.log.accessSample,
+    },
   };
   return deepFreeze(config);
 }

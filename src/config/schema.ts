@@ -47,7 +47,7 @@ export const CONFIG_DEFAULTS = {
   proxy: { via: 'cachet' },
   shutdown: { drainTimeoutMs: 10_000 },
   workers: 1,
-  log: { level: 'info' },
+  log: { level: 'info', access: false, accessSample: 1 },
   jwt: { clockToleranceSec: 30, jwks: { cooldownMs: 30_000, maxAgeMs: 600_000, timeoutMs: 2000 } },
   introspection: { cacheMaxSec: 60, timeoutMs: 2000 },
   auth: {
@@ -203,6 +203,7 @@ const routeSchema = object(
       description: 'a mapping of claim names to required values',
     },
     tokenCookie: { ...string, description: 'a cookie name' },
+    accessLog: { type: 'boolean', default: true },
     cors: corsSchema,
     idempotency: object({
       required: { type: 'boolean', default: d.idempotency.required },
@@ -408,7 +409,17 @@ export const configSchema: SchemaObject = object(
     }),
     shutdown: object({ drainTimeoutMs: durationMs(0, d.shutdown.drainTimeoutMs) }),
     workers: { type: ['integer', 'string'], format: 'worker-count', minimum: 1, maximum: MAX_WORKERS, default: d.workers },
-    log: object({ level: { enum: [...LOG_LEVELS], default: d.log.level } }),
+    log: object({
+      level: { enum: [...LOG_LEVELS], default: d.log.level },
+      access: { type: 'boolean', default: d.log.access },
+      accessSample: {
+        type: 'number',
+        minimum: 0,
+        maximum: 1,
+        default: d.log.accessSample,
+        description: 'a fraction of requests from 0 to 1',
+      },
+    }),
   },
   { required: ['upstreams', 'routes'] },
 );

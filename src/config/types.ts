@@ -196,6 +196,8 @@ export interface RouteConfig {
   readonly upstreamRequest?: UpstreamRequestRewrite;
   /** Fields changed on the upstream's responses (fresh or stored) on their way to the client; absent when none. */
   readonly responseHeaders?: HeaderEdits;
+  /** `accessLog: false` on the route: its requests write no access log line; absent when they do. */
+  readonly accessLog?: false;
 }
 
 /** A route's cache key options: the `cache.key` section with the route's own additions. */
@@ -306,5 +308,11 @@ export interface Config {
   readonly shutdown: { readonly drainTimeoutMs: number };
   /** Processes serving the listen port (`auto` is resolved to the core count); 1 runs no supervisor. */
   readonly workers: number;
-  readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  readonly log: {
+    readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    /** One JSON line per request on stdout (`log.access`); absent means off. */
+    readonly access?: boolean;
+    /** The fraction of requests written when `access` is on (0 to 1); absent means every one. */
+    readonly accessSample?: number;
+  };
 }

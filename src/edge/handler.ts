@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../observability/logger.ts';
+import type { AccessLog } from '../observability/access-log.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Exchange } from '../forward/exchange.ts';
 import type { Cache, CacheLabel } from '../cache/cache.ts';
@@ -17,6 +18,8 @@ export interface RequestHandlerDeps {
   readonly cache: Cache;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Present when `log.access` is on. */
+  readonly accessLog?: AccessLog | undefined;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface RequestHandlerDeps {
  * then the cache, which answers or forwards.
  */
 export function createRequestHandler(deps: RequestHandlerDeps): RequestHandler {
-  const { admission, cache, metrics, logger } = deps;
+  const { admission, cache, metrics, logger, accessLog } = deps;
   const dispatchAdmitted = (ex: Exchange | undefined): void => {
     if (ex !== undefined) dispatch(ex);
   };
@@ -44,22 +47,33 @@ export function createRequestHandler(deps: RequestHandlerDeps): RequestHandler {
       counting.then(() => handleRequest(req, res));
       return;
     }
+    const arrival = accessLog?.arrive(req);
     const ex = admission.admit(req, res, 'request');
-    if (ex === undefined) return;
-    if (ex instanceof Promise) ex.then(dispatchAdmitted);
-    else dispatch(ex);
+    if (ex === undefined) {
+      if (arrival !== undefined) accessLog?.refused(req, res, arrival);
+      return;
+    }
+    if (ex instanceof Promise) {
+      if (accessLog === undefined || arrival === undefined) ex.then(dispatchAdmitted);
+      else ex.then((admitted) => (admitted === undefined ? accessLog.refused(req, res, arrival) : dispatch(admitted)));
+    } else dispatch(ex);
   };
 
   function dispatch(ex: Exchange): void {
+    const access = accessLog?.start(ex);
     const label = cache.handle(ex);
     if (typeof label === 'string') {
       metrics.recordRequest(ex.route.path, ex.method, ex.res.statusCode, label, (performance.now() - ex.startedAt) / 1000);
+      access?.settle(label);
       return;
     }
     label.then(
-      (settled: CacheLabel) =>
-        metrics.recordRequest(ex.route.path, ex.method, ex.res.statusCode, settled, (performance.now() - ex.startedAt) / 1000),
+      (settled: CacheLabel) => {
+        metrics.recordRequest(ex.route.path, ex.method, ex.res.statusCode, settled, (performance.now() - ex.startedAt) / 1000);
+        access?.settle(settled);
+      },
       (err: unknown) => {
+        access?.settle('error');
         logger.error({ err, requestId: ex.requestId }, 'request failed');
         if (!ex.res.headersSent)
           sendProblem(ex.res, 'CACHET_ERR_INTERNAL', 'The gateway failed to handle the request.', { 'x-request-id': ex.requestId });

@@ -142,7 +142,7 @@ test('cachet check of a bad file: exit 1 listing every problem', async (t) => {
       '  - listen.port: must be between 0 and 65535 (got 70000)',
       '  - upstreams.api.balancer: must be one of round-robin, least-connections (got "random")',
       '  - routes[0].upstream: names no upstream, expected one of api (got "apii")',
-      '  - routes[0].foo: unknown key, expected one of path, methods, upstream, rateLimit, auth, scopes, claims, tokenCookie, cors, idempotency, cache, stripPrefix, upstreamHost, requestHeaders, responseHeaders',
+      '  - routes[0].foo: unknown key, expected one of path, methods, upstream, rateLimit, auth, scopes, claims, tokenCookie, accessLog, cors, idempotency, cache, stripPrefix, upstreamHost, requestHeaders, responseHeaders',
       '  - routes[1].path: is never reached: routes[0] (/*) matches every path and comes first (first match wins), expected this route above routes[0], or removed',
       "  - routes[1].auth: 'jwt' needs a token provider, expected an auth section with jwt or providers",
       '',

@@ -68,7 +68,7 @@ test('a minimal config gets every documented default', () => {
     proxy: { trustedProxies: [], via: 'cachet' },
     shutdown: { drainTimeoutMs: 10_000 },
     workers: 1,
-    log: { level: 'info' },
+    log: { level: 'info', access: false, accessSample: 1 },
   };
   assert.deepEqual(validateConfig(minimal), expected);
 });
@@ -224,7 +224,7 @@ const rejected: Array<[string, Record<string, unknown>, string]> = [
   [
     'unknown nested key',
     withMinimal({ routes: [{ path: '/*', upstream: 'api', foo: 1 }] }),
-    'routes[0].foo: unknown key, expected one of path, methods, upstream, rateLimit, auth, scopes, claims, tokenCookie, cors, idempotency, cache, stripPrefix, upstreamHost, requestHeaders, responseHeaders',
+    'routes[0].foo: unknown key, expected one of path, methods, upstream, rateLimit, auth, scopes, claims, tokenCookie, accessLog, cors, idempotency, cache, stripPrefix, upstreamHost, requestHeaders, responseHeaders',
   ],
   [
     'unknown key in an upstream',

@@ -1,0 +1,200 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { startOrigin } from '../helpers/origin.ts';
+import { send } from '../helpers/gateway.ts';
+import { startIssuer } from '../helpers/tokens.ts';
+
+const BIN = new URL('../../bin/cachet.js', import.meta.url).pathname;
+
+interface Cli {
+  readonly url: string;
+  /** Every stdout line so far, parsed; a line that is not JSON fails the test when read. */
+  lines(): Record<string, unknown>[];
+  /** Raw stdout so far. */
+  stdout(): string;
+  /** Stops the process (SIGTERM) and resolves with its exit code once stdout is drained. */
+  stop(): Promise<number | null>;
+}
+
+/** Runs `cachet run` on a YAML config and resolves once stdout carries the JSON `listening` line. */
+async function startCli(t: TestContext, config: string[]): Promise<Cli> {
+  const dir = await mkdtemp(join(tmpdir(), 'cachet-access-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'cachet.yaml');
+  await writeFile(file, config.join('\n'));
+  const child = spawn(process.execPath, [BIN, 'run', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const closed = once(child, 'close').then(([code]) => code as number | null);
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const lines = (): Record<string, unknown>[] =>
+    stdout
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => {
+        try {
+          return JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          throw new Error(`stdout line is not JSON: ${line}`);
+        }
+      });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const listening = lines().find((line) => line.msg === 'listening');
+      if (typeof listening?.url === 'string') resolve(listening.url);
+    });
+    void closed.then((code) => reject(new Error(`exited ${code} before listening: ${stdout}${stderr}`)));
+  });
+  return {
+    url,
+    lines,
+    stdout: () => stdout,
+    async stop() {
+      child.kill('SIGTERM');
+      return closed;
+    },
+  };
+}
+
+/** Waits until `count` access lines are out (a line is written when its response closes, just after the client reads it). */
+async function accessLines(cli: Cli, count: number): Promise<Record<string, unknown>[]> {
+  for (let waited = 0; waited < 2000; waited += 10) {
+    const access = cli.lines().filter((line) => line.msg === 'access');
+    if (access.length >= count) return access;
+    await delay(10);
+  }
+  return cli.lines().filter((line) => line.msg === 'access');
+}
+
+function baseConfig(originUrl: string, log: string, routeExtra = ''): string[] {
+  return [
+    'listen: { host: 127.0.0.1, port: 0 }',
+    `log: ${log}`,
+    'upstreams:',
+    `  api: { targets: [${originUrl}] }`,
+    'routes:',
+    `  - { path: /v1/*, upstream: api${routeExtra} }`,
+  ];
+}
+
+test('log.access: every stdout line is JSON, one access line per request with its fields, refusals included', async (t) => {
+  const origin = await startOrigin(t, (_req, res) => {
+    res.setHeader('cache-control', 'max-age=60');
+    res.end('twelve bytes');
+  });
+  const cli = await startCli(t, baseConfig(origin.url, '{ access: true }'));
+  const miss = await send(`${cli.url}/v1/a?x=1`, { headers: { 'x-request-id': 'req-one' } });
+  const hit = await send(`${cli.url}/v1/a?x=1`);
+  const missing = await send(`${cli.url}/elsewhere`);
+  assert.deepEqual([miss.status, hit.status, missing.status], [200, 200, 404]);
+
+  const access = await accessLines(cli, 3);
+  assert.equal(access.length, 3);
+  const [first, second, third] = access;
+  assert.equal(typeof first?.time, 'number');
+  assert.ok(typeof first?.bytes === 'number' && first.bytes > 12, 'head and body bytes written');
+  assert.deepEqual(
+    { ...first, time: 0, durationMs: 0, pid: 0, hostname: '', bytes: 0 },
+    {
+      level: 30,
+      time: 0,
+      pid: 0,
+      hostname: '',
+      name: 'cachet',
+      requestId: 'req-one',
+      method: 'GET',
+      path: '/v1/a',
+      status: 200,
+      cache: 'miss',
+      route: '/v1/*',
+      upstream: 'api',
+      durationMs: 0,
+      bytes: 0,
+      msg: 'access',
+    },
+  );
+  assert.equal(typeof first?.durationMs, 'number');
+  assert.deepEqual([second?.cache, second?.requestId], ['hit', hit.header('x-request-id')]);
+  assert.deepEqual([third?.status, third?.path, third?.requestId], [404, '/elsewhere', missing.header('x-request-id')]);
+  assert.equal(await cli.stop(), 0);
+  // Stopping adds lines (worker/drain messages): those are JSON too.
+  assert.ok(cli.lines().length >= 4);
+});
+
+test('log.access: the verified subject is logged, never the token', async (t) => {
+  const issuer = await startIssuer(t);
+  const origin = await startOrigin(t, (_req, res) => res.end('private'));
+  const cli = await startCli(t, [
+    ...baseConfig(origin.url, '{ access: true }', ', auth: jwt'),
+    'auth:',
+    '  jwt:',
+    `    issuer: ${issuer.issuer}`,
+    `    jwksUri: ${issuer.jwksUri}`,
+    '    audience: cachet-test',
+    '    algorithms: [RS256]',
+  ]);
+  const token = await issuer.sign({ sub: 'alice' });
+  assert.equal((await send(`${cli.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+  assert.equal((await send(`${cli.url}/v1/me`, { headers: { authorization: 'Bearer not-a-valid-token-xyz' } })).status, 401);
+  const access = await accessLines(cli, 2);
+  assert.deepEqual(
+    access.map((line) => [line.status, line.subject]),
+    [
+      [200, 'alice'],
+      [401, undefined],
+    ],
+  );
+  assert.ok(!cli.stdout().includes(token.split('.')[2] ?? token), 'no token signature on stdout');
+  assert.ok(!cli.stdout().includes('not-a-valid-token-xyz'));
+  assert.equal(await cli.stop(), 0);
+});
+
+test('log.access: accessSample 0 and a route with accessLog: false write no access line', async (t) => {
+  const origin = await startOrigin(t, (_req, res) => res.end('ok'));
+  for (const [log, routeExtra] of [
+    ['{ access: true, accessSample: 0 }', ''],
+    ['{ access: true }', ', accessLog: false'],
+  ] as const) {
+    const cli = await startCli(t, baseConfig(origin.url, log, routeExtra));
+    for (let i = 0; i < 5; i++) assert.equal((await send(`${cli.url}/v1/n${i}`)).status, 200);
+    await delay(100);
+    assert.deepEqual(
+      cli.lines().filter((line) => line.msg === 'access'),
+      [],
+    );
+    assert.equal(await cli.stop(), 0);
+  }
+});
+
+test('log.access: a client that goes away mid-response is logged with aborted: true', async (t) => {
+  const origin = await startOrigin(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    // Ends well after the client has gone, which the gateway notices on its next write.
+    let sent = 0;
+    const ticks = setInterval(() => (++sent === 25 ? res.end('end') : res.write('more ')), 20);
+    res.on('close', () => clearInterval(ticks));
+  });
+  const cli = await startCli(t, baseConfig(origin.url, '{ access: true }'));
+  const socket = connect(Number(new URL(cli.url).port), '127.0.0.1');
+  socket.write('GET /v1/slow HTTP/1.1\r\nhost: example.test\r\n\r\n');
+  const [head] = (await once(socket, 'data')) as [Buffer];
+  assert.match(head.toString(), /^HTTP\/1\.1 200/);
+  socket.destroy();
+  const [line] = await accessLines(cli, 1);
+  assert.deepEqual([line?.path, line?.status, line?.aborted], ['/v1/slow', 200, true]);
+  assert.ok(typeof line?.bytes === 'number' && line.bytes > 0);
+  assert.equal(await cli.stop(), 0);
+});
