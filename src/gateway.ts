@@ -23,7 +23,7 @@ import { createAdmission } from './edge/admit.ts';
 import { createRateLimits } from './rate-limit/index.ts';
 import { sharedConnectionOf } from './cache/store/redis/shared-store.ts';
 import { createRequestHandler } from './edge/handler.ts';
-import { createAccessLog } from './observability/access-log.ts';
+import { createAccessLog } from './edge/access-log.ts';
 import { guardIdempotentRoutes } from './idempotency/index.ts';
 import { createUpgradeHandler } from './edge/upgrade.ts';
 import type { InvalidationBus } from './bus/types.ts';

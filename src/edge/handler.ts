@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../observability/logger.ts';
-import type { AccessLog } from '../observability/access-log.ts';
+import type { AccessLog } from './access-log.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Exchange } from '../forward/exchange.ts';
 import type { Cache, CacheLabel } from '../cache/cache.ts';

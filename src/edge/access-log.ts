@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/types.ts';
 import type { Exchange } from '../forward/exchange.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
 
 /** One request followed until its response is done; `settle` gives its Cache-Status result (the metrics label, or `error`). */
 export interface AccessEntry {
