@@ -72,6 +72,19 @@ export function renderCachetConfig(plan: DemoGatewayPlan): string {
     routes: [
       { path: '/auth/*', methods: ['POST'], upstream: 'issuer', cache: false },
       { path: '/.well-known/*', methods: ['GET'], upstream: 'issuer' },
+      // The issuer published under a path of its own, as Kong's strip_path or nginx's proxy_pass URI would: the prefix
+      // goes on the way up (the issuer serves /.well-known/...), the issuer is sent its own Host and none of the
+      // client's credentials, and its answers tell browsers not to guess content types. Reads only: its POST
+      // endpoints stay unpublished here.
+      {
+        path: '/issuer/*',
+        methods: ['GET'],
+        upstream: 'issuer',
+        stripPrefix: true,
+        upstreamHost: 'target',
+        requestHeaders: { remove: ['authorization', 'cookie'] },
+        responseHeaders: { set: { 'x-content-type-options': 'nosniff' } },
+      },
       { path: '/health', methods: ['GET'], upstream: 'api', cache: false },
       // The origin states no freshness here: the route gives its answers 30 s, and a tracking parameter does not split the key.
       {

@@ -44,14 +44,14 @@ export function formatStackSummary(stack: TourStack): string[] {
 /**
  * A guided tour of copy-pasteable shell commands (bash or zsh, with curl) against the running stack:
  * a token, a cache hit, a 304 instead of a download, a resumed download, a write and the purge it triggers, private data,
- * and a route-given lifetime for a response that states none.
+ * a route-given lifetime for a response that states none, and an upstream published under a path prefix.
  * With two instances sharing Redis, a stop on the second instance comes after the first hit: stored through one,
  * a hit on the other, and a purge sent to one taking effect on both.
  */
 export function formatTour(stack: TourStack): string[] {
   const gw = stack.gatewayUrl;
   const show = `-s -o /dev/null -D - -w 'body: %{size_download} bytes\\n'`;
-  const keep = `grep -iE '^(HTTP|cache-status|age|etag|content-range|x-origin-instance|surrogate-key|idempotent-replayed|location)|^body'`;
+  const keep = `grep -iE '^(HTTP|cache-status|age|etag|content-range|x-origin-instance|surrogate-key|idempotent-replayed|location|x-content-type-options)|^body'`;
   const resumeAt = Math.floor(stack.definitionsBytes / 2);
   const second = stack.redisUrl === undefined ? undefined : stack.instances[1];
   const sections: (readonly string[])[] = [
@@ -108,6 +108,13 @@ export function formatTour(stack: TourStack): string[] {
       `curl ${show} ${gw}/v1/feeds/status | ${keep}`,
       `#    -> fwd=uri-miss; fwd-status=200; ttl=${FEED_STATUS_TTL_SEC - 1}; stored, then a hit with Age; the route also leaves utm_source out of the key, so this is a hit too`,
       `curl ${show} '${gw}/v1/feeds/status?utm_source=newsletter' | ${keep}`,
+    ],
+    [
+      'The issuer published under /issuer/: the route strips its prefix, sends the issuer its own Host and no client credentials, and adds a response field',
+      `curl ${show} ${gw}/issuer/.well-known/jwks.json | ${keep}`,
+      "#    -> 200 from the issuer's /.well-known/jwks.json (it has no /issuer path), with X-Content-Type-Options: nosniff from the route",
+      '#    The route publishes reads only: a POST is refused by cachet (405 + Allow), the issuer never sees it',
+      `curl -s -o /dev/null -D - -X POST ${gw}/issuer/admin/rotate | grep -iE '^(HTTP|allow)'`,
     ],
     [
       'What the gateway counted, and a purge by hand',

@@ -265,6 +265,27 @@ test("tour 6: feed status, sent by the origin without freshness, is stored for t
   assert.equal(tracked.text, first.text);
 });
 
+test('tour 7: the issuer published under /issuer/: the prefix is stripped on the way up, the route adds a response field, and only reads pass', async () => {
+  const url = `${stack.gatewayUrl}/issuer/.well-known/jwks.json`;
+  const first = await client.send(url, { headers: bearer('alice') });
+  assert.equal(first.status, 200, 'the issuer has no /issuer path: it answered the stripped one');
+  assert.equal(first.header('x-content-type-options'), 'nosniff');
+  const direct = await client.send(`${stack.gatewayUrl}/.well-known/jwks.json`);
+  assert.equal(direct.header('x-content-type-options'), undefined, 'the field is added by the /issuer/* route only');
+  assert.deepEqual(
+    first.json<{ keys: { kid: string }[] }>().keys.map((key) => key.kid),
+    direct.json<{ keys: { kid: string }[] }>().keys.map((key) => key.kid),
+  );
+  // Stored as the origin sent it; the route's field is added again on every hit.
+  const second = await client.send(url);
+  assert.match(second.header('cache-status') ?? '', /^cachet; hit/);
+  assert.equal(second.header('x-content-type-options'), 'nosniff');
+  const refused = await client.send(`${stack.gatewayUrl}/issuer/admin/rotate`, { method: 'POST' });
+  assert.equal(refused.status, 405);
+  assert.match(refused.header('allow') ?? '', /GET/);
+  assert.equal(refused.json<{ code: string }>().code, 'CACHET_ERR_ROUTE_METHOD', 'answered by cachet, not by the issuer');
+});
+
 test('an origin instance killed mid-run: requests keep being served by the other two (retries, health checks)', async () => {
   const victim = stack.origins[1];
   assert.ok(victim);
