@@ -5,7 +5,7 @@ import { createStore } from './cache/store/index.ts';
 import { createSharedStore } from './cache/store/redis/shared-store.ts';
 import type { TieredStore } from './cache/store/tiered.ts';
 import type { CacheStore, PurgeSelector } from './cache/store/types.ts';
-import { createUpstreamPool, type UpstreamPool } from './upstream/pool.ts';
+import type { UpstreamPool } from './upstream/pool.ts';
 import { createMetrics, purgeKindOf, type Metrics } from './observability/metrics.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createAdminServer, type PurgeOutcome } from './admin/server.ts';
@@ -14,22 +14,17 @@ import { assessReadiness } from './admin/readiness.ts';
 import { createListener } from './server/listener.ts';
 import { listenOn } from './server/listen.ts';
 import { closeGracefully } from './server/shutdown.ts';
-import { createAuthenticator } from './auth/authenticate.ts';
 import { createRevocationList } from './auth/revocation.ts';
 import type { RevocationList } from './auth/types.ts';
-import { createForwarder } from './forward/forwarder.ts';
-import { createCache } from './cache/cache.ts';
-import { createAdmission } from './edge/admit.ts';
-import { createRateLimits } from './rate-limit/index.ts';
-import { sharedConnectionOf } from './cache/store/redis/shared-store.ts';
-import { createRequestHandler } from './edge/handler.ts';
-import { createAccessLog } from './edge/access-log.ts';
-import { guardIdempotentRoutes } from './idempotency/index.ts';
-import { createUpgradeHandler } from './edge/upgrade.ts';
 import type { InvalidationBus } from './bus/types.ts';
 import { createBusHandler } from './bus/apply.ts';
 import { shareRevocations } from './bus/shared-revocations.ts';
 import { createRedisSharing, isNotShared, type RedisSharing } from './bus/redis-sharing.ts';
+import { adoptMetrics, buildGeneration, closeGeneration, startPools, type Generation, type GenerationDeps } from './reload/generation.ts';
+import { createConfigReloader, type ReloadOutcome } from './reload/reloader.ts';
+import { findRestartOnlyChanges } from './reload/restart-fields.ts';
+
+export type { ReloadOutcome } from './reload/reloader.ts';
 
 export interface Gateway {
   /** The local token revocation list (the admin API's `/revocations`). */
@@ -42,6 +37,17 @@ export interface Gateway {
   purge(selector: PurgeSelector, soft?: boolean): Promise<number>;
   /** What `GET /health` answers: per upstream, how many targets are healthy. */
   health(): AdminHealth;
+  /**
+   * Reads the config again (`options.loadConfig`) and puts it in force: what SIGHUP and `POST /reload` do.
+   * Refused, with every problem, when it is invalid, changes a field that needs a restart, or there is no source.
+   */
+  reload(): Promise<ReloadOutcome>;
+  /**
+   * Puts a validated config in force without dropping connections or the cache: routes, upstreams, auth and
+   * policies are rebuilt and swapped in at once (see `reload/generation.ts`). Refused when a field that needs
+   * a restart changed (see `reload/restart-fields.ts`).
+   */
+  applyConfig(config: Config): Promise<ReloadOutcome>;
   readonly metrics: Metrics;
   readonly store: CacheStore;
 }
@@ -60,6 +66,11 @@ export interface GatewayOptions {
   readonly bus?: InvalidationBus;
   /** Listen with SO_REUSEPORT, so the workers of an instance share the listen port (see `server/listen.ts`). */
   readonly reusePort?: boolean;
+  /**
+   * Reads and validates the config again, for {@link Gateway.reload} (the CLI: the file it started from).
+   * Without it there is nothing to reload.
+   */
+  readonly loadConfig?: () => Promise<Config>;
 }
 
 /**
@@ -103,70 +114,49 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const bus = sharing?.bus ?? options.bus;
   metrics.setStoreStatsSource(() => store.stats());
 
-  const pools = new Map<string, UpstreamPool>();
-  for (const [name, upstream] of Object.entries(config.upstreams)) pools.set(name, createUpstreamPool(upstream, { clock }));
-  metrics.setUpstreamHealthSource(() => [...pools.values()].map((pool) => pool.health()));
-  reportDesyncs(pools, metrics, logger);
-
-  // Assembled bottom-up, each layer handed the one below it: pools → forwarder → cache → edge → listener.
-  const forwarder = createForwarder({
-    proxy: config.proxy,
-    identityHeaders: config.auth?.identityHeaders,
-    forwardTagHeaders: config.cache.forwardTagHeaders,
-    hideSurrogateControl: config.cache.enabled && config.cache.surrogateControl,
-    metrics,
-  });
-  const cache = createCache({
-    config: config.cache,
-    maxObjectBytes: config.store.maxObjectBytes,
+  // Everything derived from routes, upstreams, auth and policies is one generation; what is above and below
+  // (store, metrics, revocations, sharing, listeners) lives as long as the process.
+  const generationDeps: GenerationDeps = {
     store,
-    forwarder,
-    clock,
     metrics,
     logger,
+    clock,
+    revocations,
     ...(bus === undefined ? {} : { onInvalidate: (keys: readonly string[]) => announceInvalidation(bus, keys, logger) }),
-  });
+    resumeHttp: (socket) => server.emit('connection', socket),
+    onPoolCreated: (pool) => reportDesyncs(pool, metrics, logger),
+  };
+  let current = buildGeneration(config, generationDeps);
+  adoptMetrics(metrics.registry, current);
+  /** Generations a reload replaced, closed one drain period later (their in-flight requests had that long). */
+  const retiring = new Map<Generation, NodeJS.Timeout>();
+  metrics.setUpstreamHealthSource(() => [...current.pools.values()].map((pool) => pool.health()));
+
+  // A retiring generation may still be storing bodies it fetched: a purge or an invalidation drops those too.
+  const purgeHere = async (selector: PurgeSelector, soft: boolean, localOnly = false): Promise<number> => {
+    const count = await current.cache.purge(selector, soft, localOnly);
+    for (const old of retiring.keys()) await old.cache.purge(selector, soft, true);
+    return count;
+  };
+  const forgetHere = async (keys: readonly string[]): Promise<void> => {
+    await Promise.all([current, ...retiring.keys()].map((generation) => generation.cache.forget(keys)));
+  };
   bus?.subscribe(
     createBusHandler({
       // Another member purged the shared tier already: only what this process holds goes.
-      purge: (selector, soft) => cache.purge(selector, soft, true),
-      forget: cache.forget,
+      purge: (selector, soft) => purgeHere(selector, soft, true),
+      forget: forgetHere,
       revocations,
       now: () => clock.now(),
     }),
   );
-  const authenticator = config.auth === undefined ? undefined : createAuthenticator(config.auth, { clock, revocations });
-  // Rate limits count on the store's own Redis connection: one connection, one circuit breaker.
-  const rateLimiter = createRateLimits(config, sharedConnectionOf(store), { registry: metrics.registry, logger, clock });
-  const admission = createAdmission({
-    routes: config.routes,
-    upstreams: config.upstreams,
-    pools,
-    authenticator,
-    realm: config.auth?.realm ?? 'cachet',
-    maxBodyBytes: config.limits.maxBodyBytes,
-    logger,
-    ...(rateLimiter === undefined ? {} : { rateLimiter }),
-  });
 
-  const front = guardIdempotentRoutes(cache, { config, store, forwarder, clock, metrics, logger });
-  const server = createListener(
-    config.limits,
-    createRequestHandler({ admission, cache: front, metrics, logger, accessLog: createAccessLog(config.log) }),
-  );
-  // A refused upgrade hands its connection back to the listener's parser, so what follows is a request like any other.
-  const upgrades = createUpgradeHandler({
-    admission,
-    forwarder,
-    cacheStatus: cache.bypassStatus,
-    metrics,
-    logger,
-    resumeHttp: (socket) => server.emit('connection', socket),
-  });
-  server.on('upgrade', upgrades.handle);
+  // The listener calls the current generation's handlers directly: a reload re-points them (see applyConfig).
+  const server = createListener(config.limits, current.handleRequest);
+  server.on('upgrade', current.upgrades.handle);
 
   const purgeEverywhere = async (selector: PurgeSelector, soft: boolean): Promise<PurgeOutcome> => {
-    let count = await cache.purge(selector, soft);
+    let count = await purgeHere(selector, soft);
     let shared = true;
     if (sharing !== undefined) {
       const result = await sharing.share({ kind: 'purge', selector, soft });
@@ -180,20 +170,72 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   };
   const purge = async (selector: PurgeSelector, soft = false): Promise<number> => (await purgeEverywhere(selector, soft)).purged;
 
-  let admin: Server | undefined;
+  let listening = false;
   // Set when the drain starts, so `/readyz` turns 503 and load balancers stop sending traffic.
   let draining = false;
-  if (config.admin !== undefined) {
+
+  const applyConfig = async (next: Config): Promise<ReloadOutcome> => {
+    if (draining) return { reloaded: false, problems: ['the gateway is shutting down'] };
+    const problems = findRestartOnlyChanges(current.config, next);
+    if (problems.length > 0) return { reloaded: false, problems };
+    let built: Generation;
+    try {
+      built = buildGeneration(next, generationDeps, current);
+    } catch (err) {
+      return { reloaded: false, problems: [err instanceof Error ? err.message : String(err)] };
+    }
+    // listen.tls: the certificate and key files are read again here, before the swap, once the listener serves TLS.
+    const previous = current;
+    // One turn: the next request on any connection, kept alive or new, goes to the new generation.
+    server.removeListener('request', previous.handleRequest).on('request', built.handleRequest);
+    server.removeListener('upgrade', previous.upgrades.handle).on('upgrade', built.upgrades.handle);
+    current = built;
+    adoptMetrics(metrics.registry, built, previous);
+    if (options.logger === undefined) logger.level = next.log.level;
+    if (listening) startPools(built);
+    retire(previous);
+    return { reloaded: true };
+  };
+
+  const retire = (old: Generation): void => {
+    const timer = setTimeout(() => void finishRetiring(old), current.config.shutdown.drainTimeoutMs);
+    timer.unref();
+    retiring.set(old, timer);
+  };
+  const finishRetiring = async (old: Generation): Promise<void> => {
+    clearTimeout(retiring.get(old));
+    retiring.delete(old);
+    try {
+      await closeGeneration(old, [current, ...retiring.keys()]);
+    } catch (err) {
+      logger.warn({ err }, 'closing the previous config failed');
+    }
+  };
+
+  const reload =
+    options.loadConfig === undefined
+      ? async (): Promise<ReloadOutcome> => ({ reloaded: false, problems: ['started without a config file: nothing to reload'] })
+      : createConfigReloader({ load: options.loadConfig, apply: applyConfig, registry: metrics.registry, logger, now: Date.now });
+
+  let admin: Server | undefined;
+  const adminConfig = config.admin;
+  if (adminConfig !== undefined) {
     admin = createAdminServer({
-      token: config.admin.token,
-      ...(config.admin.metricsToken === undefined ? {} : { metricsToken: config.admin.metricsToken }),
+      // Read on each request, so a reload rotates them (the admin section itself needs a restart to come or go).
+      get token() {
+        return current.config.admin?.token ?? adminConfig.token;
+      },
+      get metricsToken() {
+        return current.config.admin?.metricsToken;
+      },
       purge: sharing === undefined ? purge : purgeEverywhere,
-      health: () => countHealthyTargets(pools),
-      readiness: () => assessReadiness({ listening: server.listening, draining, upstreams: countHealthyTargets(pools).upstreams }),
+      health: () => countHealthyTargets(current.pools),
+      readiness: () => assessReadiness({ listening: server.listening, draining, upstreams: countHealthyTargets(current.pools).upstreams }),
       metrics,
       logger,
       revocations: sharing?.adminRevocations ?? (bus === undefined ? revocations : shareRevocations(revocations, bus)),
       now: () => clock.now(),
+      reload,
     });
   }
 
@@ -202,43 +244,47 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     store,
     purge,
     revocations,
-    health: () => countHealthyTargets(pools),
+    health: () => countHealthyTargets(current.pools),
+    reload,
+    applyConfig,
     async listen() {
       // Revocations are loaded before the first request is accepted (or Redis found unavailable, and logged).
       await sharing?.start();
       const url = await listenOn(server, { ...config.listen, reusePort: options.reusePort === true });
-      const adminUrl = admin !== undefined && config.admin !== undefined ? await listenOn(admin, config.admin) : undefined;
-      for (const pool of pools.values()) pool.start();
+      const adminUrl = admin !== undefined && adminConfig !== undefined ? await listenOn(admin, adminConfig) : undefined;
+      listening = true;
+      startPools(current);
       return { url, adminUrl };
     },
     async close() {
       draining = true;
-      const drainMs = config.shutdown.drainTimeoutMs;
-      const cutTunnels = setTimeout(() => upgrades.destroyAll(), drainMs);
+      const drainMs = current.config.shutdown.drainTimeoutMs;
+      const generations = (): Generation[] => [current, ...retiring.keys()];
+      const cutTunnels = setTimeout(() => {
+        for (const generation of generations()) generation.upgrades.destroyAll();
+      }, drainMs);
       cutTunnels.unref();
       // The admin listener outlives the drain, so probes keep getting an answer (`/readyz` 503) until it ends.
       await closeGracefully(server, drainMs);
       if (admin !== undefined) await closeGracefully(admin, drainMs);
       clearTimeout(cutTunnels);
-      authenticator?.close();
-      await Promise.all([...pools.values()].map((pool) => pool.close()));
+      for (const timer of retiring.values()) clearTimeout(timer);
+      await Promise.all(generations().map((generation) => closeGeneration(generation, [])));
       await Promise.all([store.close(), sharing?.close()]);
     },
   };
 }
 
-/** Every upstream connection found out of step with its origin: a metric and a warning (the guard already closed it). */
-function reportDesyncs(pools: ReadonlyMap<string, UpstreamPool>, metrics: Metrics, logger: Logger): void {
-  for (const pool of pools.values()) {
-    for (const target of pool.targets) {
-      target.connections.onDesync(({ error, revoked }) => {
-        metrics.recordUpstreamDesync(pool.name, target.url);
-        logger.warn(
-          { upstream: pool.name, target: target.url, err: error, purged: revoked },
-          'upstream connection out of step with the origin: closed, the responses it fed the cache purged',
-        );
-      });
-    }
+/** Every connection of `pool` found out of step with its origin: a metric and a warning (the guard already closed it). */
+function reportDesyncs(pool: UpstreamPool, metrics: Metrics, logger: Logger): void {
+  for (const target of pool.targets) {
+    target.connections.onDesync(({ error, revoked }) => {
+      metrics.recordUpstreamDesync(pool.name, target.url);
+      logger.warn(
+        { upstream: pool.name, target: target.url, err: error, purged: revoked },
+        'upstream connection out of step with the origin: closed, the responses it fed the cache purged',
+      );
+    });
   }
 }
 

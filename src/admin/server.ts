@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger.ts';
 import { createAdminAuth, formatBearerChallenge, type AdminScope } from './auth.ts';
+import { handleReload, type AdminReloadOutcome } from './reload-request.ts';
 import { parsePurgeRequest } from './purge-request.ts';
 import { ANSWERED, readJsonBody, reject, rejectBadRequest, rejectMethod, sendJson, sendText } from './respond.ts';
 import { handleRevocations, type AdminRevocations, type ShareOutcome } from './revocations.ts';
@@ -46,6 +47,8 @@ export interface AdminDeps {
   readonly revocations?: AdminRevocations;
   /** Epoch milliseconds for revocation bookkeeping; defaults to `Date.now`. */
   readonly now?: () => number;
+  /** `POST /reload`: reads the config again and puts it in force (see `reload-request.ts`); without it that path is 404. */
+  readonly reload?: () => Promise<AdminReloadOutcome>;
 }
 
 const READ_METHODS = 'GET, HEAD';
@@ -74,7 +77,13 @@ const LIVE = JSON.stringify({ status: 'ok' });
  * `CACHET_ERR_ADMIN_*` code.
  */
 export function createAdminServer(deps: AdminDeps): http.Server {
-  const check = createAdminAuth(deps.token, deps.metricsToken);
+  // The tokens are read on every request (a config reload may rotate them); the digests only when they change.
+  let tokens = { token: deps.token, metricsToken: deps.metricsToken, check: createAdminAuth(deps.token, deps.metricsToken) };
+  const check: Check = (authorization) => {
+    if (deps.token !== tokens.token || deps.metricsToken !== tokens.metricsToken)
+      tokens = { token: deps.token, metricsToken: deps.metricsToken, check: createAdminAuth(deps.token, deps.metricsToken) };
+    return tokens.check(authorization);
+  };
   return http.createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     handleAdminRequest(deps, check, req, res).catch((err: unknown) => {
       deps.logger?.error({ err, path: req.url }, 'admin request failed');
@@ -121,6 +130,10 @@ async function handleAdminRequest(deps: AdminDeps, check: Check, req: IncomingMe
     case '/metrics':
       if (!isRead) return rejectMethod(req, res, READ_METHODS);
       return sendText(res, 200, deps.metrics.registry.contentType, await deps.metrics.render());
+    case '/reload':
+      if (deps.reload === undefined) return reject(req, res, 'CACHET_ERR_ADMIN_NOT_FOUND', `No admin resource at ${path}.`);
+      if (method !== 'POST') return rejectMethod(req, res, 'POST');
+      return handleReload(deps.reload, req, res);
     case '/purge':
       if (method !== 'POST') return rejectMethod(req, res, 'POST');
       return handlePurge(deps, req, res);

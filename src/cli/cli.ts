@@ -50,8 +50,12 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: ServeDeps
     if (command === 'run') {
       const workers = options['workers'] === undefined ? undefined : readWorkers(options['workers']);
       if (typeof workers === 'string') return reportUsageError(io, workers, 'run');
-      const config = await loadConfigFile(options['config'] ?? '', io.env);
-      return await serveGateway(workers === undefined ? config : Object.freeze({ ...config, workers }), io, deps);
+      // Read again on SIGHUP and POST /reload, with the same --workers override.
+      const loadConfig = async (): Promise<Config> => {
+        const config = await loadConfigFile(options['config'] ?? '', io.env);
+        return workers === undefined ? config : Object.freeze({ ...config, workers });
+      };
+      return await serveGateway(await loadConfig(), io, deps, loadConfig);
     }
     const proxy = readProxyOptions(options, io);
     if (typeof proxy === 'string') return reportUsageError(io, proxy, 'proxy');

@@ -1,4 +1,5 @@
 import type { Config } from '../config/types.ts';
+import type { ReloadOutcome } from '../reload/reloader.ts';
 import type { CliIo } from './io.ts';
 import { describeError } from './io.ts';
 import type { DestinationStream } from 'pino';
@@ -10,8 +11,8 @@ const SIGNAL_EXIT_CODES: Readonly<Record<ShutdownSignal, number>> = { SIGINT: 13
 
 /** The part of `process` serving needs: signals and a hard exit (a fake in tests). */
 export interface SignalTarget {
-  on(event: ShutdownSignal, listener: (signal: NodeJS.Signals) => void): unknown;
-  off(event: ShutdownSignal, listener: (signal: NodeJS.Signals) => void): unknown;
+  on(event: ShutdownSignal | 'SIGHUP', listener: (signal: NodeJS.Signals) => void): unknown;
+  off(event: ShutdownSignal | 'SIGHUP', listener: (signal: NodeJS.Signals) => void): unknown;
   exit(code: number): void;
 }
 
@@ -21,26 +22,58 @@ export interface ServedGateway {
   close(): Promise<void>;
   /** Settles when the gateway cannot go on (a supervisor whose workers keep failing to start): it is closed, exit 1. */
   readonly failed?: Promise<Error>;
+  /** Reads the config again and puts it in force (SIGHUP); see `Gateway.reload`. */
+  reload?(): Promise<ReloadOutcome>;
+}
+
+/** What the gateway is created with besides its config. */
+export interface ServeOptions {
+  readonly processMetrics: boolean;
+  /** Reads and validates the config file again, for reloads; absent when there is no file (`cachet proxy`). */
+  readonly loadConfig?: () => Promise<Config>;
 }
 
 /** What serving runs against; tests pass fakes, the CLI the real process and gateway. */
 export interface ServeDeps {
   readonly signals?: SignalTarget;
-  readonly createGateway?: (config: Config, options: { processMetrics: boolean }) => Promise<ServedGateway>;
+  readonly createGateway?: (config: Config, options: ServeOptions) => Promise<ServedGateway>;
 }
 
 /**
  * Starts a gateway (with `workers` > 1, a supervisor and its workers), prints the `listening` line once it
  * accepts connections, and on SIGTERM/SIGINT drains it (`gateway.close()`) and answers exit code 0. A second
- * signal during the drain exits at once. Start-up failures (a port in use) are one line on stderr and exit
- * code 1.
+ * signal during the drain exits at once. SIGHUP reloads the config file (`loadConfig`) and never ends the
+ * process. Start-up failures (a port in use) are one line on stderr and exit code 1.
  */
-export async function serveGateway(config: Config, io: CliIo, deps: ServeDeps = {}): Promise<number> {
+export async function serveGateway(config: Config, io: CliIo, deps: ServeDeps = {}, loadConfig?: () => Promise<Config>): Promise<number> {
   const signals = deps.signals ?? process;
+  // Listening from the start: SIGHUP's default action would end the process.
+  let gateway: ServedGateway | undefined;
+  const onHangUp = (): void => {
+    reloadOnSignal(gateway, loadConfig, io).catch((err: unknown) => io.stderr.write(`cachet: SIGHUP: ${describeError(err)}\n`));
+  };
+  signals.on('SIGHUP', onHangUp);
+  try {
+    return await serve(config, io, deps, signals, loadConfig, (started) => {
+      gateway = started;
+    });
+  } finally {
+    signals.off('SIGHUP', onHangUp);
+  }
+}
+
+async function serve(
+  config: Config,
+  io: CliIo,
+  deps: ServeDeps,
+  signals: SignalTarget,
+  loadConfig: (() => Promise<Config>) | undefined,
+  onListening: (gateway: ServedGateway) => void,
+): Promise<number> {
   const createGateway = deps.createGateway ?? (await loadGatewayFactory(config));
   let gateway: ServedGateway;
   try {
-    gateway = await createGateway(config, { processMetrics: true });
+    gateway = await createGateway(config, { processMetrics: true, ...(loadConfig === undefined ? {} : { loadConfig }) });
   } catch (err) {
     io.stderr.write(`cachet: cannot start: ${describeError(err)}\n`);
     return 1;
@@ -50,6 +83,7 @@ export async function serveGateway(config: Config, io: CliIo, deps: ServeDeps = 
   try {
     const { url, adminUrl } = await gateway.listen();
     await announceListening(config, io, url, adminUrl);
+    onListening(gateway);
   } catch (err) {
     received.dispose();
     io.stderr.write(`cachet: ${describeError(err)}\n`);
@@ -80,6 +114,30 @@ export async function serveGateway(config: Config, io: CliIo, deps: ServeDeps = 
   }
   io.stderr.write('cachet: stopped\n');
   return 0;
+}
+
+/** SIGHUP: reload the config file; the outcome is one line on stderr (the gateway's log lists every problem). */
+async function reloadOnSignal(
+  gateway: ServedGateway | undefined,
+  loadConfig: (() => Promise<Config>) | undefined,
+  io: CliIo,
+): Promise<void> {
+  if (loadConfig === undefined || gateway?.reload === undefined) {
+    io.stderr.write(
+      loadConfig === undefined
+        ? 'cachet: SIGHUP: no config file, nothing to reload\n'
+        : 'cachet: SIGHUP: not serving yet, nothing reloaded\n',
+    );
+    return;
+  }
+  const outcome = await gateway.reload();
+  if (outcome.reloaded) io.stderr.write('cachet: SIGHUP: config reloaded\n');
+  else {
+    const problems = outcome.problems.map((problem) => `  - ${problem}\n`).join('');
+    io.stderr.write(
+      `cachet: SIGHUP: config reload refused, the previous config serves on (${outcome.problems.length} problem(s)):\n${problems}`,
+    );
+  }
 }
 
 /**

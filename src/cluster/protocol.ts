@@ -21,9 +21,13 @@ export type WorkerNote =
   /** Start-up failed (the message is one line for people); the worker exits after sending it. */
   | { readonly type: 'failed'; readonly message: string };
 
-/** Supervisor → worker calls: apply a bus message (answers the purged count), a metrics snapshot, a health summary. */
+/**
+ * Supervisor → worker calls: apply a bus message (answers the purged count), a metrics snapshot, a health summary,
+ * and a reload: put this validated worker config in force (answers a `ReloadOutcome`, see `reload/reloader.ts`).
+ */
 export type SupervisorCall =
   | { readonly type: 'deliver'; readonly message: BusMessage }
+  | { readonly type: 'reload'; readonly config: Config }
   | { readonly type: 'metrics' }
   | { readonly type: 'health' };
 
@@ -32,3 +36,6 @@ export type WorkerCall = { readonly type: 'publish'; readonly message: BusMessag
 
 /** How long a worker has to confirm a bus message, a metrics snapshot or a health summary. */
 export const CALL_TIMEOUT_MS = 5000;
+
+/** How long a worker has to put a reloaded config in force; one still starting applies it once it listens. */
+export const RELOAD_TIMEOUT_MS = 15_000;

@@ -13,7 +13,10 @@ import type { IpcPeer } from './ipc-peer.ts';
 import { CALL_TIMEOUT_MS, type SupervisorCall } from './protocol.ts';
 
 export interface SupervisorAdminDeps {
-  readonly admin: AdminConfig;
+  /** The admin section in force: its tokens are read on every request, so a reload rotates them. */
+  readonly admin: () => AdminConfig;
+  /** `POST /reload`: reads the config again and has every worker put it in force. */
+  readonly reload: NonNullable<AdminDeps['reload']>;
   /** Reaches every worker; purges and revocations are answered once each has applied them. */
   readonly bus: InvalidationBus;
   /** The instance's revocation list: what `GET /revocations` shows and what a new worker starts with. */
@@ -48,8 +51,13 @@ export function createSupervisorAdmin(deps: SupervisorAdminDeps): Server {
   const health = async (): Promise<AdminHealth> =>
     mergeWorkerHealth((await askWorkers({ type: 'health' })) as AdminHealth[], deps.configuredWorkers);
   return createAdminServer({
-    token: deps.admin.token,
-    ...(deps.admin.metricsToken === undefined ? {} : { metricsToken: deps.admin.metricsToken }),
+    get token() {
+      return deps.admin().token;
+    },
+    get metricsToken() {
+      return deps.admin().metricsToken;
+    },
+    reload: deps.reload,
     purge:
       deps.shared?.purge ??
       (async (selector, soft) => {

@@ -18,6 +18,9 @@ import { createIpcHub } from './ipc-bus.ts';
 import type { SupervisorNote, WorkerCall } from './protocol.ts';
 import { createSupervisorAdmin } from './supervisor-admin.ts';
 import { createSupervisorSharing } from './supervisor-sharing.ts';
+import { reloadWorkers } from './supervisor-reload.ts';
+import { createConfigReloader, type ReloadOutcome } from '../reload/reloader.ts';
+import { findRestartOnlyChanges } from '../reload/restart-fields.ts';
 import { setUpWorkerForks, WorkerSlot, type SlotHooks } from './worker-slot.ts';
 
 /**
@@ -34,6 +37,8 @@ export interface SupervisorOptions {
   readonly logger?: Logger;
   /** Export the supervisor's process metrics too (each worker exports its own). */
   readonly processMetrics?: boolean;
+  /** Reads and validates the config again, for {@link Supervisor.reload} (the CLI: the file it started from). */
+  readonly loadConfig?: () => Promise<Config>;
 }
 
 export interface Supervisor {
@@ -43,6 +48,11 @@ export interface Supervisor {
   close(): Promise<void>;
   /** Settles when the instance cannot go on: a worker's replacement failed to start {@link MAX_START_FAILURES} times. */
   readonly failed: Promise<Error>;
+  /**
+   * Reads the config again and has every worker put it in force (SIGHUP, `POST /reload`); resolves once each
+   * has, or refused with every problem: an invalid file, a field that needs a restart, the workers that failed.
+   */
+  reload(): Promise<ReloadOutcome>;
 }
 
 /**
@@ -71,7 +81,10 @@ export function createSupervisor(config: Config, options: SupervisorOptions = {}
   });
   let starting: { resolve(): void; reject(err: Error): void } | undefined;
   let stopping = false;
+  /** The config in force (what a reload is compared with), and what a worker starting now is given. */
+  let current: Config = config;
   let workerConfig: Config = config;
+  let port: number | undefined;
 
   const hooks: SlotHooks = {
     joined(slot, peer) {
@@ -121,10 +134,28 @@ export function createSupervisor(config: Config, options: SupervisorOptions = {}
   });
 
   const sharing = config.store.type === 'redis' ? createSupervisorSharing(config.store, { hub, revocations, logger, metrics }) : undefined;
+  const applyConfig = async (next: Config): Promise<ReloadOutcome> => {
+    if (stopping || port === undefined) return { reloaded: false, problems: ['the instance is not serving'] };
+    const problems = findRestartOnlyChanges(current, next);
+    if (problems.length > 0) return { reloaded: false, problems };
+    // Set first: a worker forked from now on (a replacement) starts with the new config.
+    current = next;
+    workerConfig = toWorkerConfig(next, port);
+    if (options.logger === undefined) logger.level = next.log.level;
+    return reloadWorkers(slots, workerConfig);
+  };
+  const reload =
+    options.loadConfig === undefined
+      ? async (): Promise<ReloadOutcome> => ({ reloaded: false, problems: ['started without a config file: nothing to reload'] })
+      : createConfigReloader({ load: options.loadConfig, apply: applyConfig, registry: metrics.registry, logger, now: Date.now });
+
   let admin: HttpServer | undefined;
   if (config.admin !== undefined) {
+    const startAdmin = config.admin;
     admin = createSupervisorAdmin({
-      admin: config.admin,
+      // Read on each request, so a reload rotates the tokens.
+      admin: () => current.admin ?? startAdmin,
+      reload,
       bus: hub,
       revocations,
       metrics,
@@ -142,11 +173,11 @@ export function createSupervisor(config: Config, options: SupervisorOptions = {}
 
   return {
     failed,
+    reload,
     async listen() {
       const url = await reservePort(config.listen);
-      const port = Number(new URL(url).port);
-      // Workers serve the proxy only: the admin API is the supervisor's, and a worker never supervises.
-      workerConfig = Object.freeze({ ...config, listen: Object.freeze({ ...config.listen, port }), admin: undefined, workers: 1 });
+      port = Number(new URL(url).port);
+      workerConfig = toWorkerConfig(current, port);
       const adminUrl = admin !== undefined && config.admin !== undefined ? await listenOn(admin, config.admin) : undefined;
       if (!cluster.isPrimary) throw new CachetError('CACHET_ERR_WORKER_START', 'a worker process cannot supervise workers');
       // The shared revocations are loaded first, so every worker starts with them.
@@ -164,10 +195,10 @@ export function createSupervisor(config: Config, options: SupervisorOptions = {}
     },
     async close() {
       stopping = true;
-      const deadlineMs = config.shutdown.drainTimeoutMs + EXIT_GRACE_MS;
+      const deadlineMs = current.shutdown.drainTimeoutMs + EXIT_GRACE_MS;
       await Promise.all([
         ...slots.map((slot) => slot.stop(deadlineMs)),
-        admin === undefined ? undefined : closeGracefully(admin, config.shutdown.drainTimeoutMs),
+        admin === undefined ? undefined : closeGracefully(admin, current.shutdown.drainTimeoutMs),
       ]);
       await sharing?.close();
       process.off('exit', killWorkers);
@@ -185,6 +216,11 @@ async function reservePort(listen: Config['listen']): Promise<string> {
   const url = await listenOn(probe, { ...listen, exclusive: true });
   await new Promise((resolve) => probe.close(resolve));
   return url;
+}
+
+/** Workers serve the proxy only, on the port the supervisor reserved: the admin API is the supervisor's, and a worker never supervises. */
+function toWorkerConfig(config: Config, port: number): Config {
+  return Object.freeze({ ...config, listen: Object.freeze({ ...config.listen, port }), admin: undefined, workers: 1 });
 }
 
 function nowSec(): number {

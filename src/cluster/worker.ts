@@ -8,6 +8,8 @@ import { turnOffPretenuring } from '../server/pretenuring.ts';
 import { createIpcMemberBus } from './ipc-bus.ts';
 import { createIpcPeer, type IpcChannel } from './ipc-peer.ts';
 import type { SupervisorCall, SupervisorNote, WorkerNote } from './protocol.ts';
+import type { Config } from '../config/types.ts';
+import type { ReloadOutcome } from '../reload/reloader.ts';
 
 /** Past the drain timeout, the worker exits even if a stray handle still holds its event loop. */
 const EXIT_GRACE_MS = 2000;
@@ -19,10 +21,12 @@ const bus = createIpcMemberBus(supervisor);
 let gateway: Gateway | undefined;
 let drainTimeoutMs = 0;
 let draining: Promise<void> | undefined;
+/** Settles once `start` has run (listening, or failed). */
+let started: Promise<void> | undefined;
 
 supervisor.onNotify((body) => {
   const note = body as SupervisorNote;
-  if (note.type === 'start') void start(note);
+  if (note.type === 'start') started = start(note);
   else void drain(0);
 });
 
@@ -35,6 +39,8 @@ supervisor.onCall((body) => {
       return gateway?.metrics.snapshot() ?? [];
     case 'health':
       return gateway?.health();
+    case 'reload':
+      return reload(call.config);
   }
 });
 
@@ -68,6 +74,15 @@ async function start(note: Extract<SupervisorNote, { type: 'start' }>): Promise<
     await tell({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
     await drain(1);
   }
+}
+
+/** Puts the config the supervisor read and validated in force (a worker still starting does so once it listens). */
+async function reload(config: Config): Promise<ReloadOutcome> {
+  await started;
+  if (gateway === undefined || draining !== undefined) return { reloaded: false, problems: ['the worker is not serving'] };
+  const outcome = await gateway.applyConfig(config);
+  if (outcome.reloaded) drainTimeoutMs = config.shutdown.drainTimeoutMs;
+  return outcome;
 }
 
 function drain(code: number): Promise<void> {

@@ -176,7 +176,8 @@ function toConfigPath(pointer: string, data: unknown): ConfigPath {
   return path;
 }
 
-function redactUrlPassword(text: string): string {
+/** A URL with its password shown as `***` (a Redis URL in a message); other text as it is. */
+export function redactUrlPassword(text: string): string {
   if (!text.includes('@') || !URL.canParse(text)) return text;
   const url = new URL(text);
   if (url.password === '') return text;
