@@ -52,6 +52,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     else process.exit(signal === 'SIGINT' ? 130 : 143);
   });
 }
+// A reload is the supervisor's to run (it reads the file and tells every worker): a SIGHUP that reaches the whole
+// process group (a closed terminal, a service manager) must not end this worker, as Node's default would.
+process.on('SIGHUP', () => undefined);
 // The supervisor is gone (killed, or exited at a second signal): finish what is in flight and stop.
 process.on('disconnect', () => void drain(0));
 
