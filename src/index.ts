@@ -6,7 +6,7 @@
  * const gateway = await createGateway(await loadConfigFile('cachet.yaml'));
  * await gateway.listen();
  */
-export { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
+export { createGateway, type Gateway, type GatewayOptions, type ReloadOutcome } from './gateway.ts';
 export { loadConfigFile, parseConfig, validateConfig, buildProxyConfig } from './config/load.ts';
 export { ConfigError } from './config/validate.ts';
 export type { Config } from './config/types.ts';
