@@ -7,8 +7,8 @@
  * them in declarations; they are rewritten here so a consumer's TypeScript resolves them without extra options.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = join(root, 'dist');
@@ -17,6 +17,10 @@ rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], {
   stdio: 'inherit',
 });
+
+// Files the sources read at run time (the admin dashboard's page, script and style) ship beside the built JS.
+const src = join(root, 'src');
+for (const file of listFiles(src)) if (!file.endsWith('.ts')) cpSync(file, join(dist, relative(src, file)));
 
 /** `from './x.ts'`, `import('./x.ts')`, `import './x.ts'`: relative specifiers only. */
 const RELATIVE_TS_SPECIFIER = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]+)\.ts(['"])/g;

@@ -1,6 +1,10 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger.ts';
+import type { MetricsSnapshot } from '../observability/metrics.ts';
+import { isDashboardPath, sendDashboardAsset } from './dashboard/assets.ts';
+import { createRecentPurges, type RecentPurges } from './recent-purges.ts';
+import { summarizeStats } from './stats.ts';
 import { createAdminAuth, formatBearerChallenge, type AdminScope } from './auth.ts';
 import { handleReload, type AdminReloadOutcome } from './reload-request.ts';
 import { parsePurgeRequest } from './purge-request.ts';
@@ -24,13 +28,15 @@ export interface PurgeOutcome extends ShareOutcome {
 export interface AdminMetrics {
   readonly registry: { readonly contentType: string };
   render(): Promise<string>;
+  /** The same metrics as data, for `GET /stats` (the dashboard's numbers). */
+  snapshot(): Promise<MetricsSnapshot>;
 }
 
 /** What the admin listener needs from the gateway. */
 export interface AdminDeps {
   /** Bearer token every path but `GET /health` requires. */
   readonly token: string;
-  /** Read-only bearer token accepted for `GET /metrics` (and `/health`) only; any other path answers 403. */
+  /** Read-only bearer token accepted for `GET /metrics` and `/stats` only; any other path answers 403. */
   readonly metricsToken?: string;
   /**
    * Purges what `selector` names; answers how many entries matched, and with a shared store whether the purge
@@ -45,7 +51,7 @@ export interface AdminDeps {
   readonly logger?: Logger;
   /** Turns on `/revocations`; without it that path is 404. */
   readonly revocations?: AdminRevocations;
-  /** Epoch milliseconds for revocation bookkeeping; defaults to `Date.now`. */
+  /** Epoch milliseconds for revocation bookkeeping and the dashboard's times; defaults to `Date.now`. */
   readonly now?: () => number;
   /** `POST /reload`: reads the config again and puts it in force (see `reload-request.ts`); without it that path is 404. */
   readonly reload?: () => Promise<AdminReloadOutcome>;
@@ -57,6 +63,9 @@ type Check = (authorization: string | undefined) => AdminScope;
 
 const LIVE = JSON.stringify({ status: 'ok' });
 
+/** What the read-only metrics token may read. */
+const METRICS_TOKEN_PATHS: ReadonlySet<string> = new Set(['/metrics', '/stats']);
+
 /**
  * The admin API on its own `node:http` server; the caller listens and closes it.
  *
@@ -65,7 +74,9 @@ const LIVE = JSON.stringify({ status: 'ok' });
  *   each unmet condition (draining, listener, an upstream without a healthy target).
  * - `GET /health` (no token): `{"status", "upstreams": [{name, healthy, total}]}`, 503 when `down`.
  *   It reveals no configuration: no URLs, ports or token.
+ * - `GET /dashboard` (no token): a live HTML page; its own data requests carry the token from `#token=`.
  * - `GET /metrics`: the Prometheus text exposition.
+ * - `GET /stats`: the dashboard's numbers as JSON (see `stats.ts`), the last purges included.
  * - `POST /purge` with a JSON body `{"url"|"prefix"|"tag": "...", "soft"?: true}` or `{"tags": [...]}`:
  *   `{"purged": <count>}`; with a Redis store also `"shared"`: false when Redis was unavailable (the purge is
  *   in force on this instance and reaches the others once Redis is back).
@@ -73,7 +84,7 @@ const LIVE = JSON.stringify({ status: 'ok' });
  *   (see `revocations.ts`).
  *
  * Every other path requires `Authorization: Bearer <token>` and is checked before routing, so
- * without the token no path's existence is revealed. The metrics token reads `/metrics` only: elsewhere 403. Errors are RFC 9457 problem+json with a
+ * without the token no path's existence is revealed. The metrics token reads `/metrics` and `/stats` only: elsewhere 403. Errors are RFC 9457 problem+json with a
  * `CACHET_ERR_ADMIN_*` code.
  */
 export function createAdminServer(deps: AdminDeps): http.Server {
@@ -84,8 +95,9 @@ export function createAdminServer(deps: AdminDeps): http.Server {
       tokens = { token: deps.token, metricsToken: deps.metricsToken, check: createAdminAuth(deps.token, deps.metricsToken) };
     return tokens.check(authorization);
   };
+  const purges = createRecentPurges();
   return http.createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
-    handleAdminRequest(deps, check, req, res).catch((err: unknown) => {
+    handleAdminRequest(deps, check, purges, req, res).catch((err: unknown) => {
       deps.logger?.error({ err, path: req.url }, 'admin request failed');
       if (res.headersSent) res.destroy();
       else reject(req, res, 'CACHET_ERR_ADMIN_INTERNAL', 'The admin request failed.');
@@ -93,7 +105,13 @@ export function createAdminServer(deps: AdminDeps): http.Server {
   });
 }
 
-async function handleAdminRequest(deps: AdminDeps, check: Check, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleAdminRequest(
+  deps: AdminDeps,
+  check: Check,
+  purges: RecentPurges,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const path = pathOf(req.url ?? '/');
   const method = req.method ?? 'GET';
   const isRead = method === 'GET' || method === 'HEAD';
@@ -109,10 +127,14 @@ async function handleAdminRequest(deps: AdminDeps, check: Check, req: IncomingMe
       if (!isRead) return rejectMethod(req, res, READ_METHODS);
       return sendHealth(res, await deps.health());
   }
+  if (isDashboardPath(path)) {
+    if (!isRead) return rejectMethod(req, res, READ_METHODS);
+    return sendDashboardAsset(res, path);
+  }
 
   const auth = check(req.headers.authorization);
-  if (auth === 'metrics' && path !== '/metrics') {
-    return reject(req, res, 'CACHET_ERR_ADMIN_FORBIDDEN', 'The metrics token may only read /metrics and /health.');
+  if (auth === 'metrics' && !METRICS_TOKEN_PATHS.has(path)) {
+    return reject(req, res, 'CACHET_ERR_ADMIN_FORBIDDEN', 'The metrics token may only read /metrics, /stats and /health.');
   }
   if (auth !== 'admin' && auth !== 'metrics') {
     return reject(
@@ -130,13 +152,18 @@ async function handleAdminRequest(deps: AdminDeps, check: Check, req: IncomingMe
     case '/metrics':
       if (!isRead) return rejectMethod(req, res, READ_METHODS);
       return sendText(res, 200, deps.metrics.registry.contentType, await deps.metrics.render());
+    case '/stats': {
+      if (!isRead) return rejectMethod(req, res, READ_METHODS);
+      const [snapshot, health] = await Promise.all([deps.metrics.snapshot(), deps.health()]);
+      return sendJson(res, 200, summarizeStats({ snapshot, health, purges: purges.list(), at: (deps.now ?? Date.now)() }));
+    }
     case '/reload':
       if (deps.reload === undefined) return reject(req, res, 'CACHET_ERR_ADMIN_NOT_FOUND', `No admin resource at ${path}.`);
       if (method !== 'POST') return rejectMethod(req, res, 'POST');
       return handleReload(deps.reload, req, res);
     case '/purge':
       if (method !== 'POST') return rejectMethod(req, res, 'POST');
-      return handlePurge(deps, req, res);
+      return handlePurge(deps, purges, req, res);
     default:
       if (
         deps.revocations !== undefined &&
@@ -147,7 +174,7 @@ async function handleAdminRequest(deps: AdminDeps, check: Check, req: IncomingMe
   }
 }
 
-async function handlePurge(deps: AdminDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handlePurge(deps: AdminDeps, purges: RecentPurges, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJsonBody(req, res);
   if (body === ANSWERED) return;
   const parsed = parsePurgeRequest(body);
@@ -163,6 +190,7 @@ async function handlePurge(deps: AdminDeps, req: IncomingMessage, res: ServerRes
       shared = outcome.shared && shared !== false;
     }
   }
+  purges.record({ at: (deps.now ?? Date.now)(), selectors: parsed.request.selectors, soft: parsed.request.soft, purged });
   return sendJson(res, 200, shared === undefined ? { purged } : { purged, shared });
 }
 

@@ -6,7 +6,7 @@ import { mergeWorkerHealth, type AdminHealth } from '../admin/health.ts';
 import { assessReadiness } from '../admin/readiness.ts';
 import { shareRevocations } from '../bus/shared-revocations.ts';
 import type { InvalidationBus } from '../bus/types.ts';
-import { renderAggregate } from '../observability/cluster-metrics.ts';
+import { renderAggregate, snapshotAggregate } from '../observability/cluster-metrics.ts';
 import type { Logger } from '../observability/logger.ts';
 import { purgeKindOf, type Metrics, type MetricsSnapshot } from '../observability/metrics.ts';
 import type { IpcPeer } from './ipc-peer.ts';
@@ -35,7 +35,7 @@ export interface SupervisorAdminDeps {
 
 /**
  * The one admin listener of a supervised instance: purges and revocations go to every worker over the bus,
- * `/metrics` adds up every worker's metrics, `/health` merges their upstream health.
+ * `/metrics` and `/stats` add up every worker's metrics, `/health` merges their upstream health.
  */
 export function createSupervisorAdmin(deps: SupervisorAdminDeps): Server {
   const { bus, metrics, logger } = deps;
@@ -47,6 +47,10 @@ export function createSupervisorAdmin(deps: SupervisorAdminDeps): Server {
       else if (outcome.reason !== 'closed') logger.warn({ call: call.type, reason: outcome.message }, 'a worker did not answer');
     }
     return answers;
+  };
+  const everyProcess = async (): Promise<MetricsSnapshot[]> => {
+    const [own, workers] = await Promise.all([metrics.snapshot(), askWorkers({ type: 'metrics' })]);
+    return [own, ...(workers as MetricsSnapshot[])];
   };
   const health = async (): Promise<AdminHealth> =>
     mergeWorkerHealth((await askWorkers({ type: 'health' })) as AdminHealth[], deps.configuredWorkers);
@@ -76,10 +80,8 @@ export function createSupervisorAdmin(deps: SupervisorAdminDeps): Server {
       }),
     metrics: {
       registry: metrics.registry,
-      render: async () => {
-        const [own, workers] = await Promise.all([metrics.snapshot(), askWorkers({ type: 'metrics' })]);
-        return renderAggregate([own, ...(workers as MetricsSnapshot[])]);
-      },
+      render: async () => renderAggregate(await everyProcess()),
+      snapshot: async () => snapshotAggregate(await everyProcess()),
     },
     logger,
     revocations: deps.shared?.revocations ?? shareRevocations(deps.revocations, bus),

@@ -1,4 +1,4 @@
-import { AggregatorRegistry } from 'prom-client';
+import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { MetricSnapshot, MetricsSnapshot } from './metrics.ts';
 
 const HIT_RATIO = 'cachet_cache_hit_ratio';
@@ -13,13 +13,23 @@ const MISSES = 'cachet_cache_misses_total';
  * computed again from the summed hits and misses.
  */
 export function renderAggregate(snapshots: readonly MetricsSnapshot[]): Promise<string> {
+  return aggregate(snapshots).metrics();
+}
+
+/** The same aggregate as data (what `GET /stats` reads). */
+export async function snapshotAggregate(snapshots: readonly MetricsSnapshot[]): Promise<MetricsSnapshot> {
+  // prom-client types `type` as a numeric enum, but its JSON carries the exposition's names.
+  return (await aggregate(snapshots).getMetricsAsJSON()) as unknown as MetricsSnapshot;
+}
+
+function aggregate(snapshots: readonly MetricsSnapshot[]): Registry {
   const hits = sumOf(snapshots, HITS);
   const lookups = hits + sumOf(snapshots, MISSES);
   const ratio: MetricSnapshot['values'] = [{ labels: {}, value: lookups === 0 ? 0 : hits / lookups }];
   const combined = snapshots.map((snapshot) =>
     snapshot.map((metric) => (metric.name === HIT_RATIO ? { ...metric, aggregator: 'first' as const, values: ratio } : metric)),
   );
-  return AggregatorRegistry.aggregate(combined).metrics();
+  return AggregatorRegistry.aggregate(combined);
 }
 
 function sumOf(snapshots: readonly MetricsSnapshot[], name: string): number {

@@ -79,10 +79,38 @@ test('npm pack, install into an empty project: the CLI, cachet and cachet/origin
     configErrorCode: 'CACHET_ERR_CONFIG_INVALID',
   });
 
+  // The dashboard's page, script and style are files beside the built JS: the package must carry them.
+  const dashboard = await run(process.execPath, ['--input-type=module', '-e', SERVE_DASHBOARD], { cwd: project });
+  assert.deepEqual(JSON.parse(dashboard.stdout), [
+    [200, 'text/html; charset=utf-8', true],
+    [200, 'text/javascript; charset=utf-8', true],
+    [200, 'text/css; charset=utf-8', true],
+  ]);
+
   // The published declarations type-check in a strict consumer project.
   symlinkSync(join(ROOT, 'node_modules', '@types'), join(project, 'node_modules', '@types'), 'dir');
   await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project });
 });
+
+/** Fetches the dashboard's files from the installed package's admin listener; prints `[status, type, non-empty]` each. */
+const SERVE_DASHBOARD = `
+import { createGateway, validateConfig } from 'cachet';
+const gateway = await createGateway(validateConfig({
+  listen: { host: '127.0.0.1', port: 0 },
+  admin: { host: '127.0.0.1', port: 0, token: 'package-admin-token-0123' },
+  upstreams: { api: { targets: ['http://127.0.0.1:9'] } },
+  routes: [{ path: '/*', upstream: 'api' }],
+  log: { level: 'silent' },
+}));
+const { adminUrl } = await gateway.listen();
+const seen = [];
+for (const path of ['/dashboard', '/dashboard/app.js', '/dashboard/style.css']) {
+  const res = await fetch(adminUrl + path);
+  seen.push([res.status, res.headers.get('content-type'), (await res.text()).length > 0]);
+}
+await gateway.close();
+console.log(JSON.stringify(seen));
+`;
 
 /** A consumer depending on the tarball, with a lockfile holding the repository's runtime dependency versions. */
 function writeConsumerManifest(
