@@ -1,4 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from '../observability/logger.ts';
 
 /** The challenge sent with every 401 (RFC 9110 §11.6.1, RFC 6750 §3). */
 const ADMIN_REALM = 'cachet-admin';
@@ -56,6 +58,20 @@ export function createAdminAuth(token: string, metricsToken: string | undefined)
     if (asAdmin === 'ok') return 'admin';
     return asMetrics === 'ok' ? 'metrics' : asAdmin;
   };
+}
+
+/**
+ * One warning per refused admin request (401 or 403): path, method, why (`missing`, `invalid`, or `metrics-scope`:
+ * the metrics token outside its paths) and the peer address. Never the token. Every refusal gets its line, so a
+ * guessing client shows in the log as it goes.
+ */
+export function logAdminRefusal(
+  logger: Logger | undefined,
+  req: IncomingMessage,
+  path: string,
+  reason: Exclude<BearerCheck, 'ok'> | 'metrics-scope',
+): void {
+  logger?.warn({ path, method: req.method, reason, remoteAddress: req.socket.remoteAddress }, 'admin request refused');
 }
 
 function digest(value: string): Buffer {

@@ -5,7 +5,7 @@ import type { MetricsSnapshot } from '../observability/metrics.ts';
 import { isDashboardPath, sendDashboardAsset } from './dashboard/assets.ts';
 import { createRecentPurges, type RecentPurges } from './recent-purges.ts';
 import { summarizeStats } from './stats.ts';
-import { createAdminAuth, formatBearerChallenge, type AdminScope } from './auth.ts';
+import { createAdminAuth, formatBearerChallenge, logAdminRefusal, type AdminScope } from './auth.ts';
 import { handleReload, type AdminReloadOutcome } from './reload-request.ts';
 import { parsePurgeRequest } from './purge-request.ts';
 import { ANSWERED, readJsonBody, reject, rejectBadRequest, rejectMethod, sendJson, sendText } from './respond.ts';
@@ -134,9 +134,11 @@ async function handleAdminRequest(
 
   const auth = check(req.headers.authorization);
   if (auth === 'metrics' && !METRICS_TOKEN_PATHS.has(path)) {
+    logAdminRefusal(deps.logger, req, path, 'metrics-scope');
     return reject(req, res, 'CACHET_ERR_ADMIN_FORBIDDEN', 'The metrics token may only read /metrics, /stats and /health.');
   }
   if (auth !== 'admin' && auth !== 'metrics') {
+    logAdminRefusal(deps.logger, req, path, auth);
     return reject(
       req,
       res,

@@ -73,7 +73,7 @@ export function handleCacheable(core: CacheCore, ex: Exchange): CacheLabel | Pro
     return found.then(
       (variants) => lookup(core, ex, key, directives, variants, core.clock.now(), undefined),
       (err: unknown) => {
-        core.logger.warn({ err, key }, 'cache store read failed; forwarding');
+        core.logger.warn({ err, key, requestId: ex.requestId }, 'cache store read failed; forwarding');
         return lookup(core, ex, key, directives, undefined, core.clock.now(), undefined);
       },
     );
@@ -90,17 +90,17 @@ async function lookupPerUser(
   directives: RequestDirectives,
   now: number,
 ): Promise<CacheLabel> {
-  const own = await readVariants(core, userKey, now);
+  const own = await readVariants(core, userKey, now, ex.requestId);
   if (own !== undefined && selectVariant(own, ex.req.headers) !== undefined)
     return lookup(core, ex, userKey, directives, own, now, userKey);
-  return lookup(core, ex, key, directives, await readVariants(core, key, now), now, userKey);
+  return lookup(core, ex, key, directives, await readVariants(core, key, now, ex.requestId), now, userKey);
 }
 
-async function readVariants(core: CacheCore, key: string, now: number): Promise<readonly StoredEntry[] | undefined> {
+async function readVariants(core: CacheCore, key: string, now: number, requestId: string): Promise<readonly StoredEntry[] | undefined> {
   try {
     return await core.store.get(key, now);
   } catch (err) {
-    core.logger.warn({ err, key }, 'cache store read failed; forwarding');
+    core.logger.warn({ err, key, requestId }, 'cache store read failed; forwarding');
     return undefined;
   }
 }
@@ -271,7 +271,7 @@ async function readStoredFill(
   directives: RequestDirectives,
 ): Promise<FetchOutcome | undefined> {
   const now = core.clock.now();
-  const variants = await readVariants(core, key, now);
+  const variants = await readVariants(core, key, now, ex.requestId);
   const entry = variants === undefined ? undefined : selectVariant(variants, ex.req.headers);
   if (entry === undefined) return undefined;
   const usability = evaluateUsability(entry.meta, directives, now);

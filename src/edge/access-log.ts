@@ -20,6 +20,8 @@ export interface AccessLog {
   arrive(req: IncomingMessage): Arrival;
   /** A request the admission step answered itself (404, 401, 429, 413, ...): no route, no cache. */
   refused(req: IncomingMessage, res: ServerResponse, arrival: Arrival): void;
+  /** The upstream target an exchange's request went to last (the one that answered, or failed); its line's `target`. */
+  noteTarget(ex: Exchange, targetUrl: string): void;
 }
 
 /** When a request arrived (`performance.now()`) and the bytes its connection has written since. */
@@ -40,6 +42,8 @@ export function createAccessLog(log: Config['log'], logger: Logger = createLogge
   if (log.access !== true) return undefined;
   const sample = log.accessSample ?? 1;
   const sampled = (): boolean => sample >= 1 || (sample > 0 && Math.random() < sample);
+  // Keyed by the response: layers below may pass on a copy of the exchange, never another response.
+  const targets = new WeakMap<ServerResponse, string>();
 
   return {
     start(ex) {
@@ -47,7 +51,8 @@ export function createAccessLog(log: Config['log'], logger: Logger = createLogge
       const written = bytesCounter(ex.req);
       let cache: string | undefined;
       let closed: { durationMs: number; bytes: number; aborted: boolean } | undefined;
-      const write = (end: NonNullable<typeof closed>): void =>
+      const write = (end: NonNullable<typeof closed>): void => {
+        const target = targets.get(ex.res);
         logger.info(
           {
             requestId: ex.requestId,
@@ -57,6 +62,7 @@ export function createAccessLog(log: Config['log'], logger: Logger = createLogge
             ...(cache === undefined ? {} : { cache }),
             route: ex.route.path,
             upstream: ex.route.upstream,
+            ...(target === undefined ? {} : { target }),
             durationMs: end.durationMs,
             bytes: end.bytes,
             ...(ex.identity?.subject === undefined ? {} : { subject: ex.identity.subject }),
@@ -64,6 +70,7 @@ export function createAccessLog(log: Config['log'], logger: Logger = createLogge
           },
           'access',
         );
+      };
       ex.res.once('close', () => {
         closed = { durationMs: elapsedMs(ex.startedAt), bytes: written(), aborted: !ex.res.writableFinished };
         // A client gone mid-response can leave the cache layer waiting on the upstream, so its line goes now,
@@ -77,6 +84,9 @@ export function createAccessLog(log: Config['log'], logger: Logger = createLogge
           if (closed !== undefined && !closed.aborted) write(closed);
         },
       };
+    },
+    noteTarget(ex, targetUrl) {
+      targets.set(ex.res, targetUrl);
     },
     arrive(req) {
       return { startedAt: performance.now(), written: bytesCounter(req) };

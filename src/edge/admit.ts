@@ -9,6 +9,8 @@ import { formatBearerChallenge } from '../auth/www-authenticate.ts';
 import { answerPreflight, corsResponseHeaders, isPreflight } from '../auth/cors.ts';
 import { removeQueryAccessToken } from '../auth/token-source.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { authOutcomeOf } from '../observability/traffic-metrics.ts';
 import { setRateLimitFields, type RateLimiter, type RateLimitVerdict } from '../rate-limit/limiter.ts';
 import { resolveRequestId } from '../observability/request-id.ts';
 import type { UpstreamPool } from '../upstream/pool.ts';
@@ -35,6 +37,8 @@ export interface AdmissionDeps {
   readonly logger: Logger;
   /** Judges requests on routes with `rateLimit`, after authentication; absent when no route has one. */
   readonly rateLimiter?: RateLimiter;
+  /** Counts authentication outcomes (`cachet_auth_outcomes_total`). */
+  readonly metrics?: Pick<Metrics, 'recordAuthOutcome'>;
 }
 
 /**
@@ -58,7 +62,7 @@ export interface Admission {
 const ANONYMOUS: AuthResult = Object.freeze({ ok: true, identity: undefined });
 
 export function createAdmission(deps: AdmissionDeps): Admission {
-  const { authenticator, realm, maxBodyBytes, logger, rateLimiter } = deps;
+  const { authenticator, realm, maxBodyBytes, logger, rateLimiter, metrics } = deps;
   const table = createRouteTable(deps.routes);
   const upstreamOf = new Map<RouteConfig, UpstreamRoute>();
   for (const route of deps.routes) {
@@ -180,12 +184,21 @@ export function createAdmission(deps: AdmissionDeps): Admission {
       const query = route.auth === 'none' || target.query === '' ? target.query : removeQueryAccessToken(target.query);
       const path = target.path === '*' ? '*' : target.path + query;
       const upstream = upstreamOf.get(route) as UpstreamRoute;
-      const auth = route.auth === 'none' || authenticator === undefined ? ANONYMOUS : authenticator.authenticate(req, route);
-      // The common case (no token needed, or a cached verification) enters without a closure.
-      if (!(auth instanceof Promise)) return enter(auth, req, res, door, method, path, route, upstream, requestId, startedAt, cors);
+      if (route.auth === 'none' || authenticator === undefined)
+        return enter(ANONYMOUS, req, res, door, method, path, route, upstream, requestId, startedAt, cors);
+      const auth = authenticator.authenticate(req, route);
+      // The common case (a cached verification) enters without a closure.
+      if (!(auth instanceof Promise)) {
+        metrics?.recordAuthOutcome(authOutcomeOf(auth));
+        return enter(auth, req, res, door, method, path, route, upstream, requestId, startedAt, cors);
+      }
       return auth.then(
-        (result) => enter(result, req, res, door, method, path, route, upstream, requestId, startedAt, cors),
+        (result) => {
+          metrics?.recordAuthOutcome(authOutcomeOf(result));
+          return enter(result, req, res, door, method, path, route, upstream, requestId, startedAt, cors);
+        },
         (err: unknown) => {
+          metrics?.recordAuthOutcome('error');
           logger.error({ err, requestId }, 'authentication failed unexpectedly');
           return refuse(res, door, requestId, 'CACHET_ERR_INTERNAL', 'Authentication failed.', cors, upgrade);
         },

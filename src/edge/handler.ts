@@ -9,6 +9,7 @@ import { sendProblem } from '../server/problem.ts';
 import { abortResponse, isClosing } from '../server/pipeline.ts';
 import type { Admission } from './admit.ts';
 import { whenBodyCounted } from './request-body.ts';
+import { meterResponse, type MeteredResponse } from './response-meter.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -28,9 +29,6 @@ export interface RequestHandlerDeps {
  */
 export function createRequestHandler(deps: RequestHandlerDeps): RequestHandler {
   const { admission, cache, metrics, logger, accessLog } = deps;
-  const dispatchAdmitted = (ex: Exchange | undefined): void => {
-    if (ex !== undefined) dispatch(ex);
-  };
 
   return function handleRequest(req, res) {
     // A refused request closes its connection; requests pipelined behind it are never acted on. Their
@@ -48,31 +46,38 @@ export function createRequestHandler(deps: RequestHandlerDeps): RequestHandler {
       return;
     }
     const arrival = accessLog?.arrive(req);
+    const meter = meterResponse(metrics, req, res);
     const ex = admission.admit(req, res, 'request');
     if (ex === undefined) {
       if (arrival !== undefined) accessLog?.refused(req, res, arrival);
       return;
     }
     if (ex instanceof Promise) {
-      if (accessLog === undefined || arrival === undefined) ex.then(dispatchAdmitted);
-      else ex.then((admitted) => (admitted === undefined ? accessLog.refused(req, res, arrival) : dispatch(admitted)));
-    } else dispatch(ex);
+      if (accessLog === undefined || arrival === undefined)
+        ex.then((admitted) => {
+          if (admitted !== undefined) dispatch(admitted, meter);
+        });
+      else ex.then((admitted) => (admitted === undefined ? accessLog.refused(req, res, arrival) : dispatch(admitted, meter)));
+    } else dispatch(ex, meter);
   };
 
-  function dispatch(ex: Exchange): void {
+  function dispatch(ex: Exchange, meter: MeteredResponse): void {
     const access = accessLog?.start(ex);
     const label = cache.handle(ex);
     if (typeof label === 'string') {
       metrics.recordRequest(ex.route.path, ex.method, ex.res.statusCode, label, (performance.now() - ex.startedAt) / 1000);
+      meter.settle(label);
       access?.settle(label);
       return;
     }
     label.then(
       (settled: CacheLabel) => {
         metrics.recordRequest(ex.route.path, ex.method, ex.res.statusCode, settled, (performance.now() - ex.startedAt) / 1000);
+        meter.settle(settled);
         access?.settle(settled);
       },
       (err: unknown) => {
+        meter.settle('error');
         access?.settle('error');
         logger.error({ err, requestId: ex.requestId }, 'request failed');
         if (!ex.res.headersSent)

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ProxyConfig } from '../config/types.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Target } from '../upstream/pool.ts';
 import type { ConnectionTag } from '../upstream/connection-guard.ts';
@@ -23,6 +24,10 @@ export interface ForwarderDeps {
   /** Surrogate-Control is obeyed by the cache above: clients never see it. */
   readonly hideSurrogateControl: boolean;
   readonly metrics: Metrics;
+  /** Told of upstream failures that reach the client (502, 504), with the request id. */
+  readonly logger?: Logger;
+  /** Told which target an exchange's request went to last (the access log's `target`); absent when nobody asks. */
+  readonly onUpstream?: (ex: Exchange, targetUrl: string) => void;
 }
 
 /** How a forwarded answer went, for the request metrics: a failure or a 5xx is an error. */
@@ -60,18 +65,21 @@ export interface Forwarder {
 }
 
 export function createForwarder(deps: ForwarderDeps): Forwarder {
-  const { metrics } = deps;
+  const { metrics, logger, onUpstream } = deps;
   const buildHeaders = createUpstreamHeaderBuilder(deps.proxy, deps.identityHeaders);
   const clientHeaders = createClientHeaderOptions(deps.proxy.via, deps.forwardTagHeaders, deps.hideSurrogateControl);
 
   const forwarder: Forwarder = {
     clientHeaders,
     headersFor,
-    fetch: (ex, method, headers, connection) =>
-      sendUpstream(
-        ex.upstream.pool,
-        { method, path: upstreamPathOf(ex.route, ex.path), headers, body: null, retries: ex.upstream.retries, connection },
-        metrics,
+    fetch: async (ex, method, headers, connection) =>
+      observe(
+        ex,
+        await sendUpstream(
+          ex.upstream.pool,
+          { method, path: upstreamPathOf(ex.route, ex.path), headers, body: null, retries: ex.upstream.retries, connection },
+          metrics,
+        ),
       ),
     relay: (ex, upstream, cacheStatus) => sendUpstreamResponse(ex, upstream, cacheStatus, clientHeaders),
     fail: sendUpstreamFailure,
@@ -79,6 +87,22 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
     upgrade: (ex, headers, signal) => sendUpgrade(ex, headers, signal, metrics),
   };
   return forwarder;
+
+  /**
+   * Notes where the request went and logs a failure the client will hear of: connect (502), timeout (504) or a
+   * broken exchange (502). No healthy target (503) is told by the health lines, a client gone is nobody's fault.
+   */
+  function observe<T extends UpstreamResponse | UpstreamFailure>(ex: Exchange, result: T): T {
+    const target = result.target;
+    if (target !== undefined) onUpstream?.(ex, target.url);
+    if (!result.ok && logger !== undefined && result.kind !== 'unavailable' && result.kind !== 'aborted') {
+      logger.warn(
+        { requestId: ex.requestId, upstream: ex.upstream.pool.name, target: target?.url, kind: result.kind, err: result.error },
+        'upstream request failed',
+      );
+    }
+    return result;
+  }
 
   function headersFor(ex: Exchange): HeaderRecord {
     const headers = buildHeaders(ex.req, ex.requestId, ex.identity);
@@ -89,10 +113,13 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
 
   async function forward(ex: Exchange, status: ForwardStatus, onResponse?: OnResponse): Promise<ForwardLabel> {
     const headers = headersFor(ex);
-    let upstream = await sendUpstream(
-      ex.upstream.pool,
-      { method: ex.method, path: upstreamPathOf(ex.route, ex.path), headers, body: ex.body, retries: ex.upstream.retries },
-      metrics,
+    let upstream = observe(
+      ex,
+      await sendUpstream(
+        ex.upstream.pool,
+        { method: ex.method, path: upstreamPathOf(ex.route, ex.path), headers, body: ex.body, retries: ex.upstream.retries },
+        metrics,
+      ),
     );
     if (upstream.ok && ex.settleUpstream !== undefined) upstream = await ex.settleUpstream(upstream);
     if (!upstream.ok) {

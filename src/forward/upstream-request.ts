@@ -37,6 +37,8 @@ export interface UpstreamFailure {
   /** unavailable: no healthy target (503); connect: 502; timeout: 504; aborted: the client went away; other (a reset too): 502. */
   readonly kind: 'unavailable' | 'connect' | 'timeout' | 'aborted' | 'other';
   readonly error: unknown;
+  /** The target the last attempt went to; absent when none was picked. */
+  readonly target?: Target;
 }
 
 /** RFC 9110 §9.2.2. */
@@ -102,7 +104,7 @@ export async function sendUpstream(
       const outcome = OUTCOME_OF[kind];
       pool.end(target, outcome);
       metrics?.recordUpstream(pool.name, target.url, outcome, (performance.now() - startedAt) / 1000);
-      const failure: UpstreamFailure = { ok: false, kind: kind === 'reset' ? 'other' : kind, error };
+      const failure: UpstreamFailure = { ok: false, kind: kind === 'reset' ? 'other' : kind, error, target };
       const isRetryable = kind === 'connect' || (kind === 'reset' && !hasRetriedReset);
       if (retriesLeft === 0 || !isRetryable) return failure;
       retriesLeft--;

@@ -1,4 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client';
+import { registerTrafficMetrics, type AuthOutcome } from './traffic-metrics.ts';
+
+export type { AuthOutcome } from './traffic-metrics.ts';
 
 export type StaleReason = 'stale-while-revalidate' | 'stale-if-error' | 'max-stale';
 export type UpstreamOutcome = 'ok' | 'connect-error' | 'reset' | 'timeout' | 'error';
@@ -56,6 +59,13 @@ export interface Metrics {
    * `bypass`, `error`, ... (a short token from a fixed set; it becomes a label value).
    */
   recordRequest(route: string, method: string, status: number, cache: string, durationSec: number): void;
+  /** A request arrived (`cachet_requests_in_flight`); `requestEnded` exactly once when its response closes. */
+  requestStarted(): void;
+  requestEnded(): void;
+  /** Response body bytes written to a client; `fromCache` for hit and stale answers (these also count as saved). */
+  recordBodyBytes(fromCache: boolean, bytes: number): void;
+  /** How authentication ended for a request on a route that authenticates. */
+  recordAuthOutcome(outcome: AuthOutcome): void;
   /** A request that waited on another request's upstream fetch instead of sending its own. */
   recordCoalesced(): void;
   recordStaleServed(reason: StaleReason): void;
@@ -357,6 +367,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
+  const traffic = registerTrafficMetrics(registry);
+
   if (options.collectDefault === true) collectDefaultMetrics({ register: registry });
 
   return {
@@ -386,6 +398,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       }
       series.count++;
       series.duration.observe(durationSec);
+    },
+    requestStarted() {
+      traffic.inFlight++;
+    },
+    requestEnded() {
+      traffic.inFlight--;
+    },
+    recordBodyBytes(fromCache, bytes) {
+      if (fromCache) traffic.cacheBytes += bytes;
+      else traffic.upstreamBytes += bytes;
+    },
+    recordAuthOutcome(outcome) {
+      traffic.authOutcomes.set(outcome, (traffic.authOutcomes.get(outcome) ?? 0) + 1);
     },
     recordCoalesced() {
       coalesced++;

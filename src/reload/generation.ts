@@ -61,7 +61,7 @@ export function buildGeneration(config: Config, deps: GenerationDeps, previous?:
     const kept = same !== undefined && JSON.stringify(same) === JSON.stringify(upstream) ? previous?.pools.get(name) : undefined;
     if (kept !== undefined) pools.set(name, kept);
     else {
-      const pool = createUpstreamPool(upstream, { clock });
+      const pool = createUpstreamPool(upstream, { clock, logger });
       deps.onPoolCreated(pool);
       pools.set(name, pool);
     }
@@ -70,6 +70,7 @@ export function buildGeneration(config: Config, deps: GenerationDeps, previous?:
   const registry = new Registry();
   const generationMetrics: Metrics = { ...metrics, registry };
 
+  const accessLog = createAccessLog(config.log);
   // Assembled bottom-up, each layer handed the one below it: pools → forwarder → cache → edge → listener.
   const forwarder = createForwarder({
     proxy: config.proxy,
@@ -77,6 +78,8 @@ export function buildGeneration(config: Config, deps: GenerationDeps, previous?:
     forwardTagHeaders: config.cache.forwardTagHeaders,
     hideSurrogateControl: config.cache.enabled && config.cache.surrogateControl,
     metrics,
+    logger,
+    ...(accessLog === undefined ? {} : { onUpstream: accessLog.noteTarget }),
   });
   const cache = createCache({
     config: config.cache,
@@ -99,10 +102,11 @@ export function buildGeneration(config: Config, deps: GenerationDeps, previous?:
     realm: config.auth?.realm ?? 'cachet',
     maxBodyBytes: config.limits.maxBodyBytes,
     logger,
+    metrics,
     ...(rateLimiter === undefined ? {} : { rateLimiter }),
   });
   const front = guardIdempotentRoutes(cache, { config, store, forwarder, clock, metrics: generationMetrics, logger });
-  const handleRequest = createRequestHandler({ admission, cache: front, metrics, logger, accessLog: createAccessLog(config.log) });
+  const handleRequest = createRequestHandler({ admission, cache: front, metrics, logger, accessLog });
   // A refused upgrade hands its connection back to the listener's parser, so what follows is a request like any other.
   const upgrades = createUpgradeHandler({
     admission,

@@ -1,8 +1,9 @@
 import { systemClock, type Clock } from '../clock.ts';
 import type { HealthCheckConfig, UpstreamConfig } from '../config/types.ts';
+import type { Logger } from '../observability/logger.ts';
 import { applyProbeResult, createActiveHealthChecker, type ActiveHealthChecker, type ProbeResult } from './active-health.ts';
 import { selectBalancer } from './balancers.ts';
-import { applyPassiveOutcome, hasRoomToEject, isEjected, type DispatchOutcome } from './passive-health.ts';
+import { applyPassiveOutcome, hasRoomToEject, isEjected, type DispatchOutcome, type PassiveState } from './passive-health.ts';
 import { PoolTarget, type Target } from './target.ts';
 
 export type { Target } from './target.ts';
@@ -58,6 +59,8 @@ export interface UpstreamPoolOptions {
   readonly clock?: Clock;
   /** Called when a target's combined health flips; must not throw. */
   readonly onHealthChange?: (target: Target, healthy: boolean) => void;
+  /** Told of passive ejections and re-admissions and of active health changes, once per change. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -77,6 +80,7 @@ export interface UpstreamPoolOptions {
 export function createUpstreamPool(config: UpstreamConfig, options: UpstreamPoolOptions = {}): UpstreamPool {
   const clock = options.clock ?? systemClock;
   const onHealthChange = options.onHealthChange;
+  const logger = options.logger;
   const owner = {};
   const targets = Object.freeze(config.targets.map((url) => new PoolTarget(url, config, clock, owner)));
   const balance = selectBalancer(config.balancer);
@@ -117,8 +121,10 @@ export function createUpstreamPool(config: UpstreamConfig, options: UpstreamPool
 
   function recordProbe(target: PoolTarget, result: ProbeResult, healthCheck: HealthCheckConfig): void {
     const nowAt = clock.now();
-    target.probe = applyProbeResult(target.probe, result.ok, healthCheck);
+    const before = target.probe;
+    target.probe = applyProbeResult(before, result.ok, healthCheck);
     if (!result.ok) target.recordError(`health check: ${result.reason}`, nowAt);
+    if (target.probe.healthy !== before.healthy) reportProbeChange(logger, config.name, target, result);
     syncHealth(target, nowAt);
   }
 
@@ -144,8 +150,10 @@ export function createUpstreamPool(config: UpstreamConfig, options: UpstreamPool
       if (poolTarget.inflight > 0) poolTarget.inflight--;
       ending = poolTarget;
       endAt = nowAt;
-      poolTarget.passive = applyPassiveOutcome(poolTarget.passive, outcome, config.passiveHealth, nowAt, mayEject);
+      const before = poolTarget.passive;
+      poolTarget.passive = applyPassiveOutcome(before, outcome, config.passiveHealth, nowAt, mayEject);
       ending = undefined;
+      if (poolTarget.passive !== before) reportPassiveChange(logger, config.name, poolTarget, before, outcome);
       if (outcome !== 'ok') poolTarget.recordError(outcome, nowAt);
       syncHealth(poolTarget, nowAt);
     },
@@ -182,4 +190,47 @@ export function createUpstreamPool(config: UpstreamConfig, options: UpstreamPool
       return closing;
     },
   };
+}
+
+/** One line per passive ejection (a half-open target refused again included) and per re-admission. */
+function reportPassiveChange(
+  logger: Logger | undefined,
+  upstream: string,
+  target: PoolTarget,
+  before: PassiveState,
+  outcome: DispatchOutcome,
+): void {
+  const after = target.passive;
+  if (after.ejectedUntil !== undefined && after.ejectedUntil !== before.ejectedUntil) {
+    logger?.warn(
+      {
+        upstream,
+        target: target.url,
+        outcome,
+        consecutiveConnectFailures: after.consecutiveConnectFailures,
+        consecutiveResets: after.consecutiveResets,
+        ejectedUntil: after.ejectedUntil,
+      },
+      'upstream target ejected',
+    );
+  } else if (before.ejectedUntil !== undefined && after.ejectedUntil === undefined) {
+    if (outcome === 'ok') logger?.info({ upstream, target: target.url }, 'upstream target re-admitted after a successful request');
+    // A half-open target failing again where ejecting it would leave too few healthy targets (see `hasRoomToEject`).
+    else logger?.warn({ upstream, target: target.url, outcome }, 'upstream target re-admitted although failing: too few healthy targets');
+  }
+}
+
+/** One line when probes take a target down or bring it back, not one per probe. */
+function reportProbeChange(logger: Logger | undefined, upstream: string, target: PoolTarget, result: ProbeResult): void {
+  if (target.probe.healthy) logger?.info({ upstream, target: target.url }, 'upstream target healthy again by its health checks');
+  else
+    logger?.warn(
+      {
+        upstream,
+        target: target.url,
+        reason: result.ok ? undefined : result.reason,
+        consecutiveFailures: target.probe.consecutiveFailures,
+      },
+      'upstream target unhealthy by its health checks',
+    );
 }

@@ -2,6 +2,7 @@ import type { TestContext } from 'node:test';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Clock } from '../../src/clock.ts';
+import type { Config } from '../../src/config/types.ts';
 
 export interface StartedGateway {
   readonly gateway: Gateway;
@@ -21,8 +22,16 @@ export async function startGateway(
   raw: Record<string, unknown> = {},
   clock?: Clock,
 ): Promise<StartedGateway> {
+  const gateway = await createGateway(buildGatewayConfig(targets, raw), clock === undefined ? {} : { clock });
+  const { url, adminUrl } = await gateway.listen();
+  t.after(() => gateway.close());
+  return { gateway, url, adminUrl };
+}
+
+/** The config `startGateway` runs, validated: `raw` merged over one upstream `api` of `targets` and one route `/*`. */
+export function buildGatewayConfig(targets: readonly string[], raw: Record<string, unknown> = {}): Config {
   const { upstream, ...rest } = raw as { upstream?: Record<string, unknown> };
-  const config = validateConfig({
+  return validateConfig({
     listen: { host: '127.0.0.1', port: 0 },
     admin: { host: '127.0.0.1', port: 0, token: ADMIN_TOKEN },
     upstreams: { api: { targets, ...upstream } },
@@ -30,10 +39,6 @@ export async function startGateway(
     log: { level: 'silent' },
     ...rest,
   });
-  const gateway = await createGateway(config, clock === undefined ? {} : { clock });
-  const { url, adminUrl } = await gateway.listen();
-  t.after(() => gateway.close());
-  return { gateway, url, adminUrl };
 }
 
 export { send, type SentResponse } from './http.ts';

@@ -121,13 +121,15 @@ test('log.access: every stdout line is JSON, one access line per request with it
       cache: 'miss',
       route: '/v1/*',
       upstream: 'api',
+      target: origin.url,
       durationMs: 0,
       bytes: 0,
       msg: 'access',
     },
   );
   assert.equal(typeof first?.durationMs, 'number');
-  assert.deepEqual([second?.cache, second?.requestId], ['hit', hit.header('x-request-id')]);
+  // A hit went to no target.
+  assert.deepEqual([second?.cache, second?.requestId, second?.target], ['hit', hit.header('x-request-id'), undefined]);
   assert.deepEqual([third?.status, third?.path, third?.requestId], [404, '/elsewhere', missing.header('x-request-id')]);
   assert.equal(await cli.stop(), 0);
   // Stopping adds lines (worker/drain messages): those are JSON too.

@@ -1,5 +1,6 @@
 import type { Clock } from '../../../clock.ts';
 import type { RedisStoreConfig } from '../../../config/types.ts';
+import { createLogThrottle } from '../../../observability/log-throttle.ts';
 import type { Logger } from '../../../observability/logger.ts';
 import type { Metrics } from '../../../observability/metrics.ts';
 import { createRedisConnection, RedisUnavailableError, type RedisConnection } from '../../../redis/connection.ts';
@@ -7,6 +8,9 @@ import type { CacheStore } from '../types.ts';
 import { createMemoryStore } from '../memory.ts';
 import { createTieredStore, type TieredStore, type TieredStoreEvents } from '../tiered.ts';
 import { createRedisStore } from './redis-store.ts';
+
+/** At most one `redis call failed` line per operation in this long; the next one tells how many were held back. */
+const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 /** How often purges Redis missed are tried again while some wait. */
 const REPLAY_RETRY_MS = 500;
@@ -38,6 +42,7 @@ export function createSharedStore(config: RedisStoreConfig, deps: SharedStoreDep
   const { metrics, logger } = deps;
   let tiered: TieredStore | undefined;
   let wasDown = false;
+  const throttleFailures = createLogThrottle(FAILURE_LOG_INTERVAL_MS);
   let retry: NodeJS.Timeout | undefined;
 
   const replay = (): void => {
@@ -89,8 +94,11 @@ export function createSharedStore(config: RedisStoreConfig, deps: SharedStoreDep
   tiered = createTieredStore(memory, remote, {
     onRemoteError(operation, err) {
       metrics?.recordStoreError(operation);
-      // Refusals while the circuit is open were announced once when it opened.
-      if (!(err instanceof RedisUnavailableError)) logger?.warn({ err, operation }, 'redis call failed; answered without it');
+      // Refusals while the circuit is open were announced once when it opened; other failures (timeouts before it
+      // opens) come on every request of a slow Redis, so they are thinned out.
+      if (err instanceof RedisUnavailableError || logger === undefined) return;
+      const suppressed = throttleFailures(operation);
+      if (suppressed !== undefined) logger.warn({ err, operation, suppressed }, 'redis call failed; answered without it');
     },
     onPurgeNotShared(selector, err) {
       scheduleReplay();
