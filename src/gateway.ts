@@ -12,6 +12,7 @@ import { createAdminServer, type PurgeOutcome } from './admin/server.ts';
 import { summarizeHealth, type AdminHealth } from './admin/health.ts';
 import { assessReadiness } from './admin/readiness.ts';
 import { createListener } from './server/listener.ts';
+import { createSecureListener, reloadTlsFiles, type SecureListener } from './server/secure-listener.ts';
 import { listenOn } from './server/listen.ts';
 import { closeGracefully } from './server/shutdown.ts';
 import { createRevocationList } from './auth/revocation.ts';
@@ -123,7 +124,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     clock,
     revocations,
     ...(bus === undefined ? {} : { onInvalidate: (keys: readonly string[]) => announceInvalidation(bus, keys, logger) }),
-    resumeHttp: (socket) => server.emit('connection', socket),
+    // Over TLS the HTTP/1.1 parser is attached to the decrypted stream, on `secureConnection`.
+    resumeHttp: (socket) => server.emit(config.listen.tls === undefined ? 'connection' : 'secureConnection', socket),
     onPoolCreated: (pool) => reportDesyncs(pool, metrics, logger),
   };
   let current = buildGeneration(config, generationDeps);
@@ -152,7 +154,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   );
 
   // The listener calls the current generation's handlers directly: a reload re-points them (see applyConfig).
-  const server = createListener(config.limits, current.handleRequest);
+  const { tls } = config.listen;
+  const server =
+    tls === undefined
+      ? createListener(config.limits, current.handleRequest)
+      : createSecureListener({ ...config.listen, tls }, config.limits, current.handleRequest);
   server.on('upgrade', current.upgrades.handle);
 
   const purgeEverywhere = async (selector: PurgeSelector, soft: boolean): Promise<PurgeOutcome> => {
@@ -185,6 +191,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       return { reloaded: false, problems: [err instanceof Error ? err.message : String(err)] };
     }
     // listen.tls: the certificate and key files are read again here, before the swap, once the listener serves TLS.
+    if (tls !== undefined) {
+      try {
+        reloadTlsFiles(server as SecureListener, tls);
+      } catch (err) {
+        void closeGeneration(built, [current, ...retiring.keys()]);
+        return { reloaded: false, problems: [err instanceof Error ? err.message : String(err)] };
+      }
+    }
     const previous = current;
     // One turn: the next request on any connection, kept alive or new, goes to the new generation.
     server.removeListener('request', previous.handleRequest).on('request', built.handleRequest);

@@ -1,4 +1,4 @@
-import type { BalancerKind, Config, StoreConfig, UpstreamConfig } from './types.ts';
+import type { BalancerKind, Config, ProxyListenConfig, StoreConfig, TlsConfig, UpstreamConfig } from './types.ts';
 import { CONFIG_DEFAULTS as D } from './schema.ts';
 import { buildAuth, buildRouteAuth, type CheckedAuth, type CheckedRouteAuth } from './build-auth.ts';
 import { buildRoutePolicy, type CheckedRoutePolicy } from './build-route-policy.ts';
@@ -7,7 +7,12 @@ import { buildRateLimits, buildRouteRateLimit, type CheckedRateLimit } from './b
 
 /** A config that passed the schema and the semantic checks, with sizes and durations already numbers. */
 interface CheckedConfig {
-  listen?: { host?: string; port?: number };
+  listen?: {
+    host?: string;
+    port?: number;
+    tls?: { cert: string; key: string; minVersion?: TlsConfig['minVersion']; ticketKeys?: string };
+    http2?: boolean;
+  };
   admin?: { host?: string; port?: number; token: string; metricsToken?: string };
   store?: {
     type?: 'memory' | 'redis';
@@ -67,7 +72,7 @@ export function buildConfig(raw: unknown): Config {
   const cache = c.cache ?? {};
   const limits = c.limits ?? {};
   const config: Config = {
-    listen: { host: c.listen?.host ?? D.listen.host, port: c.listen?.port ?? D.listen.port },
+    listen: buildListen(c.listen ?? {}),
     admin:
       c.admin === undefined
         ? undefined
@@ -112,6 +117,7 @@ export function buildConfig(raw: unknown): Config {
       headersTimeoutMs: limits.headersTimeoutMs ?? D.limits.headersTimeoutMs,
       requestTimeoutMs: limits.requestTimeoutMs ?? D.limits.requestTimeoutMs,
       keepAliveTimeoutMs: limits.keepAliveTimeoutMs ?? D.limits.keepAliveTimeoutMs,
+      http2MaxConcurrentStreams: limits.http2MaxConcurrentStreams ?? D.limits.http2MaxConcurrentStreams,
     },
     proxy: { trustedProxies: [...(c.proxy?.trustedProxies ?? [])], via: c.proxy?.via ?? D.proxy.via },
     ...(c.rateLimits === undefined ? {} : { rateLimits: buildRateLimits(c.rateLimits, c.workers ?? D.workers) }),
@@ -124,6 +130,26 @@ export function buildConfig(raw: unknown): Config {
     },
   };
   return deepFreeze(config);
+}
+
+/** The proxy listener; TLS file paths were made absolute by the validation (see `tls-files.ts`). */
+function buildListen(listen: NonNullable<CheckedConfig['listen']>): ProxyListenConfig {
+  const { tls } = listen;
+  return {
+    host: listen.host ?? D.listen.host,
+    port: listen.port ?? D.listen.port,
+    ...(tls === undefined
+      ? {}
+      : {
+          tls: {
+            cert: tls.cert,
+            key: tls.key,
+            minVersion: tls.minVersion ?? D.listen.tls.minVersion,
+            ...(tls.ticketKeys === undefined ? {} : { ticketKeys: tls.ticketKeys }),
+          },
+        }),
+    http2: listen.http2 ?? D.listen.http2,
+  };
 }
 
 function buildStore(store: NonNullable<CheckedConfig['store']>): StoreConfig {

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
 import type { Config } from './types.ts';
 import { ConfigError, validateConfig, type ConfigSource } from './validate.ts';
 import { maskReferences, type Env } from './interpolate.ts';
+import { describeFileError } from './file-errors.ts';
 
 export { ConfigError, validateConfig } from './validate.ts';
 export { buildProxyConfig, type ProxyOptions } from './proxy-config.ts';
@@ -23,18 +25,9 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'is a directory'
-            : (err as Error).message;
-    throw new ConfigError('CACHET_ERR_CONFIG_READ', 'cannot read config file', [`${path}: ${reason}`], { cause: err });
+    throw new ConfigError('CACHET_ERR_CONFIG_READ', 'cannot read config file', [`${path}: ${describeFileError(err)}`], { cause: err });
   }
-  return parseConfig(text, env, { source: path });
+  return parseConfig(text, env, { source: path, baseDir: dirname(resolve(path)) });
 }
 
 /**

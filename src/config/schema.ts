@@ -9,7 +9,7 @@ const MiB = 1024 * KiB;
  * and the builder reads them from here, so the two cannot drift. `docs/configuration.md` documents them.
  */
 export const CONFIG_DEFAULTS = {
-  listen: { host: '127.0.0.1', port: 8080 },
+  listen: { host: '127.0.0.1', port: 8080, http2: false, tls: { minVersion: 'TLSv1.3' } },
   admin: { host: '127.0.0.1', port: 9901, minTokenLength: 16 },
   store: {
     maxBytes: 256 * MiB,
@@ -43,6 +43,8 @@ export const CONFIG_DEFAULTS = {
     headersTimeoutMs: 30_000,
     requestTimeoutMs: 300_000,
     keepAliveTimeoutMs: 5000,
+    /** HTTP/2 streams one connection may have open at once (RFC 9113 §5.1.2); what most servers and CDNs use. */
+    http2MaxConcurrentStreams: 100,
   },
   proxy: { via: 'cachet' },
   shutdown: { drainTimeoutMs: 10_000 },
@@ -69,6 +71,7 @@ export const CONFIG_DEFAULTS = {
   rateLimit: { onStoreError: 'local', maxLimit: 1_000_000_000, maxWindowSec: 366 * 86_400 },
 } as const;
 
+export const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
 const BALANCERS = ['round-robin', 'least-connections'] as const;
 const ROUTE_AUTH_MODES = ['none', 'jwt', 'optional'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -320,6 +323,16 @@ export const configSchema: SchemaObject = object(
     listen: object({
       host: { ...string, default: d.listen.host },
       port: { ...port, default: d.listen.port },
+      tls: object(
+        {
+          cert: { ...string, description: 'a PEM certificate (chain) file, relative to the config file' },
+          key: { ...string, description: 'a PEM private key file, relative to the config file' },
+          minVersion: { enum: [...TLS_VERSIONS], default: d.listen.tls.minVersion },
+          ticketKeys: { ...string, description: 'a file of 48 random bytes shared by every instance, relative to the config file' },
+        },
+        { required: ['cert', 'key'] },
+      ),
+      http2: { type: 'boolean', default: d.listen.http2 },
     }),
     admin: object(
       {
@@ -402,6 +415,7 @@ export const configSchema: SchemaObject = object(
       headersTimeoutMs: durationMs(1, d.limits.headersTimeoutMs),
       requestTimeoutMs: durationMs(0, d.limits.requestTimeoutMs),
       keepAliveTimeoutMs: durationMs(0, d.limits.keepAliveTimeoutMs),
+      http2MaxConcurrentStreams: integer(1, 10_000, d.limits.http2MaxConcurrentStreams),
     }),
     proxy: object({
       trustedProxies: { type: 'array', items: string, description: 'IP addresses or CIDR ranges' },

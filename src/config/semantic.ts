@@ -38,6 +38,13 @@ function checkListeners(config: Data, report: Report): void {
   const listen = isRecord(config['listen']) ? config['listen'] : {};
   const admin = config['admin'];
   checkHost(listen['host'], ['listen', 'host'], report);
+  // RFC 9113 §3.3: cleartext HTTP/2 (h2c with prior knowledge) is not offered; browsers speak HTTP/2 over TLS only.
+  if (listen['http2'] === true && listen['tls'] === undefined) {
+    report(
+      ['listen', 'http2'],
+      'needs listen.tls: HTTP/2 is offered over TLS only (h2c is not supported), expected listen.tls { cert, key }',
+    );
+  }
   if (!isRecord(admin)) return;
   checkHost(admin['host'], ['admin', 'host'], report);
   const listenPort = listen['port'] ?? CONFIG_DEFAULTS.listen.port;

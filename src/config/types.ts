@@ -11,6 +11,22 @@ export interface ListenConfig {
   readonly port: number;
 }
 
+/** `listen.tls`: file paths are absolute (resolved against the config file's folder). */
+export interface TlsConfig {
+  readonly cert: string;
+  readonly key: string;
+  readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** 48 bytes (name, HMAC and AES keys) every instance shares, so sessions resume on any of them. */
+  readonly ticketKeys?: string;
+}
+
+/** The proxy listener: plain HTTP/1.1, or TLS with HTTP/1.1 and, with `http2`, HTTP/2 on the same port (ALPN). */
+export interface ProxyListenConfig extends ListenConfig {
+  readonly tls?: TlsConfig;
+  /** Offer HTTP/2 (`h2` by ALPN); needs `tls`: cleartext HTTP/2 (h2c) is not offered. */
+  readonly http2: boolean;
+}
+
 export interface AdminConfig extends ListenConfig {
   /** Bearer token every admin path but `/health` requires. */
   readonly token: string;
@@ -284,6 +300,8 @@ export interface LimitsConfig {
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS the HTTP/2 listener announces. */
+  readonly http2MaxConcurrentStreams: number;
 }
 
 export interface ProxyConfig {
@@ -294,7 +312,7 @@ export interface ProxyConfig {
 }
 
 export interface Config {
-  readonly listen: ListenConfig;
+  readonly listen: ProxyListenConfig;
   readonly admin: AdminConfig | undefined;
   readonly store: StoreConfig;
   readonly upstreams: Readonly<Record<string, UpstreamConfig>>;

@@ -5,6 +5,7 @@ import type { Config } from './types.ts';
 import { configSchema, UNIT_FORMATS, type UnitFormat } from './schema.ts';
 import { collectSchemaIssues, formatIssue, sortIssues } from './issues.ts';
 import { checkSemantics } from './semantic.ts';
+import { checkTlsFiles, resolveTlsPaths } from './tls-files.ts';
 import { buildConfig } from './build.ts';
 import { parseByteSize, parseDuration } from './units.ts';
 import { parseWorkerCount } from './workers.ts';
@@ -31,6 +32,8 @@ function formatConfigErrorMessage(summary: string, issues: readonly string[]): s
 /** Where a config came from, for messages (`cachet.yaml`). */
 export interface ConfigSource {
   readonly source?: string;
+  /** The folder relative file paths (`listen.tls.cert`) are read against: the config file's; the working directory otherwise. */
+  readonly baseDir?: string;
 }
 
 /**
@@ -55,8 +58,13 @@ export function validateConfig(raw: unknown, options: ConfigSource = {}): Config
     );
   }
   coerceScalars(configSchema, data);
+  resolveTlsPaths(data, options.baseDir ?? process.cwd());
   const validate = getValidator();
-  const found = [...(validate(data) ? [] : collectSchemaIssues(validate.errors ?? [], data)), ...checkSemantics(data)];
+  const found = [
+    ...(validate(data) ? [] : collectSchemaIssues(validate.errors ?? [], data)),
+    ...checkSemantics(data),
+    ...checkTlsFiles(data),
+  ];
   const issues = [...new Set(sortIssues(found, data).map(formatIssue))];
   if (issues.length > 0) throw new ConfigError('CACHET_ERR_CONFIG_INVALID', summary, issues);
   return buildConfig(data);

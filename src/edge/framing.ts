@@ -25,13 +25,16 @@ const MAX_CONTENT_LENGTH_DIGITS = 15;
  * - Content-Length that is not 1*DIGIT, longer than 15 digits, or lines / list members that are not
  *   identical (RFC 9112 §6.3 rule 5; RFC 9110 §8.6 allows identical repeats, `42, 42`; `042, 42` is refused).
  * - Host missing on HTTP/1.1, more than one Host line, or an invalid Host value (RFC 9112 §3.2). HTTP/2
- *   requests carry `:authority` and may omit Host.
+ *   requests carry `:authority` and may omit Host; when both are sent they must name the same authority
+ *   (RFC 9113 §8.3.1).
  * - CR, LF or NUL in any field name or value (RFC 9110 §5.5; Node refuses them unless its lenient parser is on).
  *
  * Content-Length on GET is allowed (RFC 9110 §9.3.1 gives it no meaning, but it frames correctly).
  */
 export function checkRequestFraming(httpVersion: string, rawHeaders: readonly string[], checkChars = true): FramingCheck {
   let hostCount = 0;
+  let host: string | undefined;
+  let authority: string | undefined;
   let contentLength: string | undefined;
   let transferEncoding: string | undefined;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
@@ -48,6 +51,10 @@ export function checkRequestFraming(httpVersion: string, rawHeaders: readonly st
         hostCount++;
         if (hostCount > 1) return { ok: false, reason: 'more than one Host header' };
         if (!HOST_VALUE.test(value.trim())) return { ok: false, reason: 'invalid Host header' };
+        host = value;
+        break;
+      case 10:
+        if (name === ':authority') authority = value;
         break;
       case 14:
         if (name.toLowerCase() !== 'content-length') break;
@@ -71,6 +78,10 @@ export function checkRequestFraming(httpVersion: string, rawHeaders: readonly st
     if (!isChunkedOnly(transferEncoding)) return { ok: false, reason: 'Transfer-Encoding must be exactly chunked' };
   }
   if (hostCount === 0 && httpVersion === '1.1') return { ok: false, reason: 'missing Host header' };
+  // RFC 9113 §8.3.1: the cache keys on one of them and the origin may read the other.
+  if (host !== undefined && authority !== undefined && host.trim().toLowerCase() !== authority.toLowerCase()) {
+    return { ok: false, reason: 'Host differs from :authority' };
+  }
   return OK;
 }
 

@@ -3,12 +3,16 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { CachetError } from '../errors.ts';
 import { closeAfter } from '../server/pipeline.ts';
 
-/** Whether the request carries a body (RFC 9112 §6.3): a Transfer-Encoding or a non-zero Content-Length. */
+/**
+ * Whether the request carries a body: a Transfer-Encoding or a non-zero Content-Length (RFC 9112 §6.3); over
+ * HTTP/2, where Content-Length is optional, a HEADERS frame without END_STREAM (RFC 9113 §8.1).
+ */
 export function hasRequestBody(req: IncomingMessage): boolean {
   const headers = req.headers;
   if (headers['transfer-encoding'] !== undefined) return true;
   const length = headers['content-length'];
-  return length !== undefined && length !== '0';
+  if (length !== undefined) return length !== '0';
+  return req.httpVersionMajor === 2 && !(req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders;
 }
 
 /** Counts bytes as they stream upstream and fails the stream past the limit (→ 413 when nothing was answered yet). */

@@ -86,7 +86,8 @@ export function createUpstreamHeaderBuilder(
     const trace = propagateTraceparent(req.headers.traceparent, req.headers.tracestate);
     headers['traceparent'] = trace.traceparent;
     if (trace.tracestate !== undefined) headers['tracestate'] = trace.tracestate;
-    appendVia(headers, config.via);
+    // RFC 9110 §7.6.3: the protocol the request was received with; HTTP/2 is written `2`.
+    appendVia(headers, config.via, req.httpVersionMajor === 2 ? '2' : '1.1');
     if (identity !== undefined) {
       if (identity.subject !== undefined) headers[identityHeaders.subject] = identity.subject;
       headers[identityHeaders.scopes] = identity.scopes.join(' ');

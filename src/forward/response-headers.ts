@@ -31,9 +31,9 @@ export function buildClientHeaders(upstream: HeaderRecord, options: ClientHeader
   return headers;
 }
 
-export function appendVia(headers: HeaderRecord, pseudonym: string): void {
+export function appendVia(headers: HeaderRecord, pseudonym: string, receivedProtocol = '1.1'): void {
   const existing = headers['via'];
-  const hop = `1.1 ${pseudonym}`;
+  const hop = `${receivedProtocol} ${pseudonym}`;
   if (existing === undefined) headers['via'] = hop;
   else headers['via'] = `${Array.isArray(existing) ? existing.join(', ') : existing}, ${hop}`;
 }

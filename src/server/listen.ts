@@ -1,4 +1,5 @@
 import type { Server } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { CachetError } from '../errors.ts';
 
@@ -15,7 +16,7 @@ export interface ListenOptions {
 }
 
 /**
- * Starts `server` listening; resolves with its URL (`http://127.0.0.1:8080`, IPv6 in brackets).
+ * Starts `server` listening; resolves with its URL (`http://127.0.0.1:8080`, `https://` over TLS, IPv6 in brackets).
  *
  * @throws {CachetError} `CACHET_ERR_LISTEN` naming the address and why (in use, not allowed).
  */
@@ -35,7 +36,7 @@ export function listenOn(server: Server, options: ListenOptions): Promise<string
       server.off('error', onError);
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      resolve(`http://${shownHost}:${address.port}`);
+      resolve(`${server instanceof TlsServer ? 'https' : 'http'}://${shownHost}:${address.port}`);
     });
   });
 }

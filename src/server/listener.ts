@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { LimitsConfig } from '../config/types.ts';
 import { afterEarlierResponses } from './pipeline.ts';
@@ -10,29 +11,36 @@ import { ERROR_TABLE, type CachetErrorCode } from '../errors.ts';
  * because no request object exists yet, in their turn behind pipelined requests still being answered.
  */
 export function createListener(limits: LimitsConfig, onRequest: http.RequestListener): http.Server {
-  const server = http.createServer(
-    {
-      maxHeaderSize: limits.maxHeaderBytes,
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      // Node enforces headersTimeout and requestTimeout only when it sweeps its connections (every 30 s by
-      // default): a client stalled mid-request would hold its socket for up to 30 s past its limit.
-      connectionsCheckingInterval: sweepIntervalMs(limits),
-      // Strict parsing: lenient parsers are how smuggling starts (RFC 9112 §11.2).
-      insecureHTTPParser: false,
-      requireHostHeader: true,
-      joinDuplicateHeaders: false,
-    },
-    onRequest,
-  );
+  const server = http.createServer(http1ServerOptions(limits), onRequest);
+  answerHttp1Edges(server);
+  return server;
+}
+
+/** The HTTP/1.1 parser and timeout settings, shared by the plain listener and HTTP/1.1 over TLS. */
+export function http1ServerOptions(limits: LimitsConfig): http.ServerOptions {
+  return {
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node enforces headersTimeout and requestTimeout only when it sweeps its connections (every 30 s by
+    // default): a client stalled mid-request would hold its socket for up to 30 s past its limit.
+    connectionsCheckingInterval: sweepIntervalMs(limits),
+    // Strict parsing: lenient parsers are how smuggling starts (RFC 9112 §11.2).
+    insecureHTTPParser: false,
+    requireHostHeader: true,
+    joinDuplicateHeaders: false,
+  };
+}
+
+/** The events an HTTP/1.1 server answers itself: 100-continue, parse errors, half-closed connections. */
+export function answerHttp1Edges(server: EventEmitter): void {
   // 100-continue is answered by the request handler after its checks, so a too-large body is refused before it is sent.
   server.on('checkContinue', (req, res) => server.emit('request', req, res));
   server.on('clientError', answerClientError);
   // RFC 9112 §9.6: a client may close its sending side and still read the answers. With this off (Node's
   // default) a FIN aborts every request not yet answered; on, they are answered and then the connection ends.
-  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-  return server;
+  (server as EventEmitter & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
 }
 
 /** How often stalled requests are looked for: a quarter of the shortest limit, within 250 ms to 1 s. */

@@ -39,11 +39,16 @@ function destroySocket(socket: Duplex): void {
 
 /**
  * Sends `100 Continue` for a request that asked for it, at its response's turn and only if the client
- * is still waiting: only to an HTTP/1.1 client (RFC 9110 §15.2), and only while no body has arrived
+ * is still waiting: only to an HTTP/1.1 or HTTP/2 client (RFC 9110 §15.2), and only while no body has arrived
  * (RFC 9110 §10.1.1). Written early on a queued response, the 100 would follow the final head Node
  * puts in front of it, and the client would read it as body.
  */
 export function writeContinueInTurn(req: IncomingMessage, res: ServerResponse): void {
+  // HTTP/2 has no pipelining: each stream's 100 goes out at once (RFC 9113 §8.1).
+  if (req.httpVersionMajor === 2) {
+    if (!res.headersSent && !hasBodyStarted(req)) res.writeContinue();
+    return;
+  }
   if (req.httpVersion !== '1.1') return;
   if (res.socket !== null) {
     writeContinueIfAwaited(req, res);

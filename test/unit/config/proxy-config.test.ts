@@ -27,7 +27,7 @@ test('buildProxyConfig: host, admin (local unless told otherwise) and log level'
     adminToken: TOKEN,
     logLevel: 'warn',
   });
-  assert.deepEqual(config.listen, { host: '0.0.0.0', port: 8081 });
+  assert.deepEqual(config.listen, { host: '0.0.0.0', port: 8081, http2: false });
   assert.deepEqual(config.admin, { host: '127.0.0.1', port: 9902, token: TOKEN });
   assert.equal(config.log.level, 'warn');
   assert.equal(buildProxyConfig({ to: 'http://a:1', adminPort: 0, adminHost: '::1', adminToken: TOKEN }).admin?.host, '::1');

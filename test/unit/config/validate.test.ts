@@ -16,7 +16,7 @@ function withMinimal(patch: Record<string, unknown>): Record<string, unknown> {
 
 test('a minimal config gets every documented default', () => {
   const expected: Config = {
-    listen: { host: '127.0.0.1', port: 8080 },
+    listen: { host: '127.0.0.1', port: 8080, http2: false },
     admin: undefined,
     store: { type: 'memory', maxBytes: 256 * MiB, maxObjectBytes: 64 * MiB },
     upstreams: {
@@ -64,6 +64,7 @@ test('a minimal config gets every documented default', () => {
       headersTimeoutMs: 30_000,
       requestTimeoutMs: 300_000,
       keepAliveTimeoutMs: 5000,
+      http2MaxConcurrentStreams: 100,
     },
     proxy: { trustedProxies: [], via: 'cachet' },
     shutdown: { drainTimeoutMs: 10_000 },
@@ -163,6 +164,7 @@ test('sizes and durations accept unit strings', () => {
     headersTimeoutMs: 10_000,
     requestTimeoutMs: 300_000,
     keepAliveTimeoutMs: 500,
+    http2MaxConcurrentStreams: 100,
   });
   assert.equal(config.cache.keepStaleSec, 86_400);
   assert.equal(config.cache.heuristicMaxSec, 3600);

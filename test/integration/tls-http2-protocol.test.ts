@@ -1,0 +1,204 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import http2 from 'node:http2';
+import tls from 'node:tls';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startOrigin } from '../helpers/origin.ts';
+import { connectH2, sendH2, sendOnSession, sendTls, startTlsGateway, TLS_CA } from '../helpers/h2.ts';
+
+/** TLS versions, ALPN, session resumption and the HTTP/2 limits of the TLS listener. */
+
+/** Completes a TLS handshake and reports what was negotiated (and the session ticket, if one came); rejects when refused. */
+function handshake(
+  url: string,
+  options: tls.ConnectionOptions = {},
+): Promise<{ protocol: string | null; alpn: string | false | null; reused: boolean; session?: Buffer }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: hostname, port: Number(port), ca: TLS_CA, ...options });
+    let session: Buffer | undefined;
+    const finish = (): void => {
+      const result = { protocol: socket.getProtocol(), alpn: socket.alpnProtocol, reused: socket.isSessionReused() };
+      socket.destroy();
+      resolve(session === undefined ? result : { ...result, session });
+    };
+    // TLS 1.3 sends tickets after the handshake: wait a moment for one.
+    socket.on('session', (ticket: Buffer) => {
+      session = ticket;
+    });
+    socket.once('secureConnect', () => setTimeout(finish, 150));
+    socket.once('error', reject);
+  });
+}
+
+function okOrigin(t: import('node:test').TestContext) {
+  return startOrigin(t, (_req, res) => {
+    res.setHeader('cache-control', 'public, max-age=60');
+    res.end('ok');
+  });
+}
+
+describe('TLS', { timeout: 20_000 }, () => {
+  it('speaks TLS 1.3 only by default, and TLS 1.2 too with minVersion TLSv1.2', async (t) => {
+    const origin = await okOrigin(t);
+    const strict = await startTlsGateway(t, [origin.url]);
+    assert.equal((await handshake(strict.url)).protocol, 'TLSv1.3');
+    await assert.rejects(handshake(strict.url, { maxVersion: 'TLSv1.2' }), /protocol version|alert/i);
+    const lenient = await startTlsGateway(t, [origin.url], {}, { tls: { minVersion: 'TLSv1.2' } });
+    assert.equal((await handshake(lenient.url, { maxVersion: 'TLSv1.2' })).protocol, 'TLSv1.2');
+  });
+
+  it('offers h2 and http/1.1 by ALPN with http2, only http/1.1 without', async (t) => {
+    const origin = await okOrigin(t);
+    const both = await startTlsGateway(t, [origin.url]);
+    assert.equal((await handshake(both.url, { ALPNProtocols: ['h2', 'http/1.1'] })).alpn, 'h2');
+    assert.equal((await handshake(both.url, { ALPNProtocols: ['http/1.1'] })).alpn, 'http/1.1');
+    assert.match(both.url, /^https:\/\//);
+    const h1Only = await startTlsGateway(t, [origin.url], {}, { http2: false });
+    assert.equal((await handshake(h1Only.url, { ALPNProtocols: ['h2', 'http/1.1'] })).alpn, 'http/1.1');
+    assert.equal((await sendTls(`${h1Only.url}/x`)).status, 200);
+  });
+
+  it('resumes a session made by one gateway on another that shares the ticket keys, and not on one that does not', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cachet-tickets-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const keys = join(dir, 'ticket.keys');
+    writeFileSync(keys, randomBytes(48));
+    const origin = await okOrigin(t);
+    const a = await startTlsGateway(t, [origin.url], {}, { tls: { ticketKeys: keys } });
+    const b = await startTlsGateway(t, [origin.url], {}, { tls: { ticketKeys: keys } });
+    const stranger = await startTlsGateway(t, [origin.url]);
+    const first = await handshake(a.url);
+    assert.ok(first.session !== undefined, 'a session ticket was issued');
+    assert.equal(first.reused, false);
+    assert.equal((await handshake(b.url, { session: first.session })).reused, true);
+    assert.equal((await handshake(stranger.url, { session: first.session })).reused, false);
+  });
+});
+
+describe('HTTP/2', { timeout: 30_000 }, () => {
+  it('keys the cache on :authority as on Host: an HTTP/1.1 fill is an HTTP/2 hit', async (t) => {
+    const origin = await okOrigin(t);
+    const { url } = await startTlsGateway(t, [origin.url]);
+    assert.match((await sendTls(`${url}/shared`)).header('cache-status') ?? '', /stored/);
+    const overH2 = await sendH2(`${url}/shared`);
+    assert.match(overH2.header('cache-status') ?? '', /^cachet; hit/);
+    assert.equal(origin.count(), 1);
+    const session = await connectH2(t, url);
+    const mismatch = await sendOnSession(session, '/shared', { headers: { ':authority': new URL(url).host, host: 'elsewhere.test' } });
+    assert.equal(mismatch.status, 400);
+    assert.match(mismatch.text, /Host differs from :authority/);
+  });
+
+  it('answers a refusal that would close an HTTP/1.1 connection without connection fields, and the session goes on', async (t) => {
+    const origin = await okOrigin(t);
+    const { url } = await startTlsGateway(t, [origin.url], { limits: { maxBodyBytes: 1024 } });
+    const session = await connectH2(t, url);
+    const tooLarge = await sendOnSession(session, '/upload', {
+      method: 'POST',
+      headers: { 'content-length': '5000' },
+      body: 'x'.repeat(5000),
+    });
+    assert.equal(tooLarge.status, 413);
+    assert.equal(tooLarge.header('connection'), undefined);
+    const unframed = await sendOnSession(session, '/upload', { method: 'POST', body: 'y'.repeat(5000) });
+    assert.equal(unframed.status, 413, 'a body without Content-Length is counted against the limit');
+    assert.equal((await sendOnSession(session, '/after')).status, 200);
+  });
+
+  it('announces its stream and header limits, and refuses header floods while serving others', async (t) => {
+    const origin = await okOrigin(t);
+    const { url } = await startTlsGateway(t, [origin.url], { limits: { http2MaxConcurrentStreams: 7, maxHeaderBytes: 4096 } });
+    const session = await connectH2(t, url);
+    assert.equal(session.remoteSettings.maxConcurrentStreams, 7);
+    assert.equal(session.remoteSettings.maxHeaderListSize, 4096);
+    const big = sendOnSession(session, '/big', { headers: { 'x-big': 'b'.repeat(8000) } });
+    await assert.rejects(big);
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) many[`x-field-${i}`] = 'v';
+    const flood = await connectH2(t, url);
+    await assert.rejects(sendOnSession(flood, '/many', { headers: many }));
+    assert.equal((await sendH2(`${url}/still-serving`)).status, 200);
+  });
+
+  it('ends a session that opens and resets streams in a burst (rapid reset), and keeps serving other clients', async (t) => {
+    const origin = await startOrigin(t, async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 200));
+      res.end('slow');
+    });
+    const { url } = await startTlsGateway(t, [origin.url]);
+    const attacker = await connectH2(t, url);
+    const goaway = new Promise<number>((resolve) => attacker.once('goaway', (code) => resolve(code)));
+    let sent = 0;
+    // CVE-2023-44487: each request is reset once the gateway has started on it, and another takes its place.
+    for (; sent < 400 && !attacker.destroyed && !attacker.closed; sent++) {
+      const stream = attacker.request({ ':path': `/reset/${sent}` });
+      stream.on('error', () => {});
+      setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), 5);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const code = await Promise.race([goaway, new Promise<number>((r) => setTimeout(() => r(-1), 5000))]);
+    assert.equal(code, http2.constants.NGHTTP2_INTERNAL_ERROR, 'the session was ended with GOAWAY');
+    assert.ok(sent < 400, `the session was ended after ${sent} resets`);
+    assert.equal((await sendH2(`${url}/after-attack`)).status, 200);
+  });
+
+  it('survives a client reset mid-body: the cache fill completes and the next client gets the whole object', async (t) => {
+    const size = 4 * 1024 * 1024;
+    const origin = await startOrigin(t, async (_req, res) => {
+      res.setHeader('cache-control', 'public, max-age=60');
+      res.setHeader('content-length', size);
+      for (let sent = 0; sent < size; sent += 256 * 1024) {
+        res.write(Buffer.alloc(256 * 1024, 0x61));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      res.end();
+    });
+    const { url } = await startTlsGateway(t, [origin.url]);
+    const session = await connectH2(t, url);
+    const stream = session.request({ ':path': '/big' });
+    await new Promise<void>((resolve) => stream.once('data', () => resolve()));
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    const next = await sendH2(`${url}/big`);
+    assert.equal(next.status, 200);
+    assert.equal(next.text.length, size);
+    assert.equal(origin.count('/big'), 1);
+  });
+
+  it('streams a large cached body to slow readers under flow control, without buffering it per client', async (t) => {
+    const size = 20 * 1024 * 1024;
+    const payload = Buffer.alloc(size, 0x62);
+    const origin = await startOrigin(t, (_req, res) => {
+      res.setHeader('cache-control', 'public, max-age=60');
+      res.end(payload);
+    });
+    const { url } = await startTlsGateway(t, [origin.url]);
+    assert.equal((await sendH2(`${url}/large`)).text.length, size);
+    const baseline = process.memoryUsage().arrayBuffers;
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    }, 5);
+    const readers = Array.from({ length: 3 }, async () => {
+      const session = await connectH2(t, url);
+      const stream = session.request({ ':path': '/large' });
+      let bytes = 0;
+      for await (const chunk of stream) {
+        bytes += (chunk as Buffer).length;
+        // A slow reader: the window it grants is all the gateway may send ahead.
+        if (bytes % (1024 * 1024) < (chunk as Buffer).length) await new Promise((r) => setTimeout(r, 10));
+      }
+      return bytes;
+    });
+    const received = await Promise.all(readers);
+    clearInterval(sampler);
+    for (const bytes of received) assert.equal(bytes, size);
+    const grownMb = (peak - baseline) / 1024 / 1024;
+    t.diagnostic(`array buffers grew by ${grownMb.toFixed(0)} MB at peak`);
+    // Three full copies would be 60 MB on the gateway side alone, on top of the client's reads.
+    assert.ok(grownMb < 45, `array buffers grew by ${grownMb.toFixed(0)} MB`);
+  });
+});
