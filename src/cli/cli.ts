@@ -156,7 +156,7 @@ function summarizeConfig(path: string, config: Config): string {
   );
   return [
     `config OK: ${path}`,
-    `  listen  ${formatAddress(config.listen)}`,
+    `  listen  ${formatAddress(config.listen)}${config.listen.tls === undefined ? '' : formatTls(config.listen)}`,
     `  admin   ${config.admin === undefined ? 'off' : `${formatAddress(config.admin)} (token set)`}`,
     `  workers ${config.workers === 1 ? '1 (one process)' : `${config.workers} processes on one port, under a supervisor`}`,
     `  store   ${store}`,
@@ -169,8 +169,15 @@ function summarizeConfig(path: string, config: Config): string {
   ].join('\n');
 }
 
-function formatAddress({ host, port }: { host: string; port: number }): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+function formatAddress({ host, port, tls }: { host: string; port: number; tls?: unknown }): string {
+  return `${tls === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function formatTls(listen: Config['listen']): string {
+  const tls = listen.tls;
+  if (tls === undefined) return '';
+  const tickets = tls.ticketKeys === undefined ? 'session tickets per process' : 'shared session-ticket keys';
+  return ` (${tls.minVersion} or later, ${listen.http2 ? 'HTTP/2 and HTTP/1.1' : 'HTTP/1.1'}, ${tickets})`;
 }
 
 function redactPassword(url: string): string {

@@ -215,7 +215,8 @@ async function reservePort(listen: Config['listen']): Promise<string> {
   const probe: Server = createServer();
   const url = await listenOn(probe, { ...listen, exclusive: true });
   await new Promise((resolve) => probe.close(resolve));
-  return url;
+  // The probe is plain TCP; the workers serve TLS when listen.tls is set.
+  return listen.tls === undefined ? url : `https${url.slice('http'.length)}`;
 }
 
 /** Workers serve the proxy only, on the port the supervisor reserved: the admin API is the supervisor's, and a worker never supervises. */

@@ -109,6 +109,32 @@ describe('HTTP/2', { timeout: 30_000 }, () => {
     assert.equal((await sendOnSession(session, '/after')).status, 200);
   });
 
+  it('answers Expect: 100-continue only once the request passed its checks', async (t) => {
+    const origin = await startOrigin(t, (_req, res, body) => res.end(`got ${body.length}`));
+    const { url } = await startTlsGateway(t, [origin.url], { limits: { maxBodyBytes: 1024 } });
+    const session = await connectH2(t, url);
+    const ask = (length: number) =>
+      new Promise<{ continued: boolean; status: number }>((resolve, reject) => {
+        const stream = session.request(
+          { ':method': 'POST', ':path': '/upload', expect: '100-continue', 'content-length': String(length) },
+          { endStream: false },
+        );
+        let continued = false;
+        stream.on('continue', () => {
+          continued = true;
+          stream.end('z'.repeat(length));
+        });
+        stream.on('response', (head) => {
+          stream.resume();
+          stream.on('end', () => resolve({ continued, status: Number(head[':status']) }));
+        });
+        stream.on('error', reject);
+      });
+    assert.deepEqual(await ask(2000), { continued: false, status: 413 });
+    assert.deepEqual(await ask(10), { continued: true, status: 200 });
+    assert.equal(origin.count(), 1);
+  });
+
   it('announces its stream and header limits, and refuses header floods while serving others', async (t) => {
     const origin = await okOrigin(t);
     const { url } = await startTlsGateway(t, [origin.url], { limits: { http2MaxConcurrentStreams: 7, maxHeaderBytes: 4096 } });
