@@ -102,7 +102,8 @@ export async function sendUpstream(
         return { ok: false, kind: 'aborted', error };
       }
       const outcome = OUTCOME_OF[kind];
-      pool.end(target, outcome);
+      const requestId = request.headers['x-request-id'];
+      pool.end(target, outcome, typeof requestId === 'string' ? requestId : undefined);
       metrics?.recordUpstream(pool.name, target.url, outcome, (performance.now() - startedAt) / 1000);
       const failure: UpstreamFailure = { ok: false, kind: kind === 'reset' ? 'other' : kind, error, target };
       const isRetryable = kind === 'connect' || (kind === 'reset' && !hasRetriedReset);

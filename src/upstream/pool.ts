@@ -21,8 +21,11 @@ export interface UpstreamPool {
   pick(exclude?: ReadonlySet<Target>): Target | undefined;
   /** Call right before dispatching to `target`, so least-connections and half-open trials see the request. */
   begin(target: Target): void;
-  /** Call exactly once per `begin`, when the response has ended or the dispatch failed. */
-  end(target: Target, outcome: DispatchOutcome): void;
+  /**
+   * Call exactly once per `begin`, when the response has ended or the dispatch failed. `requestId`: the request
+   * that failed, named in the ejection line it causes.
+   */
+  end(target: Target, outcome: DispatchOutcome, requestId?: string): void;
   health(): UpstreamHealth;
   /** Starts active health checks, if configured. Timers are `unref`ed. */
   start(): void;
@@ -144,7 +147,7 @@ export function createUpstreamPool(config: UpstreamConfig, options: UpstreamPool
     begin(target) {
       resolveOwnTarget(target).inflight++;
     },
-    end(target, outcome) {
+    end(target, outcome, requestId) {
       const poolTarget = resolveOwnTarget(target);
       const nowAt = clock.now();
       if (poolTarget.inflight > 0) poolTarget.inflight--;
@@ -153,7 +156,7 @@ export function createUpstreamPool(config: UpstreamConfig, options: UpstreamPool
       const before = poolTarget.passive;
       poolTarget.passive = applyPassiveOutcome(before, outcome, config.passiveHealth, nowAt, mayEject);
       ending = undefined;
-      if (poolTarget.passive !== before) reportPassiveChange(logger, config.name, poolTarget, before, outcome);
+      if (poolTarget.passive !== before) reportPassiveChange(logger, config.name, poolTarget, before, outcome, requestId);
       if (outcome !== 'ok') poolTarget.recordError(outcome, nowAt);
       syncHealth(poolTarget, nowAt);
     },
@@ -199,6 +202,7 @@ function reportPassiveChange(
   target: PoolTarget,
   before: PassiveState,
   outcome: DispatchOutcome,
+  requestId: string | undefined,
 ): void {
   const after = target.passive;
   if (after.ejectedUntil !== undefined && after.ejectedUntil !== before.ejectedUntil) {
@@ -210,6 +214,7 @@ function reportPassiveChange(
         consecutiveConnectFailures: after.consecutiveConnectFailures,
         consecutiveResets: after.consecutiveResets,
         ejectedUntil: after.ejectedUntil,
+        ...(requestId === undefined ? {} : { requestId }),
       },
       'upstream target ejected',
     );

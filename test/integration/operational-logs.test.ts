@@ -60,14 +60,15 @@ test('passive health: an ejection and the re-admission after a successful trial 
   });
 
   // The connect failure is retried on the other target; the refused one is ejected.
-  assert.equal((await send(`${gateway.url}/a`)).status, 200);
+  assert.equal((await send(`${gateway.url}/a`, { headers: { 'x-request-id': 'req-eject' } })).status, 200);
   const [ejected] = await gateway.log.waitFor('upstream target ejected');
-  assert.deepEqual(pick(ejected, ['level', 'upstream', 'target', 'outcome', 'consecutiveConnectFailures']), {
+  assert.deepEqual(pick(ejected, ['level', 'upstream', 'target', 'outcome', 'consecutiveConnectFailures', 'requestId']), {
     level: 40,
     upstream: 'api',
     target: flaky,
     outcome: 'connect-error',
     consecutiveConnectFailures: 1,
+    requestId: 'req-eject',
   });
 
   // The target comes back; once its ejection has run out, a trial request succeeds and re-admits it.
