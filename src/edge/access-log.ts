@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/types.ts';
 import type { Exchange } from '../forward/exchange.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
+import { bytesWrittenBy, connectionOf } from './connection-bytes.ts';
 
 /** One request followed until its response is done; `settle` gives its Cache-Status result (the metrics label, or `error`). */
 export interface AccessEntry {
@@ -126,12 +127,13 @@ function elapsedMs(startedAt: number): number {
 /**
  * Counts what the response puts on its connection (head and body, as sent: chunked framing included) from the
  * socket's running total. Responses on one connection are written one after another, so the difference between
- * now and when the request arrived is this response's share.
+ * now and when the request arrived is this response's share. Over HTTP/2 it is the session's total, which the
+ * streams answered meanwhile share.
  */
 function bytesCounter(req: IncomingMessage): () => number {
-  const socket = req.socket;
-  const before = socket.bytesWritten;
-  return () => socket.bytesWritten - before;
+  const connection = connectionOf(req);
+  const before = bytesWrittenBy(connection) ?? 0;
+  return () => (bytesWrittenBy(connection) ?? before) - before;
 }
 
 /**

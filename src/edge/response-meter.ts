@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Metrics } from '../observability/metrics.ts';
+import { bytesWrittenBy, connectionOf, type Connection } from './connection-bytes.ts';
 
 /** One request followed for the metrics; `settle` gives its cache label once the layers below know it. */
 export interface MeteredResponse {
@@ -10,8 +10,8 @@ export interface MeteredResponse {
 /** Labels answered from storage: their body bytes are the cache's (and saved at the origin). */
 const FROM_CACHE: ReadonlySet<string> = new Set(['hit', 'stale']);
 
-/** What a connection had written when its last metered response closed. */
-const accounted = new WeakMap<Socket, number>();
+/** What a connection (a socket, or an HTTP/2 session) had written when its last metered response closed. */
+const accounted = new WeakMap<Connection, number>();
 
 /**
  * Counts a request in `cachet_requests_in_flight` from now until its response closes (finished, or the client
@@ -21,14 +21,13 @@ const accounted = new WeakMap<Socket, number>();
  */
 export function meterResponse(metrics: Metrics, req: IncomingMessage, res: ServerResponse): MeteredResponse {
   metrics.requestStarted();
-  // Taken now: Node lets go of a request's socket once its body is read.
-  const socket = req.socket as Socket | null;
+  const connection = connectionOf(req);
   let label: string | undefined;
   let bytes = -1;
   // `close` comes once per response: `on` spares the wrapper `once` would allocate on every request.
   res.on('close', () => {
     metrics.requestEnded();
-    bytes = closeBodyBytes(socket, res);
+    bytes = closeBodyBytes(connection, res);
     if (label !== undefined) metrics.recordBodyBytes(FROM_CACHE.has(label), bytes);
   });
   return {
@@ -42,16 +41,18 @@ export function meterResponse(metrics: Metrics, req: IncomingMessage, res: Serve
 
 /**
  * The body bytes of a response that just closed: what its connection wrote since the previous response on it
- * closed, less its head. Responses on a connection are written one after another, so this is exact unless
- * requests are pipelined, where a response written while the one before it closes is counted with that one (its
- * head included: pipelining is rare enough for that). Chunked framing is counted as sent.
+ * closed, less its head. Responses on an HTTP/1.1 connection are written one after another, so this is exact
+ * unless requests are pipelined, where a response written while the one before it closes is counted with that
+ * one (its head included: pipelining is rare enough for that). Chunked framing is counted as sent; over HTTP/2,
+ * streams interleave, so each counts what the session wrote since the last stream closed, frame and field bytes
+ * included.
  */
-function closeBodyBytes(socket: Socket | null, res: ServerResponse): number {
-  if (socket === null || typeof socket.bytesWritten !== 'number') return 0;
-  const written = socket.bytesWritten;
-  const share = written - (accounted.get(socket) ?? 0);
-  accounted.set(socket, written);
-  // Node keeps the head it sent as a latin1 string: one character per byte.
+function closeBodyBytes(connection: Connection | null, res: ServerResponse): number {
+  const written = bytesWrittenBy(connection);
+  if (connection === null || written === undefined) return 0;
+  const share = written - (accounted.get(connection) ?? 0);
+  accounted.set(connection, written);
+  // Node keeps the HTTP/1.1 head it sent as a latin1 string: one character per byte.
   const head = (res as unknown as { _header?: unknown })._header;
   return Math.max(0, share - (typeof head === 'string' ? head.length : 0));
 }

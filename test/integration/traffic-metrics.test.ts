@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { startOrigin } from '../helpers/origin.ts';
 import { startGateway, send, type StartedGateway } from '../helpers/gateway.ts';
 import { startIssuer } from '../helpers/tokens.ts';
+import { connectH2, sendOnSession, startTlsGateway } from '../helpers/h2.ts';
 
 /** One sample of the gateway's exposition (`name` or `name{labels}`), 0 when absent. */
 async function sample(gateway: StartedGateway, series: string): Promise<number> {
@@ -139,4 +140,22 @@ test('auth outcomes: verified, anonymous, missing, invalid, expired and insuffic
     .filter((line) => line.startsWith('cachet_auth_outcomes_total{'))
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
   assert.equal(total, 7, 'the open route is not counted');
+});
+
+test('bytes served over HTTP/2: streams sharing a connection count their own bytes, not the connection so far', async (t) => {
+  const body = 'y'.repeat(1000);
+  const origin = await startOrigin(t, (_req, res) => {
+    res.setHeader('cache-control', 'max-age=60');
+    res.end(body);
+  });
+  const gateway = await startTlsGateway(t, [origin.url]);
+  const session = await connectH2(t, gateway.url);
+  assert.equal((await sendOnSession(session, '/doc')).text, body);
+  for (let i = 0; i < 4; i++) assert.equal((await sendOnSession(session, '/doc')).text, body);
+  await waitForSample(gateway, IN_FLIGHT, 0);
+  // Counted from the connection's bytes: HTTP/2 frame and field bytes come with each body, never earlier streams'.
+  const fromCache = await sample(gateway, 'cachet_bytes_served_total{source="cache"}');
+  assert.ok(fromCache >= 4000 && fromCache <= 4000 + 4 * 400, `four hits of 1000 bytes counted as ${fromCache}`);
+  const fromUpstream = await sample(gateway, 'cachet_bytes_served_total{source="upstream"}');
+  assert.ok(fromUpstream >= 1000 && fromUpstream <= 1000 + 1000, `one miss of 1000 bytes counted as ${fromUpstream}`);
 });
