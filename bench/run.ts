@@ -13,6 +13,8 @@
  *   BENCH_QUICK=1       smoke run: 2 s windows, 1 s warm-up, one round
  *   BENCH_ONLY          comma-separated scenario ids (ceiling, ceiling-304, hit-1k, hit-1k-2w, hit-1k-limited, hit-1k-l1-redis,
  *                       hit-1k-l2-redis, hit-100k, client-304, bare-proxy, pass-through) and purge-propagation
+ *                       and hit-1k-tls, hit-1k-h2 (both measured by h2load beside a plain HTTP/1.1 hit row, see secure-hits.ts)
+ *   BENCH_H2_STREAMS    concurrent streams per HTTP/2 connection for hit-1k-h2 (default 10)
  *   BENCH_PURGES        purges timed by purge-propagation (default 200; 50 with BENCH_QUICK)
  *   BENCH_PROFILE_DIR   run the servers under test with --cpu-prof, writing .cpuprofile files there (ratios then mean nothing)
  *
@@ -29,6 +31,7 @@ import type { RunSettings, Scenario, ScenarioId, ScenarioRun } from './scenarios
 import { runScenario, SCENARIOS } from './scenarios.ts';
 import { measurePurgePropagation, type PropagationResult } from './purge-propagation.ts';
 import { hasRedisServer, measureRedisRoundTripP50Ms, REDIS_SKIP_REASON, stopBenchRedis } from './shared-redis.ts';
+import { hasSecureTools, measureSecureHits, SECURE_ROW_IDS, SECURE_SKIP_REASON, type SecureRow } from './secure-hits.ts';
 
 /** Measured outside the table: not a load window but a sequence of timed purges. */
 const PURGE_PROPAGATION = 'purge-propagation';
@@ -41,25 +44,34 @@ function readPositiveNumber(name: string, fallback: number): number {
   return value;
 }
 
-function selectScenarios(only: string | undefined): { scenarios: Scenario[]; withPropagation: boolean } {
-  if (only === undefined || only === '') return { scenarios: [...SCENARIOS], withPropagation: true };
+function selectScenarios(only: string | undefined): { scenarios: Scenario[]; withPropagation: boolean; withSecure: boolean } {
+  if (only === undefined || only === '') return { scenarios: [...SCENARIOS], withPropagation: true, withSecure: true };
   const ids = only.split(',').map((id) => id.trim());
-  const unknown = ids.filter((id) => id !== PURGE_PROPAGATION && !SCENARIOS.some((s) => s.id === id));
+  const outside: readonly string[] = [PURGE_PROPAGATION, ...SECURE_ROW_IDS];
+  const unknown = ids.filter((id) => !outside.includes(id) && !SCENARIOS.some((s) => s.id === id));
   if (unknown.length > 0)
-    throw new Error(
-      `BENCH_ONLY: unknown scenario ${unknown.join(', ')}; known: ${[...SCENARIOS.map((s) => s.id), PURGE_PROPAGATION].join(', ')}`,
-    );
-  return { scenarios: SCENARIOS.filter((s) => ids.includes(s.id)), withPropagation: ids.includes(PURGE_PROPAGATION) };
+    throw new Error(`BENCH_ONLY: unknown scenario ${unknown.join(', ')}; known: ${[...SCENARIOS.map((s) => s.id), ...outside].join(', ')}`);
+  return {
+    scenarios: SCENARIOS.filter((s) => ids.includes(s.id)),
+    withPropagation: ids.includes(PURGE_PROPAGATION),
+    withSecure: SECURE_ROW_IDS.some((id) => ids.includes(id)),
+  };
 }
 
-function readSettings(): { settings: RunSettings; rounds: number; scenarios: Scenario[]; purges: number | undefined } {
+function readSettings(): {
+  settings: RunSettings;
+  rounds: number;
+  scenarios: Scenario[];
+  purges: number | undefined;
+  withSecure: boolean;
+} {
   const isQuick = process.env.BENCH_QUICK === '1';
   const profileDir =
     process.env.BENCH_PROFILE_DIR === undefined || process.env.BENCH_PROFILE_DIR === ''
       ? undefined
       : resolve(process.env.BENCH_PROFILE_DIR);
   if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
-  const { scenarios, withPropagation } = selectScenarios(process.env.BENCH_ONLY);
+  const { scenarios, withPropagation, withSecure } = selectScenarios(process.env.BENCH_ONLY);
   return {
     settings: {
       cores: planCores(),
@@ -71,12 +83,13 @@ function readSettings(): { settings: RunSettings; rounds: number; scenarios: Sce
     rounds: Math.round(readPositiveNumber('BENCH_ROUNDS', isQuick ? 1 : 2)),
     scenarios,
     purges: withPropagation ? Math.round(readPositiveNumber('BENCH_PURGES', isQuick ? 50 : 200)) : undefined,
+    withSecure,
   };
 }
 
 async function main(): Promise<number> {
   installCleanup();
-  const { settings, rounds, scenarios: selected, purges } = readSettings();
+  const { settings, rounds, scenarios: selected, purges, withSecure } = readSettings();
   const machine = describeMachine();
   const date = new Date().toISOString();
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -128,6 +141,37 @@ async function main(): Promise<number> {
     }
   }
 
+  let secureHits: SecureRow[] | undefined;
+  let secureFailed = false;
+  if (withSecure && !hasSecureTools()) log(`skipped ${SECURE_ROW_IDS.join(', ')}: ${SECURE_SKIP_REASON}`);
+  else if (withSecure) {
+    try {
+      const streams = Math.round(readPositiveNumber('BENCH_H2_STREAMS', 10));
+      const best = new Map<string, SecureRow>();
+      for (let round = 1; round <= rounds; round++) {
+        for (const row of await measureSecureHits({ ...settings, streams })) {
+          const cpu =
+            row.serverCpuPct === undefined
+              ? ''
+              : `  server CPU ${row.serverCpuPct.toFixed(0)} %  ${row.reqPerCpuSec?.toFixed(0)} req/CPU-s`;
+          log(
+            `round ${round}  ${row.label.padEnd(40)} ${row.reqPerSec.toFixed(0).padStart(7)} req/s  mean ${row.meanMs.toFixed(2)} ms${cpu} (h2load)`,
+          );
+          // Every measured request must be a 2xx hit: none failed, none reached the origin.
+          if (row.failed > 0 || (row.originRequests ?? 0) > 0) {
+            secureFailed = true;
+            log(`  PROBLEMS: ${row.failed} failed or not 2xx, ${row.originRequests} reached the origin`);
+          }
+          if ((best.get(row.id)?.reqPerSec ?? -1) < row.reqPerSec) best.set(row.id, row);
+        }
+      }
+      secureHits = [...best.values()];
+    } catch (error) {
+      secureFailed = true;
+      log(`${SECURE_ROW_IDS.join(', ')} FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   // Context for the L2 rows: on a busy machine one round trip alone can exceed the latency target.
   const redisRoundTripP50Ms = await measureRedisRoundTripP50Ms();
   if (redisRoundTripP50Ms !== undefined)
@@ -137,8 +181,17 @@ async function main(): Promise<number> {
   log('');
   log(formatTable(rows));
   const settingsJson = { ...settings, cores: { ...settings.cores }, rounds, pipelining: 1, loader: 'autocannon' };
-  log(formatResultLine({ date, machine, settings: settingsJson, rows, ...(purgePropagation === undefined ? {} : { purgePropagation }) }));
-  return propagationFailed || rows.some((row) => row.problems.length > 0 || row.best === undefined) ? 1 : 0;
+  log(
+    formatResultLine({
+      date,
+      machine,
+      settings: settingsJson,
+      rows,
+      ...(purgePropagation === undefined ? {} : { purgePropagation }),
+      ...(secureHits === undefined ? {} : { secureHits }),
+    }),
+  );
+  return propagationFailed || secureFailed || rows.some((row) => row.problems.length > 0 || row.best === undefined) ? 1 : 0;
 }
 
 try {
