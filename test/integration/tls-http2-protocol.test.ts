@@ -172,6 +172,39 @@ describe('HTTP/2', { timeout: 30_000 }, () => {
     assert.equal((await sendH2(`${url}/after-attack`)).status, 200);
   });
 
+  it('closes an idle session with GOAWAY, but not one whose stream waits on a slow origin', async (t) => {
+    const origin = await startOrigin(t, async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 1600));
+      res.end('slow');
+    });
+    // 12 keep-alive timeouts, at least a second: here 1.2 s without frames.
+    const { url } = await startTlsGateway(t, [origin.url], { limits: { keepAliveTimeoutMs: 100 } });
+    const busy = await connectH2(t, url);
+    const answer = await sendOnSession(busy, '/slow');
+    assert.equal(answer.text, 'slow', 'a stream open past the idle time is answered');
+    const idle = await connectH2(t, url);
+    const started = performance.now();
+    await new Promise<void>((resolve) => idle.once('goaway', () => resolve()));
+    const idleMs = performance.now() - started;
+    assert.ok(idleMs > 1000 && idleMs < 5000, `closed after ${idleMs.toFixed(0)} ms idle`);
+  });
+
+  it('drains on close: a stream in flight is answered, then the sessions end', async (t) => {
+    const origin = await startOrigin(t, async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 300));
+      res.end('finished');
+    });
+    const { url, gateway } = await startTlsGateway(t, [origin.url]);
+    const session = await connectH2(t, url);
+    const inFlight = sendOnSession(session, '/in-flight');
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = gateway.close();
+    assert.equal((await inFlight).text, 'finished');
+    await closed;
+    // The gateway said GOAWAY: the client's session ends without being told to.
+    if (!session.destroyed) await new Promise((resolve) => session.once('close', resolve));
+  });
+
   it('survives a client reset mid-body: the cache fill completes and the next client gets the whole object', async (t) => {
     const size = 4 * 1024 * 1024;
     const origin = await startOrigin(t, async (_req, res) => {
