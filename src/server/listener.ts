@@ -56,7 +56,8 @@ const answering = new WeakSet<Duplex>();
  * §9.3.2), then closes: nothing after the refused bytes can be framed.
  */
 function answerClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Duplex): void {
-  if (!socket.writable || err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+  // The HTTP/2 listener reports failed TLS handshakes here too: no HTTP answer can reach such a client.
+  if (!socket.writable || err.code === 'ECONNRESET' || err.code === 'EPIPE' || isTlsError(err)) {
     socket.destroy();
     return;
   }
@@ -68,6 +69,12 @@ function answerClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }
     if (canWrite) socket.end(formatParseErrorAnswer(err, mayBeHead(err)));
     else socket.destroy();
   });
+}
+
+/** A handshake that failed or timed out (`ERR_SSL_…` from OpenSSL, `ERR_TLS_…` from Node), not an HTTP parse error. */
+function isTlsError(err: NodeJS.ErrnoException): boolean {
+  const code = err.code;
+  return code !== undefined && (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'));
 }
 
 /**

@@ -59,7 +59,8 @@ export function createSecureListener(
   onRequest: RequestListener,
 ): SecureListener {
   const files = readTlsFiles(listen.tls);
-  const tlsOptions = secureContextOptions(listen.tls, files);
+  // A handshake gets as long as a request head does (Node's default is 120 s): the TLS side of slowloris.
+  const tlsOptions = { ...secureContextOptions(listen.tls, files), handshakeTimeout: limits.headersTimeoutMs };
   const http1Options = http1ServerOptions(limits);
   if (!listen.http2) {
     const server = https.createServer({ ...http1Options, ...tlsOptions, ALPNProtocols: ['http/1.1'] }, onRequest);
@@ -93,7 +94,7 @@ export function createSecureListener(
   answerHttp1Edges(server);
   const sockets = trackConnections(server);
   const idleMs = Math.max(1000, limits.keepAliveTimeoutMs * HTTP2_IDLE_FACTOR);
-  server.on('session', (session) => closeWhenIdle(session, idleMs));
+  server.on('session', (session) => watchSession(session, idleMs, limits.requestTimeoutMs));
   const closeAllConnections = (): void => {
     for (const socket of sockets) socket.destroy();
   };
@@ -136,14 +137,23 @@ function trackConnections(server: http2.Http2SecureServer): Set<TLSSocket> {
 
 /**
  * Closes a session that has had no frames for `idleMs` and no open stream (GOAWAY, RFC 9113 §6.8); a stream
- * waiting on a slow origin keeps it open. Without this an idle HTTP/2 connection is never closed.
+ * waiting on a slow origin keeps it open. Without this an idle HTTP/2 connection is never closed. And resets
+ * a stream whose request has not arrived in full after `requestTimeoutMs` (0: never), as node:http ends an
+ * HTTP/1.1 request that slow: a client trickling bodies would otherwise hold its streams for ever.
  */
-function closeWhenIdle(session: http2.ServerHttp2Session, idleMs: number): void {
+function watchSession(session: http2.ServerHttp2Session, idleMs: number, requestTimeoutMs: number): void {
   let open = 0;
   session.on('stream', (stream) => {
     open++;
+    const timer =
+      requestTimeoutMs > 0 && !stream.endAfterHeaders
+        ? setTimeout(() => {
+            if (stream.state.remoteClose === 0) stream.close(http2.constants.NGHTTP2_CANCEL);
+          }, requestTimeoutMs)
+        : undefined;
     stream.once('close', () => {
       open--;
+      clearTimeout(timer);
     });
   });
   session.setTimeout(idleMs, () => {

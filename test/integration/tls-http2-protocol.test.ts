@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
+import net from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -187,6 +188,42 @@ describe('HTTP/2', { timeout: 30_000 }, () => {
     await new Promise<void>((resolve) => idle.once('goaway', () => resolve()));
     const idleMs = performance.now() - started;
     assert.ok(idleMs > 1000 && idleMs < 5000, `closed after ${idleMs.toFixed(0)} ms idle`);
+  });
+
+  it('resets a stream whose body has not arrived within limits.requestTimeoutMs, and the session goes on', async (t) => {
+    const origin = await startOrigin(t);
+    const { url } = await startTlsGateway(t, [origin.url], { limits: { headersTimeoutMs: 300, requestTimeoutMs: 500 } });
+    const session = await connectH2(t, url);
+    const trickle = session.request({ ':method': 'POST', ':path': '/upload' }, { endStream: false });
+    trickle.write('a little');
+    const started = performance.now();
+    const code = await new Promise<number>((resolve) => {
+      trickle.on('error', () => {});
+      trickle.resume();
+      trickle.once('close', () => resolve(trickle.rstCode ?? -1));
+    });
+    assert.equal(code, http2.constants.NGHTTP2_CANCEL);
+    assert.ok(performance.now() - started < 3000);
+    assert.equal((await sendOnSession(session, '/after')).status, 200);
+    assert.equal(origin.count('/after'), 1);
+  });
+
+  it('drops a client that never completes a TLS handshake: silent past limits.headersTimeoutMs, or speaking plain HTTP', async (t) => {
+    const origin = await startOrigin(t);
+    const { url } = await startTlsGateway(t, [origin.url], { limits: { headersTimeoutMs: 300, requestTimeoutMs: 500 } });
+    const { hostname, port } = new URL(url);
+    for (const sent of ['', 'GET / HTTP/1.1\r\nHost: x\r\n\r\n']) {
+      const socket = net.connect(Number(port), hostname, () => socket.write(sent));
+      socket.on('error', () => {});
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+      });
+      const started = performance.now();
+      await new Promise((resolve) => socket.once('close', resolve));
+      assert.ok(performance.now() - started < 3000, `dropped (${JSON.stringify(sent)})`);
+      assert.doesNotMatch(received, /HTTP\/1\.1/, 'no plain-text answer on a TLS port');
+    }
   });
 
   it('drains on close: a stream in flight is answered, then the sessions end', async (t) => {
