@@ -2,8 +2,9 @@ import type { Server } from 'node:http';
 import type { Config } from './config/types.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createStore } from './cache/store/index.ts';
-import { createSharedStore } from './cache/store/redis/shared-store.ts';
+import { createSharedStore, sharedConnectionOf } from './cache/store/redis/shared-store.ts';
 import type { TieredStore } from './cache/store/tiered.ts';
+import type { RedisConnection } from './redis/connection.ts';
 import type { CacheStore, PurgeSelector } from './cache/store/types.ts';
 import type { UpstreamPool } from './upstream/pool.ts';
 import { createMetrics, purgeKindOf, type Metrics } from './observability/metrics.ts';
@@ -175,6 +176,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return { purged: count, shared };
   };
   const purge = async (selector: PurgeSelector, soft = false): Promise<number> => (await purgeEverywhere(selector, soft)).purged;
+  const redis = sharedConnectionOf(store);
+  const health = (): AdminHealth => countHealthyTargets(current.pools, redis);
 
   let listening = false;
   // Set when the drain starts, so `/readyz` turns 503 and load balancers stop sending traffic.
@@ -243,8 +246,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         return current.config.admin?.metricsToken;
       },
       purge: sharing === undefined ? purge : purgeEverywhere,
-      health: () => countHealthyTargets(current.pools),
-      readiness: () => assessReadiness({ listening: server.listening, draining, upstreams: countHealthyTargets(current.pools).upstreams }),
+      health,
+      readiness: () => {
+        const { upstreams, store: storeState } = health();
+        const required = config.store.type === 'redis' && config.store.requiredForReadiness;
+        return assessReadiness({ listening: server.listening, draining, upstreams, requiredStore: required ? storeState : undefined });
+      },
       metrics,
       logger,
       revocations: sharing?.adminRevocations ?? (bus === undefined ? revocations : shareRevocations(revocations, bus)),
@@ -258,7 +265,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     store,
     purge,
     revocations,
-    health: () => countHealthyTargets(current.pools),
+    health,
     reload,
     applyConfig,
     async listen() {
@@ -302,12 +309,13 @@ function reportDesyncs(pool: UpstreamPool, metrics: Metrics, logger: Logger): vo
   }
 }
 
-function countHealthyTargets(pools: ReadonlyMap<string, UpstreamPool>): AdminHealth {
+function countHealthyTargets(pools: ReadonlyMap<string, UpstreamPool>, redis: RedisConnection | undefined): AdminHealth {
   return summarizeHealth(
     [...pools.values()].map((pool) => {
       const health = pool.health();
       return { name: pool.name, healthy: health.targets.filter((t) => t.healthy).length, total: health.targets.length };
     }),
+    redis === undefined ? undefined : redis.state === 'open' ? 'down' : 'up',
   );
 }
 

@@ -199,7 +199,9 @@ async function handlePurge(deps: AdminDeps, purges: RecentPurges, req: IncomingM
 function sendHealth(res: ServerResponse, health: AdminHealth): void {
   // Copy field by field so nothing else the source carries (target URLs) can leak.
   const upstreams = health.upstreams.map((u) => ({ name: u.name, healthy: u.healthy, total: u.total }));
-  sendJson(res, health.status === 'down' ? 503 : 200, { status: health.status, upstreams });
+  const body =
+    health.store === undefined ? { status: health.status, upstreams } : { status: health.status, upstreams, store: health.store };
+  sendJson(res, health.status === 'down' ? 503 : 200, body);
 }
 
 function sendReadiness(res: ServerResponse, readiness: Readiness): void {

@@ -27,6 +27,8 @@ export interface SupervisorAdminDeps {
   /** The workers accepting connections now. */
   readonly listeningWorkers: () => readonly IpcPeer[];
   readonly configuredWorkers: number;
+  /** `store.requiredForReadiness`: `/readyz` answers 503 while any worker finds Redis unavailable. */
+  readonly storeRequiredForReadiness?: boolean;
   /** True once the instance drains; `/readyz` then answers 503. */
   readonly draining?: () => boolean;
   /** With a Redis store: purges and revocations go through Redis to every worker of every instance (see supervisor.ts). */
@@ -72,12 +74,15 @@ export function createSupervisorAdmin(deps: SupervisorAdminDeps): Server {
       }),
     health,
     // Ready while at least one worker accepts connections and every upstream has a healthy target in each.
-    readiness: async () =>
-      assessReadiness({
+    readiness: async () => {
+      const merged = await health();
+      return assessReadiness({
         listening: deps.listeningWorkers().length > 0,
         draining: deps.draining?.() === true,
-        upstreams: (await health()).upstreams,
-      }),
+        upstreams: merged.upstreams,
+        requiredStore: deps.storeRequiredForReadiness === true ? merged.store : undefined,
+      });
+    },
     metrics: {
       registry: metrics.registry,
       render: async () => renderAggregate(await everyProcess()),

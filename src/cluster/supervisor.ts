@@ -162,6 +162,7 @@ export function createSupervisor(config: Config, options: SupervisorOptions = {}
       logger,
       listeningWorkers: () => slots.flatMap((slot) => (slot.isListening && slot.peer !== undefined ? [slot.peer] : [])),
       configuredWorkers: config.workers,
+      storeRequiredForReadiness: config.store.type === 'redis' && config.store.requiredForReadiness,
       draining: () => stopping,
       ...(sharing === undefined ? {} : { shared: sharing }),
     });

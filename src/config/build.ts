@@ -25,6 +25,7 @@ interface CheckedConfig {
     commandTimeoutMs?: number;
     streamMaxLength?: number;
     coalesceWaitMs?: number;
+    requiredForReadiness?: boolean;
   };
   upstreams: Record<string, CheckedUpstream>;
   routes: CheckedRoute[];
@@ -163,6 +164,7 @@ function buildStore(store: NonNullable<CheckedConfig['store']>): StoreConfig {
       commandTimeoutMs: store.commandTimeoutMs ?? D.store.redis.commandTimeoutMs,
       streamMaxLength: store.streamMaxLength ?? D.store.redis.streamMaxLength,
       coalesceWaitMs: store.coalesceWaitMs ?? D.store.redis.coalesceWaitMs,
+      requiredForReadiness: store.requiredForReadiness ?? false,
       maxObjectBytes: store.maxObjectBytes ?? D.store.maxObjectBytes,
     };
   }

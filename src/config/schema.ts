@@ -370,6 +370,7 @@ export const configSchema: SchemaObject = object(
         commandTimeoutMs: durationMs(1, d.store.redis.commandTimeoutMs),
         streamMaxLength: integer(100, 10_000_000, d.store.redis.streamMaxLength),
         coalesceWaitMs: durationMs(0, d.store.redis.coalesceWaitMs),
+        requiredForReadiness: { type: 'boolean', default: false },
       },
       // The keys a store takes depend on its type; unknown keys are reported against that type.
       if: { properties: { type: { const: 'redis' } }, required: ['type'] },
@@ -384,6 +385,7 @@ export const configSchema: SchemaObject = object(
             'commandTimeoutMs',
             'streamMaxLength',
             'coalesceWaitMs',
+            'requiredForReadiness',
             'maxObjectBytes',
           ],
         },

@@ -57,6 +57,8 @@ export interface RedisStoreConfig {
   readonly streamMaxLength: number;
   /** How long a miss waits for another instance fetching the same key (0: misses are not coalesced across instances). */
   readonly coalesceWaitMs: number;
+  /** `GET /readyz` answers 503 while Redis is unavailable (default false: the memory tier and the origins answer meanwhile). */
+  readonly requiredForReadiness: boolean;
   /** Larger responses stream through uncached. */
   readonly maxObjectBytes: number;
 }

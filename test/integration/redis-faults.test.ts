@@ -35,6 +35,7 @@ if (hasRedisOrSkip()) {
         commandTimeoutMs: COMMAND_TIMEOUT_MS,
         streamMaxLength: 10_000,
         coalesceWaitMs: 0,
+        requiredForReadiness: false,
         maxObjectBytes: 1024 * 1024,
       },
       { metrics, logger: createLogger('info', sink) },

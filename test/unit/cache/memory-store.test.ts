@@ -203,6 +203,7 @@ describe('createStore', () => {
       commandTimeoutMs: 50,
       streamMaxLength: 10_000,
       coalesceWaitMs: 0,
+      requiredForReadiness: false,
       maxObjectBytes: 1024,
     });
     try {

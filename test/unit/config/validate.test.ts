@@ -117,6 +117,7 @@ test('a redis store takes a url or cluster nodes, with defaults for the memory t
     commandTimeoutMs: 250,
     streamMaxLength: 10_000,
     coalesceWaitMs: 3000,
+    requiredForReadiness: false,
     maxObjectBytes: 64 * 1024 * 1024,
   });
   const cluster = validateConfig(
@@ -129,6 +130,7 @@ test('a redis store takes a url or cluster nodes, with defaults for the memory t
         commandTimeoutMs: '100ms',
         streamMaxLength: 500,
         coalesceWaitMs: '1s',
+        requiredForReadiness: true,
         maxObjectBytes: '1MiB',
       },
     }),
@@ -141,8 +143,15 @@ test('a redis store takes a url or cluster nodes, with defaults for the memory t
     commandTimeoutMs: 100,
     streamMaxLength: 500,
     coalesceWaitMs: 1000,
+    requiredForReadiness: true,
     maxObjectBytes: 1024 * 1024,
   });
+  // A readiness condition on Redis means nothing for the memory store: refused, not ignored.
+  assert.throws(() => validateConfig(withMinimal({ store: { type: 'memory', requiredForReadiness: true } })), ConfigError);
+  assert.throws(
+    () => validateConfig(withMinimal({ store: { type: 'redis', url: 'redis://h:6379', requiredForReadiness: 'yes' } })),
+    ConfigError,
+  );
 });
 
 test('sizes and durations accept unit strings', () => {
@@ -236,7 +245,7 @@ const rejected: Array<[string, Record<string, unknown>, string]> = [
   [
     'unknown key for the store type',
     withMinimal({ store: { type: 'redis', url: 'redis://h:6379', maxBytes: 5 } }),
-    'store.maxBytes: unknown key for this store type, expected one of type, url, cluster, memory, keyPrefix, commandTimeoutMs, streamMaxLength, coalesceWaitMs, maxObjectBytes',
+    'store.maxBytes: unknown key for this store type, expected one of type, url, cluster, memory, keyPrefix, commandTimeoutMs, streamMaxLength, coalesceWaitMs, requiredForReadiness, maxObjectBytes',
   ],
   [
     'bad enum',
