@@ -75,6 +75,8 @@ export function createSupervisorAdmin(deps: SupervisorAdminDeps): Server {
     health,
     // Ready while at least one worker accepts connections and every upstream has a healthy target in each.
     readiness: async () => {
+      // Draining workers may not answer a health call before the drain ends: not ready, without asking them.
+      if (deps.draining?.() === true) return assessReadiness({ listening: false, draining: true, upstreams: [] });
       const merged = await health();
       return assessReadiness({
         listening: deps.listeningWorkers().length > 0,

@@ -197,10 +197,9 @@ export function createSupervisor(config: Config, options: SupervisorOptions = {}
     async close() {
       stopping = true;
       const deadlineMs = current.shutdown.drainTimeoutMs + EXIT_GRACE_MS;
-      await Promise.all([
-        ...slots.map((slot) => slot.stop(deadlineMs)),
-        admin === undefined ? undefined : closeGracefully(admin, current.shutdown.drainTimeoutMs),
-      ]);
+      // The admin listener outlives the workers' drain, so probes keep getting an answer (`/readyz` 503) until it ends.
+      await Promise.all(slots.map((slot) => slot.stop(deadlineMs)));
+      if (admin !== undefined) await closeGracefully(admin, current.shutdown.drainTimeoutMs);
       await sharing?.close();
       process.off('exit', killWorkers);
     },

@@ -175,3 +175,32 @@ test('workers: 2: the supervisor admin answers /livez and /readyz without a toke
   const ready = await send(`${instance.adminUrl}/readyz`);
   assert.deepEqual([ready.status, JSON.parse(ready.text)], [200, { status: 'ready' }]);
 });
+
+test('workers: 2: while the workers drain, the supervisor admin still accepts probes and answers /readyz 503', async (t) => {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  t.after(() => release());
+  const origin = await startOrigin(t, async (_req, res) => {
+    await held;
+    res.end('late');
+  });
+  const instance = await startInstance(t, [
+    'workers: 2',
+    `upstreams: { api: { targets: [${origin.url}] } }`,
+    'routes: [{ path: /*, upstream: api }]',
+  ]);
+  await instance.waitForWorkers(2);
+  const inFlight = send(`${instance.url}/slow`);
+  while (origin.count('/slow') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  instance.child.kill('SIGTERM');
+  // The worker holding /slow drains for up to 2 s; a new probe connection meanwhile is answered, not refused.
+  await until(t, async () => (await send(`${instance.adminUrl}/readyz`)).status === 503);
+  const ready = await send(`${instance.adminUrl}/readyz`);
+  assert.deepEqual(JSON.parse(ready.text), { status: 'not ready', notReady: ['draining: shutting down'] });
+  assert.equal((await send(`${instance.adminUrl}/livez`)).status, 200);
+  release();
+  assert.equal((await inFlight).text, 'late');
+  assert.equal(await instance.exited, 0);
+});
