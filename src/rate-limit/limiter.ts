@@ -13,6 +13,7 @@ import { LocalLimiter } from './local-limiter.ts';
 import { registerRateLimitMetrics, type PolicyCounts } from './metrics.ts';
 import { createRemoteGroup, createRemoteLimiter, type RemoteGroup, type RemoteJudgement, type RemoteLimiter } from './redis-limiter.ts';
 import { TimeTable } from './time-table.ts';
+import { setOnWriteHead } from '../server/gateway-response.ts';
 
 /** Clients one policy tracks in this process (TATs, or refused-until times); past it the oldest are forgotten. */
 const MAX_CLIENTS_PER_POLICY = 100_000;
@@ -335,10 +336,13 @@ function describePolicy(policy: RateLimitPolicyConfig): string {
 
 /**
  * Puts an admitted request's RateLimit-Policy and RateLimit on its response, for every answer written with
- * `writeHead` (forwarded, problem, slow-path hits); answers the same as head lines for the hit fast path.
+ * `writeHead` (forwarded, problem, slow-path hits); answers the same as head lines for the hit fast path, which
+ * writes its own head and so never pays for `setHeader`.
  */
 export function setRateLimitFields(res: ServerResponse, admission: RateLimitAdmission): string {
-  res.setHeader('ratelimit-policy', admission.policyField);
-  if (admission.stateField !== undefined) res.setHeader('ratelimit', admission.stateField);
+  setOnWriteHead(res, (response) => {
+    response.setHeader('ratelimit-policy', admission.policyField);
+    if (admission.stateField !== undefined) response.setHeader('ratelimit', admission.stateField);
+  });
   return admission.headLines;
 }

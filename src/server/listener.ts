@@ -3,6 +3,7 @@ import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { LimitsConfig } from '../config/types.ts';
 import { afterEarlierResponses } from './pipeline.ts';
+import { GatewayResponse } from './gateway-response.ts';
 import { ERROR_TABLE, type CachetErrorCode } from '../errors.ts';
 
 /**
@@ -30,6 +31,7 @@ export function http1ServerOptions(limits: LimitsConfig): http.ServerOptions {
     insecureHTTPParser: false,
     requireHostHeader: true,
     joinDuplicateHeaders: false,
+    ServerResponse: GatewayResponse,
   };
 }
 
