@@ -25,6 +25,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { readPositiveNumber } from './env.ts';
 import { installCleanup, killAllNow, planCores } from './processes.ts';
 import { describeMachine, formatResultLine, formatTable, summarizeRuns } from './report.ts';
 import type { RunSettings, Scenario, ScenarioId, ScenarioRun } from './scenarios.ts';
@@ -35,14 +36,6 @@ import { hasSecureTools, measureSecureHits, SECURE_ROW_IDS, SECURE_SKIP_REASON, 
 
 /** Measured outside the table: not a load window but a sequence of timed purges. */
 const PURGE_PROPAGATION = 'purge-propagation';
-
-function readPositiveNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!(Number.isFinite(value) && value > 0)) throw new Error(`${name} must be a positive number (got ${JSON.stringify(raw)})`);
-  return value;
-}
 
 function selectScenarios(only: string | undefined): { scenarios: Scenario[]; withPropagation: boolean; withSecure: boolean } {
   if (only === undefined || only === '') return { scenarios: [...SCENARIOS], withPropagation: true, withSecure: true };

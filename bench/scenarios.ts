@@ -362,53 +362,93 @@ async function writeScenarioSharedConfig(scenario: Scenario, round: number, orig
   return writeSharedStoreConfig({ originUrl, redisUrl, memoryMaxBytes, keyPrefix: `bench-${scenario.id}-r${round}:` });
 }
 
+/** The servers of a scenario, started and primed: what a measured window runs against. */
+export interface PreparedScenario {
+  readonly scenario: Scenario;
+  readonly servers: StartedServers;
+  readonly url: string;
+  /** `If-None-Match` with the stored ETag for a conditional scenario. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** What was wrong before any window (a first answer that was not a hit, no ETag to revalidate with). */
+  readonly problems: readonly string[];
+}
+
+/** Starts the scenario's origin and server (recorded in `started`), and primes the cache. */
+export async function prepareScenario(
+  scenario: Scenario,
+  round: number,
+  settings: RunSettings,
+  started: BenchProcess[],
+): Promise<PreparedScenario> {
+  const servers = await startServers(scenario, round, settings, started);
+  const url = `${servers.serverUrl}${scenario.path}`;
+  let primed = await fetchSample(url, {});
+  // Each worker has its own cache: prime it through enough fresh connections that every worker stored the response.
+  for (let i = 1; i < 8 * (scenario.workers ?? 1); i++) primed = await fetchSample(url, {});
+  const headers: Record<string, string> = scenario.conditional && primed.etag !== undefined ? { 'if-none-match': primed.etag } : {};
+  const problems: string[] = [];
+  if (scenario.conditional && primed.etag === undefined) problems.push('the primed response has no etag');
+  return { scenario, servers, url, headers, problems };
+}
+
+/** Loads a prepared scenario for one window (`warmupSec` + `durationSec`), checking a sample before and after. */
+export async function measureWindow(
+  prepared: PreparedScenario,
+  round: number,
+  settings: RunSettings,
+  started: BenchProcess[],
+): Promise<ScenarioRun> {
+  const { scenario, servers, url, headers } = prepared;
+  const { server, originUrl } = servers;
+  const before = await fetchSample(url, headers);
+  const problems = [...prepared.problems, ...checkSample(scenario, before, 'before')];
+  const plan: LoadPlan = {
+    url,
+    headers,
+    connections: scenario.connections ?? settings.connections,
+    pipelining: 1,
+    warmupSec: settings.warmupSec,
+    durationSec: settings.durationSec,
+  };
+  const loader = startLoad(settings, plan);
+  started.push(loader);
+  await waitForLine(loader, /^measure-start$/, START_TIMEOUT_MS + settings.warmupSec * 1000 * 3);
+  const windowStartedAt = performance.now();
+  const cpuBefore = readTreeCpuSec(server.pid);
+  const countBefore = originUrl === undefined ? undefined : await readOriginCount(originUrl);
+  const resultLine = await waitForLine(loader, /^result (.*)$/, START_TIMEOUT_MS + settings.durationSec * 1000 * 3);
+  const cpuAfter = readTreeCpuSec(server.pid);
+  const windowSec = (performance.now() - windowStartedAt) / 1000;
+  const countAfter = originUrl === undefined ? undefined : await readOriginCount(originUrl);
+  const load = JSON.parse(resultLine[1] ?? '') as LoadResult;
+  await stopProcess(loader);
+  started.splice(started.indexOf(loader), 1);
+
+  const after = await fetchSample(url, headers);
+  const originRequests = countBefore === undefined || countAfter === undefined ? undefined : countAfter - countBefore;
+  problems.push(...checkLoad(scenario, load, originRequests), ...checkSample(scenario, after, 'after'));
+  return {
+    ...load,
+    round,
+    serverCpuPct: cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) / windowSec) * 100,
+    originRequests,
+    sampleCacheStatus: scenario.server === 'cachet' ? `${before.cacheStatus} | ${after.cacheStatus}` : undefined,
+    problems,
+  };
+}
+
+/** Stops what a scenario started, the server first, so a profiled cachet exits (and writes its profile) while its origin is still up. */
+export async function stopAll(started: BenchProcess[]): Promise<void> {
+  for (const proc of started.reverse()) await stopProcess(proc);
+  started.length = 0;
+}
+
 /** Runs one measured window of `scenario`, stopping every process it started whatever happens. */
 export async function runScenario(scenario: Scenario, round: number, settings: RunSettings): Promise<ScenarioRun> {
   const started: BenchProcess[] = [];
   try {
-    const { server, serverUrl, originUrl } = await startServers(scenario, round, settings, started);
-    const url = `${serverUrl}${scenario.path}`;
-    let primed = await fetchSample(url, {});
-    // Each worker has its own cache: prime it through enough fresh connections that every worker stored the response.
-    for (let i = 1; i < 8 * (scenario.workers ?? 1); i++) primed = await fetchSample(url, {});
-    const headers: Record<string, string> = scenario.conditional && primed.etag !== undefined ? { 'if-none-match': primed.etag } : {};
-    const before = await fetchSample(url, headers);
-    const problems = checkSample(scenario, before, 'before');
-    if (scenario.conditional && primed.etag === undefined) problems.push('the primed response has no etag');
-
-    const plan: LoadPlan = {
-      url,
-      headers,
-      connections: scenario.connections ?? settings.connections,
-      pipelining: 1,
-      warmupSec: settings.warmupSec,
-      durationSec: settings.durationSec,
-    };
-    const loader = startLoad(settings, plan);
-    started.push(loader);
-    await waitForLine(loader, /^measure-start$/, START_TIMEOUT_MS + settings.warmupSec * 1000 * 3);
-    const windowStartedAt = performance.now();
-    const cpuBefore = readTreeCpuSec(server.pid);
-    const countBefore = originUrl === undefined ? undefined : await readOriginCount(originUrl);
-    const resultLine = await waitForLine(loader, /^result (.*)$/, START_TIMEOUT_MS + settings.durationSec * 1000 * 3);
-    const cpuAfter = readTreeCpuSec(server.pid);
-    const windowSec = (performance.now() - windowStartedAt) / 1000;
-    const countAfter = originUrl === undefined ? undefined : await readOriginCount(originUrl);
-    const load = JSON.parse(resultLine[1] ?? '') as LoadResult;
-
-    const after = await fetchSample(url, headers);
-    const originRequests = countBefore === undefined || countAfter === undefined ? undefined : countAfter - countBefore;
-    problems.push(...checkLoad(scenario, load, originRequests), ...checkSample(scenario, after, 'after'));
-    return {
-      ...load,
-      round,
-      serverCpuPct: cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) / windowSec) * 100,
-      originRequests,
-      sampleCacheStatus: scenario.server === 'cachet' ? `${before.cacheStatus} | ${after.cacheStatus}` : undefined,
-      problems,
-    };
+    return await measureWindow(await prepareScenario(scenario, round, settings, started), round, settings, started);
   } finally {
-    // Server first, so a profiled cachet exits (and writes its profile) while its origin is still up.
-    for (const proc of started.reverse()) await stopProcess(proc);
+    await stopAll(started);
   }
 }
