@@ -102,12 +102,15 @@ export function formatReport(input: ReportInput): string[] {
   lines.push('');
   lines.push('Origin requests');
   if (input.gateway !== undefined) {
-    const perTarget = Object.entries(input.gateway.upstreamRequests);
+    // Named and ordered like the X-Origin-Instance line below, whatever order the metrics listed the targets in.
+    const perTarget = Object.entries(input.gateway.upstreamRequests)
+      .map(([target, count]): [string, number] => [input.originNames?.[target] ?? target, count])
+      .sort(([a], [b]) => a.localeCompare(b));
     const forwarded = perTarget.reduce((sum, [, count]) => sum + count, 0);
     const apiRequests = total.requests - summary.byKind.token.requests;
     lines.push(
       `  from cachet /metrics   ${formatCount(forwarded)} of ${formatCount(apiRequests)} API requests reached an origin (${formatPercent(ratioOf(forwarded, apiRequests))}): ` +
-        perTarget.map(([target, count]) => `${input.originNames?.[target] ?? target} ${formatCount(count)}`).join(', '),
+        perTarget.map(([name, count]) => `${name} ${formatCount(count)}`).join(', '),
     );
   }
   const instances = Object.entries(summary.originInstances).sort(([a], [b]) => a.localeCompare(b));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyCacheStatus, percentile, summarizeSamples, type Sample } from '../../../examples/demo/load/stats.ts';
 import { parseGatewayCounters, subtractCounters } from '../../../examples/demo/load/gateway-metrics.ts';
-import { checkClaims, formatBytes, type ReportInput } from '../../../examples/demo/load/report.ts';
+import { checkClaims, formatBytes, formatReport, type ReportInput } from '../../../examples/demo/load/report.ts';
 import { createLimiter } from '../../../examples/demo/load/run.ts';
 
 test("classifyCacheStatus: RFC 9211 members map to the outcomes cachet's metrics count", () => {
@@ -149,4 +149,24 @@ test('createLimiter: never more than `size` tasks at once, and all of them run',
     results,
     Array.from({ length: 20 }, (_, i) => i),
   );
+});
+
+test('formatReport lists the origins by name, whatever order the metrics gave their targets in', () => {
+  const report = formatReport({
+    devices: 1,
+    freshDevices: 0,
+    rounds: 1,
+    intervalMs: 1,
+    definitionsBytes: 1000,
+    elapsedMs: 1,
+    summary: summarizeSamples([sample({ outcome: 'miss', status: 200 })]),
+    gateway: {
+      cacheHits: 0,
+      cacheMisses: 3,
+      coalesced: 0,
+      upstreamRequests: { 'http://127.0.0.1:3003': 1, 'http://127.0.0.1:3001': 1, 'http://127.0.0.1:3002': 1 },
+    },
+    originNames: { 'http://127.0.0.1:3001': 'origin-1', 'http://127.0.0.1:3002': 'origin-2', 'http://127.0.0.1:3003': 'origin-3' },
+  });
+  assert.match(report.join('\n'), /reached an origin .*: origin-1 1, origin-2 1, origin-3 1$/m);
 });
