@@ -92,20 +92,25 @@ test('parseGatewayCounters: reads hits, misses and per-target upstream requests 
   });
 });
 
+/** One device's one check, summarised from `samples`, with cachet's counters when given. */
+function reportInput(samples: readonly Sample[], gateway: ReportInput['gateway']): ReportInput {
+  return {
+    devices: 1,
+    freshDevices: 0,
+    rounds: 1,
+    intervalMs: 1,
+    definitionsBytes: 1000,
+    elapsedMs: 1,
+    summary: summarizeSamples(samples),
+    gateway,
+  };
+}
+
 test('checkClaims: met only with a definitions hit ratio near 99% and at least one 304', () => {
   const input = (hits: number, lookups: number, notModified: number): ReportInput => {
     const samples: Sample[] = [];
     for (let i = 0; i < lookups; i++) samples.push(sample({ outcome: i < hits ? 'hit' : 'miss', status: i < notModified ? 304 : 200 }));
-    return {
-      devices: 1,
-      freshDevices: 0,
-      rounds: 1,
-      intervalMs: 1,
-      definitionsBytes: 1000,
-      elapsedMs: 1,
-      summary: summarizeSamples(samples),
-      gateway: undefined,
-    };
+    return reportInput(samples, undefined);
   };
   assert.deepEqual(
     checkClaims(input(995, 1000, 990)).map((c) => c.isMet),
@@ -153,19 +158,12 @@ test('createLimiter: never more than `size` tasks at once, and all of them run',
 
 test('formatReport lists the origins by name, whatever order the metrics gave their targets in', () => {
   const report = formatReport({
-    devices: 1,
-    freshDevices: 0,
-    rounds: 1,
-    intervalMs: 1,
-    definitionsBytes: 1000,
-    elapsedMs: 1,
-    summary: summarizeSamples([sample({ outcome: 'miss', status: 200 })]),
-    gateway: {
+    ...reportInput([sample({ outcome: 'miss', status: 200 })], {
       cacheHits: 0,
       cacheMisses: 3,
       coalesced: 0,
       upstreamRequests: { 'http://127.0.0.1:3003': 1, 'http://127.0.0.1:3001': 1, 'http://127.0.0.1:3002': 1 },
-    },
+    }),
     originNames: { 'http://127.0.0.1:3001': 'origin-1', 'http://127.0.0.1:3002': 'origin-2', 'http://127.0.0.1:3003': 'origin-3' },
   });
   assert.match(report.join('\n'), /reached an origin .*: origin-1 1, origin-2 1, origin-3 1$/m);
