@@ -47,12 +47,37 @@ export function canWriteRawHead(res: ServerResponse, httpVersion: string): boole
   return httpVersion === '1.1' && raw.shouldKeepAlive && raw.maxRequestsOnConnectionReached !== true && raw._header === null;
 }
 
-/** Installs the head; the next `end(body)` sends it with the body. */
-export function writeRawHead(res: ServerResponse, status: number, storedHead: string, tail: string): void {
+/** The keep-alive fields and the blank line ending a head, for the last keep-alive timeout (ms) seen: one per listener. */
+let endingTimeoutMs = -1;
+let ending = '';
+
+function keepAliveEnding(timeoutMs: number | undefined): string {
+  const ms = timeoutMs ?? 0;
+  if (ms !== endingTimeoutMs) {
+    const seconds = Math.floor(ms / 1000);
+    ending = `connection: keep-alive\r\n${seconds > 0 ? `keep-alive: timeout=${seconds}\r\n` : ''}\r\n`;
+    endingTimeoutMs = ms;
+  }
+  return ending;
+}
+
+/**
+ * Installs the head: the stored part, then the fields of this answer (`Age`, `Cache-Status`, `X-Request-ID`, and
+ * `extraLines`, CRLF-terminated lines such as RateLimit fields), then the keep-alive fields. The next `end(body)`
+ * sends it with the body.
+ */
+export function writeRawHead(
+  res: ServerResponse,
+  status: number,
+  storedHead: string,
+  age: string,
+  cacheStatus: string,
+  requestId: string,
+  extraLines: string | undefined,
+): void {
   const raw = res as unknown as RawHeadResponse;
   res.statusCode = status;
-  const keepAliveSec = raw._keepAliveTimeout === undefined ? 0 : Math.floor(raw._keepAliveTimeout / 1000);
-  raw._header = `${storedHead}${tail}connection: keep-alive\r\n${keepAliveSec > 0 ? `keep-alive: timeout=${keepAliveSec}\r\n` : ''}\r\n`;
+  raw._header = `${storedHead}age: ${age}\r\ncache-status: ${cacheStatus}\r\nx-request-id: ${requestId}\r\n${extraLines ?? ''}${keepAliveEnding(raw._keepAliveTimeout)}`;
   raw._headerSent = false;
   raw._last = false;
 }

@@ -6,6 +6,7 @@ import type { HeaderEdits } from '../config/types.ts';
 import { applyHeaderEdits } from '../forward/rewrite.ts';
 import { computeCurrentAge } from './policy/usability.ts';
 import { serializeStoredHead } from './raw-head.ts';
+import { HeadMemo } from './head-memo.ts';
 
 /** The response head of a stored entry, prepared once per entry and reused by every hit. */
 export interface StoredHead {
@@ -15,28 +16,11 @@ export interface StoredHead {
   readonly serialized: string | undefined;
 }
 
-const headCache = new WeakMap<EntryMeta, StoredHead>();
-const editedHeadCache = new WeakMap<HeaderEdits, WeakMap<EntryMeta, StoredHead>>();
-
-/**
- * The memo of heads prepared per entry: the plain one, or, on a route with a response rewrite, that rewrite's
- * own (one stored response may be served by routes that rewrite it differently, or not at all).
- */
-export function selectHeadMemo<T extends object>(
-  plain: WeakMap<EntryMeta, T>,
-  edited: WeakMap<HeaderEdits, WeakMap<EntryMeta, T>>,
-  edits: HeaderEdits | undefined,
-): WeakMap<EntryMeta, T> {
-  if (edits === undefined) return plain;
-  let memo = edited.get(edits);
-  if (memo === undefined) edited.set(edits, (memo = new WeakMap()));
-  return memo;
-}
+const storedHeads = new HeadMemo<StoredHead>();
 
 /** The stored fields as clients see them, with the route's response rewrite (`edits`) applied; built once per entry. */
 export function storedHead(options: ClientHeaderOptions, meta: EntryMeta, edits?: HeaderEdits): StoredHead {
-  const memo = selectHeadMemo(headCache, editedHeadCache, edits);
-  let head = memo.get(meta);
+  let head = storedHeads.get(meta, edits);
   if (head === undefined) {
     const headers: Record<string, string | readonly string[] | undefined> = { ...meta.headers };
     appendVia(headers as Record<string, string | string[] | undefined>, options.via);
@@ -47,7 +31,7 @@ export function storedHead(options: ClientHeaderOptions, meta: EntryMeta, edits?
     }
     const fields = flattenHeaders(headers, edits === undefined ? options.hiddenFields : undefined);
     head = { fields, serialized: serializeStoredHead(meta.status, fields) };
-    memo.set(meta, head);
+    storedHeads.set(meta, edits, head);
   }
   return head;
 }

@@ -8,7 +8,8 @@ import { flattenHeaders, type ClientHeaderOptions } from '../forward/response-he
 import { canWriteRawHead, serializeHead, writeRawHead } from './raw-head.ts';
 import type { HeaderRecord } from '../forward/upstream-request.ts';
 import { abortResponse } from '../server/pipeline.ts';
-import { ageHeaderValue, buildServedFields, pushFields, selectHeadMemo, storedHead } from './response-fields.ts';
+import { ageHeaderValue, buildServedFields, pushFields, storedHead } from './response-fields.ts';
+import { HeadMemo } from './head-memo.ts';
 import type { HeaderEdits } from '../config/types.ts';
 import { applyHeaderEdits } from '../forward/rewrite.ts';
 import { representationLength, servePartial } from './serve-range.ts';
@@ -25,12 +26,10 @@ interface NotModifiedHead {
   readonly serialized: string;
 }
 
-const notModifiedCache = new WeakMap<EntryMeta, NotModifiedHead>();
-const editedNotModifiedCache = new WeakMap<HeaderEdits, WeakMap<EntryMeta, NotModifiedHead>>();
+const notModifiedHeads = new HeadMemo<NotModifiedHead>();
 
 function notModifiedHead(options: ClientHeaderOptions, meta: EntryMeta, edits: HeaderEdits | undefined): NotModifiedHead {
-  const memo = selectHeadMemo(notModifiedCache, editedNotModifiedCache, edits);
-  let head = memo.get(meta);
+  let head = notModifiedHeads.get(meta, edits);
   if (head === undefined) {
     const headers = selectNotModifiedHeaders(meta.headers);
     // The route's response rewrite applies to a 304 as to the response it stands for.
@@ -38,7 +37,7 @@ function notModifiedHead(options: ClientHeaderOptions, meta: EntryMeta, edits: H
     const fields = flattenHeaders(headers);
     fields.push('via', `1.1 ${options.via}`);
     head = { fields, serialized: serializeHead(304, fields) };
-    memo.set(meta, head);
+    notModifiedHeads.set(meta, edits, head);
   }
   return head;
 }
@@ -64,8 +63,7 @@ export function serveFromCache(
     const notModified = notModifiedHead(options, meta, ex.route.responseHeaders);
     const age = ageHeaderValue(meta, now);
     if (ex.cors === undefined && canWriteRawHead(res, ex.req.httpVersion)) {
-      const tail = `age: ${age}\r\ncache-status: ${cacheStatus}\r\nx-request-id: ${ex.requestId}\r\n${ex.headLines ?? ''}`;
-      writeRawHead(res, 304, notModified.serialized, tail);
+      writeRawHead(res, 304, notModified.serialized, age, cacheStatus, ex.requestId, ex.headLines);
     } else {
       const head = notModified.fields.slice();
       head.push('age', age, 'cache-status', cacheStatus, 'x-request-id', ex.requestId);
@@ -86,8 +84,7 @@ export function serveFromCache(
   if (fetchedFields === undefined && ex.cors === undefined && Array.isArray(body)) {
     const { serialized } = storedHead(options, meta, ex.route.responseHeaders);
     if (serialized !== undefined && canWriteRawHead(res, ex.req.httpVersion)) {
-      const tail = `age: ${ageHeaderValue(meta, now)}\r\ncache-status: ${cacheStatus}\r\nx-request-id: ${ex.requestId}\r\n${ex.headLines ?? ''}`;
-      writeRawHead(res, meta.status, serialized, tail);
+      writeRawHead(res, meta.status, serialized, ageHeaderValue(meta, now), cacheStatus, ex.requestId, ex.headLines);
       return writeStoredBody(ex, res, body as readonly Buffer[]);
     }
   }

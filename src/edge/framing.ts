@@ -47,10 +47,10 @@ export function checkRequestFraming(httpVersion: string, rawHeaders: readonly st
     }
     switch (name.length) {
       case 4:
-        if (name.toLowerCase() !== 'host') break;
+        if (name !== 'host' && name !== 'Host' && name.toLowerCase() !== 'host') break;
         hostCount++;
         if (hostCount > 1) return { ok: false, reason: 'more than one Host header' };
-        if (!HOST_VALUE.test(value.trim())) return { ok: false, reason: 'invalid Host header' };
+        if (!isValidHost(value)) return { ok: false, reason: 'invalid Host header' };
         host = value;
         break;
       case 10:
@@ -83,6 +83,16 @@ export function checkRequestFraming(httpVersion: string, rawHeaders: readonly st
     return { ok: false, reason: 'Host differs from :authority' };
   }
   return OK;
+}
+
+/** The last Host value found valid: clients on a connection, and most connections, send the same one. */
+let lastValidHost = '';
+
+function isValidHost(value: string): boolean {
+  if (value === lastValidHost) return true;
+  if (!HOST_VALUE.test(value.trim())) return false;
+  lastValidHost = value;
+  return true;
 }
 
 /** RFC 9112 §7: the list, all lines joined, is the single coding `chunked` (case-insensitive, OWS around it). */

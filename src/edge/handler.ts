@@ -9,7 +9,7 @@ import { sendProblem } from '../server/problem.ts';
 import { abortResponse, isClosing } from '../server/pipeline.ts';
 import type { Admission } from './admit.ts';
 import { whenBodyCounted } from './request-body.ts';
-import { meterResponse, type MeteredResponse } from './response-meter.ts';
+import { meterResponse, settleMeterNow, type MeteredResponse } from './response-meter.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -46,38 +46,44 @@ export function createRequestHandler(deps: RequestHandlerDeps): RequestHandler {
       return;
     }
     const arrival = accessLog?.arrive(req);
-    const meter = meterResponse(metrics, req, res);
+    metrics.requestStarted();
     const ex = admission.admit(req, res, 'request');
     if (ex === undefined) {
+      settleMeterNow(metrics, req, res, undefined);
       if (arrival !== undefined) accessLog?.refused(req, res, arrival);
       return;
     }
     if (ex instanceof Promise) {
+      // The response may close (the client gone) before admission settles: followed from now.
+      const meter = meterResponse(metrics, req, res);
       if (accessLog === undefined || arrival === undefined)
         ex.then((admitted) => {
           if (admitted !== undefined) dispatch(admitted, meter);
         });
       else ex.then((admitted) => (admitted === undefined ? accessLog.refused(req, res, arrival) : dispatch(admitted, meter)));
-    } else dispatch(ex, meter);
+    } else dispatch(ex, undefined);
   };
 
-  function dispatch(ex: Exchange, meter: MeteredResponse): void {
+  /** `meter`: the request is already followed to its close (it was admitted in a later turn). */
+  function dispatch(ex: Exchange, meter: MeteredResponse | undefined): void {
     const access = accessLog?.start(ex);
     const label = cache.handle(ex);
     if (typeof label === 'string') {
       metrics.recordRequest(ex.route.path, ex.method, ex.res.statusCode, label, (performance.now() - ex.startedAt) / 1000);
-      meter.settle(label);
+      if (meter === undefined) settleMeterNow(metrics, ex.req, ex.res, label);
+      else meter.settle(label);
       access?.settle(label);
       return;
     }
+    const followed = meter ?? meterResponse(metrics, ex.req, ex.res);
     label.then(
       (settled: CacheLabel) => {
         metrics.recordRequest(ex.route.path, ex.method, ex.res.statusCode, settled, (performance.now() - ex.startedAt) / 1000);
-        meter.settle(settled);
+        followed.settle(settled);
         access?.settle(settled);
       },
       (err: unknown) => {
-        meter.settle('error');
+        followed.settle('error');
         access?.settle('error');
         logger.error({ err, requestId: ex.requestId }, 'request failed');
         if (!ex.res.headersSent)

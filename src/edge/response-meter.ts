@@ -10,17 +10,24 @@ export interface MeteredResponse {
 /** Labels answered from storage: their body bytes are the cache's (and saved at the origin). */
 const FROM_CACHE: ReadonlySet<string> = new Set(['hit', 'stale']);
 
-/** What a connection (a socket, or an HTTP/2 session) had written when its last metered response closed. */
-const accounted = new WeakMap<Connection, number>();
+/**
+ * What a connection (a socket, or an HTTP/2 session) had written when its last metered response was counted.
+ * A property of the connection rather than a WeakMap entry: read and written once per response.
+ */
+const accounted = Symbol('accountedBytes');
+type Accounted = { [accounted]?: number };
 
 /**
- * Counts a request in `cachet_requests_in_flight` from now until its response closes (finished, or the client
- * went away: `close` comes once either way), then adds its body bytes to `cachet_bytes_served_total` by source
- * once its label is known. A request never settled (a refusal, which no layer below answered) is in flight
- * while it lasts but serves no source.
+ * Counts a request in `cachet_requests_in_flight` from its arrival until its response is over, and adds its
+ * body bytes to `cachet_bytes_served_total` by source once its label is known. A request never settled (a
+ * refusal, which no layer below answered) is in flight while it lasts but serves no source.
+ *
+ * "Over" is when the response closes (finished, or the client went away: `close` comes once either way), or,
+ * for a response the gateway ended in the same turn as it arrived (a hit held in memory, most refusals), at
+ * once: its bytes are with the connection by then, and no scrape could have seen it in flight. That path
+ * needs no listener, closure or object per request; see {@link settleMeterNow}.
  */
 export function meterResponse(metrics: Metrics, req: IncomingMessage, res: ServerResponse): MeteredResponse {
-  metrics.requestStarted();
   const connection = connectionOf(req);
   let label: string | undefined;
   let bytes = -1;
@@ -40,8 +47,26 @@ export function meterResponse(metrics: Metrics, req: IncomingMessage, res: Serve
 }
 
 /**
- * The body bytes of a response that just closed: what its connection wrote since the previous response on it
- * closed, less its head. Responses on an HTTP/1.1 connection are written one after another, so this is exact
+ * Settles a request whose handling finished in the turn it arrived, `label` undefined for a refusal. Counted
+ * now when the response is ended and written straight to its own HTTP/1.1 connection (not queued behind a
+ * pipelined one, not an HTTP/2 stream whose session others share); otherwise followed until it closes, as
+ * {@link meterResponse} does. The caller counted the request in flight when it arrived.
+ */
+export function settleMeterNow(metrics: Metrics, req: IncomingMessage, res: ServerResponse, label: string | undefined): void {
+  const socket = res.socket;
+  if (res.writableEnded && socket !== null && socket === req.socket && req.httpVersionMajor === 1) {
+    metrics.requestEnded();
+    if (label !== undefined) metrics.recordBodyBytes(FROM_CACHE.has(label), closeBodyBytes(socket, res));
+    else closeBodyBytes(socket, res);
+    return;
+  }
+  const meter = meterResponse(metrics, req, res);
+  if (label !== undefined) meter.settle(label);
+}
+
+/**
+ * The body bytes of a response just over: what its connection wrote since the previous response on it was
+ * counted, less its head. Responses on an HTTP/1.1 connection are written one after another, so this is exact
  * unless requests are pipelined, where a response written while the one before it closes is counted with that
  * one (its head included: pipelining is rare enough for that). Chunked framing is counted as sent; over HTTP/2,
  * streams interleave, so each counts what the session wrote since the last stream closed, frame and field bytes
@@ -50,8 +75,8 @@ export function meterResponse(metrics: Metrics, req: IncomingMessage, res: Serve
 function closeBodyBytes(connection: Connection | null, res: ServerResponse): number {
   const written = bytesWrittenBy(connection);
   if (connection === null || written === undefined) return 0;
-  const share = written - (accounted.get(connection) ?? 0);
-  accounted.set(connection, written);
+  const share = written - ((connection as Accounted)[accounted] ?? 0);
+  (connection as Accounted)[accounted] = written;
   // Node keeps the HTTP/1.1 head it sent as a latin1 string: one character per byte.
   const head = (res as unknown as { _header?: unknown })._header;
   return Math.max(0, share - (typeof head === 'string' ? head.length : 0));

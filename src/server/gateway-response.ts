@@ -12,8 +12,11 @@ const pendingFields = Symbol('pendingFields');
  * a microsecond per request for a rate-limited route's two fields.
  */
 export class GatewayResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
-  [pendingFields]: FieldSetter | undefined = undefined;
+  declare [pendingFields]: FieldSetter | undefined;
 }
+// On the prototype rather than a class field: a field would be defined on every response as it is built (about
+// 0.3 µs per request, a tenth of cachet's own time on a hit), while most responses never set one.
+(GatewayResponse.prototype as GatewayResponse)[pendingFields] = undefined;
 
 const writeHead = ServerResponse.prototype.writeHead as (
   this: ServerResponse,

@@ -21,6 +21,11 @@ export function evaluateClientConditional(method: string, requestHeaders: Header
   if ((method !== 'GET' && method !== 'HEAD') || stored.status !== 200) return 'none';
   const ifNoneMatch = requestHeaders['if-none-match'];
   if (ifNoneMatch !== undefined) {
+    // The common case, a client sending back the ETag it was given: the same text is the same single tag (a
+    // comma could split it into list members, so such a tag takes the full parse).
+    const storedTag = stored.headers['etag'];
+    if (ifNoneMatch === storedTag && typeof storedTag === 'string' && storedTag.trim() !== '' && !storedTag.includes(','))
+      return 'not-modified';
     const tags = parseEntityTagList(ifNoneMatch);
     if (tags === '*') return 'not-modified';
     const etag = readEntityTag(stored.headers['etag']);

@@ -14,15 +14,14 @@ export interface KeyOptions {
  * @example buildCacheKey('http', 'Example.com:80', '/a?b=1&utm_source=x', { sortQuery: true, ignoreParams: ['utm_source'] }) // 'http://example.com/a?b=1'
  */
 export function buildCacheKey(scheme: string, host: string, pathAndQuery: string, options: KeyOptions): string {
-  const lowerScheme = scheme.toLowerCase();
-  const authority = normalizeAuthority(lowerScheme, host);
+  const origin = keyOriginOf(scheme, host);
   let target = pathAndQuery.length === 0 || pathAndQuery.charCodeAt(0) === 0x3f ? `/${pathAndQuery}` : pathAndQuery;
   const queryStart = target.indexOf('?');
   if (queryStart >= 0 && (options.sortQuery || options.ignoreParams.length > 0)) {
     const query = rebuildQuery(target.slice(queryStart + 1), options);
     target = query.length === 0 ? target.slice(0, queryStart) : `${target.slice(0, queryStart)}?${query}`;
   }
-  return `${lowerScheme}://${authority}${target}`;
+  return origin + target;
 }
 
 /**
@@ -38,6 +37,22 @@ export function pathOfKey(key: string): string {
     if (code === 0x3f) return `/${key.slice(i)}`;
   }
   return '/';
+}
+
+/** The last scheme and Host seen and their key prefix: a gateway mostly serves a few hosts, often one. */
+let lastScheme = '';
+let lastHost = '';
+let lastOrigin = '';
+
+/** `scheme://authority` of a key, normalised; remembered for the last Host, as most requests repeat it. */
+function keyOriginOf(scheme: string, host: string): string {
+  if (host === lastHost && scheme === lastScheme) return lastOrigin;
+  const lowerScheme = scheme.toLowerCase();
+  const origin = `${lowerScheme}://${normalizeAuthority(lowerScheme, host)}`;
+  lastScheme = scheme;
+  lastHost = host;
+  lastOrigin = origin;
+  return origin;
 }
 
 function normalizeAuthority(scheme: string, host: string): string {

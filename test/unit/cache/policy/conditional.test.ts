@@ -134,6 +134,30 @@ const clientCases: ClientCase[] = [
     expected: 'none',
   },
   {
+    name: 'RFC 9110 §13.1.2: a weak ETag sent back as received matches',
+    stored: { etag: 'W/"a"' },
+    request: { 'if-none-match': 'W/"a"' },
+    expected: 'not-modified',
+  },
+  {
+    name: 'RFC 9110 §13.1.2: a list naming the stored ETag among others matches',
+    stored: { etag: '"b"' },
+    request: { 'if-none-match': '"a", W/"b"' },
+    expected: 'not-modified',
+  },
+  {
+    name: 'RFC 9110 §13.1.2: a list equal in text to a stored tag with a comma is read as a list',
+    stored: { etag: '"a", "b"' },
+    request: { 'if-none-match': '"a", "b"' },
+    expected: 'none',
+  },
+  {
+    name: 'RFC 9110 §13.1.2: a request naming only another tag does not match',
+    stored: { etag: '"a"' },
+    request: { 'if-none-match': '"b"' },
+    expected: 'none',
+  },
+  {
     name: 'RFC 9110 §13.1.3: HEAD is evaluated like GET',
     method: 'HEAD',
     stored: { etag: '"a"' },

@@ -151,3 +151,16 @@ for (const { key, expected } of pathCases) {
     assert.equal(pathOfKey(key), expected);
   });
 }
+
+test('buildCacheKey: alternating hosts and schemes each keep their own authority (the last one is remembered)', () => {
+  const requests: [string, string, string][] = [
+    ['http', 'Example.com:80', 'http://example.com/a'],
+    ['http', 'other.example:8080', 'http://other.example:8080/a'],
+    ['https', 'other.example:8080', 'https://other.example:8080/a'],
+    ['https', 'Example.com:443', 'https://example.com/a'],
+    ['http', 'Example.com:443', 'http://example.com:443/a'],
+    ['http', 'Example.com:80', 'http://example.com/a'],
+  ];
+  for (const [scheme, host, expected] of [...requests, ...requests.reverse()])
+    assert.equal(buildCacheKey(scheme, host, '/a', PLAIN), expected, `${scheme} ${host}`);
+});
