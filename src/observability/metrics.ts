@@ -59,7 +59,7 @@ export interface Metrics {
    * `bypass`, `error`, ... (a short token from a fixed set; it becomes a label value).
    */
   recordRequest(route: string, method: string, status: number, cache: string, durationSec: number): void;
-  /** A request arrived (`cachet_requests_in_flight`); `requestEnded` exactly once when its response closes. */
+  /** A request arrived (`cachet_requests_in_flight`); `requestEnded` exactly once when its response is over (see response-meter.ts). */
   requestStarted(): void;
   requestEnded(): void;
   /** Response body bytes written to a client; `fromCache` for hit and stale answers (these also count as saved). */
