@@ -19,7 +19,7 @@
  * Needs `valgrind` (Debian: apt-get install valgrind); exits 2 with a message without it. Takes about two minutes
  * per target and start.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createRequire } from 'node:module';
@@ -27,11 +27,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPositiveNumber } from './env.ts';
+import { installCleanup, spawnNode, stopProcess, waitForLine } from './processes.ts';
 import { createBenchETag } from './servers.ts';
 
 const SERVERS_ENTRY = fileURLToPath(new URL('./servers.ts', import.meta.url));
 const CACHET_ENTRY = fileURLToPath(new URL('../bin/cachet.js', import.meta.url));
 const LISTENING = /listening on (http:\/\/\S+)/;
+/** cachet's start-up (module loading, config validation) takes a minute or more under callgrind. */
+const START_UNDER_VALGRIND_MS = 600_000;
 const SIZE = 1024;
 const CACHE_CONTROL = 'public, max-age=3600';
 const ORIGIN_ARGS = [SERVERS_ENTRY, 'origin', '--size', String(SIZE), '--cache-control', CACHE_CONTROL];
@@ -67,29 +70,6 @@ function load(url: string, headers: Record<string, string>, amount: number): Pro
   });
 }
 
-function waitForUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no "listening on" line within ${timeoutMs} ms:\n${seen.slice(-2000)}`)), timeoutMs);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString('latin1');
-      const match = LISTENING.exec(seen);
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
 /** Sums `summary:` lines of the dumps callgrind wrote for part 1 (the measured requests): main thread, all threads. */
 function readCounts(dir: string): { main: number; all: number } {
   let main = 0;
@@ -107,29 +87,30 @@ function readCounts(dir: string): { main: number; all: number } {
 
 async function measure(target: Target, originUrl: string, warm: number, measured: number): Promise<{ main: number; all: number }> {
   const dir = mkdtempSync(join(tmpdir(), `cachet-instructions-${target.id}-`));
-  const args = target.cachet ? [CACHET_ENTRY, 'proxy', '--to', originUrl, '--port', '0'] : ORIGIN_ARGS;
-  const child = spawn(
-    'valgrind',
-    ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...args],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
+  const server = spawnNode({
+    name: target.id,
+    core: undefined,
+    wrapper: ['valgrind', '--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${join(dir, 'cg.%p')}`],
+    args: target.cachet ? [CACHET_ENTRY, 'proxy', '--to', originUrl, '--port', '0'] : ORIGIN_ARGS,
+  });
   try {
-    const url = `${await waitForUrl(child, 600_000)}/${target.id}`;
+    const url = `${(await waitForLine(server, LISTENING, START_UNDER_VALGRIND_MS))[1]}/${target.id}`;
     const headers: Record<string, string> = target.conditional ? { 'if-none-match': createBenchETag(SIZE) } : {};
     // The first request stores the response; the hits and 304s after it never reach the origin.
     if (target.cachet) await new Promise<void>((resolve) => get(url, (res) => res.resume().on('end', resolve)));
     const warmed = await load(url, headers, warm);
-    const pid = String(child.pid);
+    const pid = String(server.pid);
     spawnSync('callgrind_control', ['-z', pid]);
     const result = await load(url, headers, measured);
     spawnSync('callgrind_control', ['-d', pid]);
     if (warmed.errors + warmed.unexpected + result.errors + result.unexpected > 0)
       throw new Error(`${target.id}: unexpected answers (${JSON.stringify({ warmed, result })})`);
-    await stop(child);
+    // Callgrind writes its last part on exit; the counted one (part 1) is complete by then.
+    await stopProcess(server, 60_000);
     const counts = readCounts(dir);
     return { main: counts.main / measured, all: counts.all / measured };
   } finally {
-    await stop(child);
+    await stopProcess(server, 60_000);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -148,10 +129,11 @@ async function main(): Promise<number> {
   const warm = Math.round(readPositiveNumber('BENCH_WARM_REQUESTS', 30_000));
   const measured = Math.round(readPositiveNumber('BENCH_MEASURE_REQUESTS', 5_000));
   const starts = Math.round(readPositiveNumber('BENCH_STARTS', 1));
-  const origin = spawn(process.execPath, ORIGIN_ARGS, { stdio: ['ignore', 'pipe', 'ignore'] });
+  installCleanup();
+  const origin = spawnNode({ name: 'origin', core: undefined, args: ORIGIN_ARGS });
   const results: { id: string; start: number; main: number; all: number }[] = [];
   try {
-    const originUrl = await waitForUrl(origin, 30_000);
+    const originUrl = (await waitForLine(origin, LISTENING, 30_000))[1] as string;
     process.stdout.write(`instructions per request under callgrind: ${warm} warm-up requests, ${measured} counted\n`);
     for (const target of targets) {
       for (let start = 1; start <= starts; start++) {
@@ -163,7 +145,7 @@ async function main(): Promise<number> {
       }
     }
   } finally {
-    await stop(origin);
+    await stopProcess(origin);
   }
   process.stdout.write(`BENCH_INSTRUCTIONS ${JSON.stringify({ date: new Date().toISOString(), warm, measured, results })}\n`);
   return 0;

@@ -34,6 +34,8 @@ export interface SpawnOptions {
   readonly core: number | undefined;
   readonly args: readonly string[];
   readonly nodeFlags?: readonly string[];
+  /** A command node runs under, e.g. `['valgrind', '--tool=callgrind']`; it must exec in place or keep the pid its own. */
+  readonly wrapper?: readonly string[];
 }
 
 const STDERR_KEPT_CHARS = 4000;
@@ -72,14 +74,12 @@ export function parseCpuList(list: string): number[] {
   return cores;
 }
 
-/** Starts `node <nodeFlags> <args>` (through `taskset -c <core>` when a core is given). */
+/** Starts `node <nodeFlags> <args>` (through `taskset -c <core>` when a core is given, under `wrapper` when one is). */
 export function spawnNode(options: SpawnOptions): BenchProcess {
-  const nodeArgs = [...(options.nodeFlags ?? []), ...options.args];
+  const command = [...(options.wrapper ?? []), process.execPath, ...(options.nodeFlags ?? []), ...options.args];
   // taskset execs node, so the child's pid is node's own and /proc/<pid>/stat measures the server.
-  const child =
-    options.core === undefined
-      ? spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('taskset', ['-c', String(options.core), process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [file, ...args] = options.core === undefined ? command : ['taskset', '-c', String(options.core), ...command];
+  const child = spawn(file as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`cannot start ${options.name}`);
   live.add(child);
   child.once('exit', () => live.delete(child));
