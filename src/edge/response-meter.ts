@@ -56,8 +56,9 @@ export function settleMeterNow(metrics: Metrics, req: IncomingMessage, res: Serv
   const socket = res.socket;
   if (res.writableEnded && socket !== null && socket === req.socket && req.httpVersionMajor === 1) {
     metrics.requestEnded();
-    if (label !== undefined) metrics.recordBodyBytes(FROM_CACHE.has(label), closeBodyBytes(socket, res));
-    else closeBodyBytes(socket, res);
+    // Counted even for a refusal, which serves no source: the next response on the connection starts after it.
+    const bytes = closeBodyBytes(socket, res);
+    if (label !== undefined) metrics.recordBodyBytes(FROM_CACHE.has(label), bytes);
     return;
   }
   const meter = meterResponse(metrics, req, res);

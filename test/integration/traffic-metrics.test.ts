@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Agent, get as httpGet } from 'node:http';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -158,4 +159,38 @@ test('bytes served over HTTP/2: streams sharing a connection count their own byt
   assert.ok(fromCache >= 4000 && fromCache <= 4000 + 4 * 400, `four hits of 1000 bytes counted as ${fromCache}`);
   const fromUpstream = await sample(gateway, 'cachet_bytes_served_total{source="upstream"}');
   assert.ok(fromUpstream >= 1000 && fromUpstream <= 1000 + 1000, `one miss of 1000 bytes counted as ${fromUpstream}`);
+});
+
+test('bytes served on one kept-alive connection: answers counted at once (hits, 304) and at close (a miss) each count their own body', async (t) => {
+  const body = 'y'.repeat(700);
+  const origin = await startOrigin(t, (_req, res) => {
+    res.setHeader('cache-control', 'max-age=60');
+    res.setHeader('etag', '"v1"');
+    res.end(body);
+  });
+  const gateway = await startGateway(t, [origin.url]);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  const sockets = new Set<unknown>();
+  const get = (path: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      const req = httpGet(`${gateway.url}${path}`, { agent, headers }, (res) => {
+        sockets.add(res.socket);
+        let text = '';
+        res.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+    });
+
+  assert.equal((await get('/a')).text, body, 'miss');
+  assert.equal((await get('/a')).text, body, 'hit');
+  assert.equal((await get('/a', { 'if-none-match': '"v1"' })).status, 304);
+  assert.equal((await get('/b')).text, body, 'another miss');
+  assert.equal((await get('/a')).text, body, 'hit');
+  assert.equal((await get('/b', { 'if-none-match': '"v1"' })).status, 304);
+  assert.equal(sockets.size, 1, 'every exchange on one connection');
+  await waitForSample(gateway, IN_FLIGHT, 0);
+  await waitForSample(gateway, 'cachet_bytes_served_total{source="upstream"}', 1400);
+  assert.equal(await sample(gateway, 'cachet_bytes_served_total{source="cache"}'), 1400);
 });
