@@ -14,8 +14,8 @@ const pendingFields = Symbol('pendingFields');
 export class GatewayResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
   declare [pendingFields]: FieldSetter | undefined;
 }
-// On the prototype rather than a class field: a field would be defined on every response as it is built (about
-// 0.3 µs per request, a tenth of cachet's own time on a hit), while most responses never set one.
+// On the prototype rather than a class field: a field would be defined on every response as it is built (the
+// constructor's self time fell by a fifth without it), while most responses never set one.
 (GatewayResponse.prototype as GatewayResponse)[pendingFields] = undefined;
 
 const writeHead = ServerResponse.prototype.writeHead as (
