@@ -253,8 +253,9 @@ test("tour 6: feed status, sent by the origin without freshness, is stored for t
   assert.equal(first.header('last-modified'), undefined);
   const missed = /fwd=uri-miss; fwd-status=200; ttl=(\d+); stored$/.exec(first.header('cache-status') ?? '');
   assert.ok(missed, `stored on the first read: ${first.header('cache-status')}`);
-  // The route's lifetime, less the second the exchange may have taken (Age is rounded up).
-  assert.ok(Number(missed[1]) >= FEED_STATUS_TTL_SEC - 1 && Number(missed[1]) <= FEED_STATUS_TTL_SEC, `ttl=${missed[1]}`);
+  // The route's lifetime less the current age, rounded down. The origin's Date has whole seconds, so
+  // the age is up to a second plus the exchange (and a late Date refresh on a loaded machine).
+  assert.ok(Number(missed[1]) >= FEED_STATUS_TTL_SEC - 2 && Number(missed[1]) <= FEED_STATUS_TTL_SEC, `ttl=${missed[1]}`);
   const second = await client.send(url);
   assert.match(second.header('cache-status') ?? '', /^cachet; hit/);
   assert.match(second.header('age') ?? '', /^\d+$/);
