@@ -214,6 +214,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const upstreamRequests = new Map<string, Series>();
   const upstreamSeries = new Map<string, Map<string, Map<string, Series>>>();
   const staleServed: Record<StaleReason, number> = { 'stale-while-revalidate': 0, 'stale-if-error': 0, 'max-stale': 0 };
+  let lastRoute = '';
+  let lastCache = '';
+  let lastStatus = 0;
+  let lastMethod = '';
+  let lastSeries: Series | undefined;
   let coalesced = 0;
   let storeStats: (() => StoreStatsSnapshot) | undefined;
   let upstreamHealth: (() => ReadonlyArray<UpstreamHealthSnapshot>) | undefined;
@@ -374,6 +379,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   return {
     registry,
     recordRequest(route, method, status, cache, durationSec) {
+      // Most requests repeat the last one's labels: its series, without the four lookups below.
+      if (route === lastRoute && cache === lastCache && status === lastStatus && method === lastMethod && lastSeries !== undefined) {
+        lastSeries.count++;
+        lastSeries.duration.observe(durationSec);
+        return;
+      }
       // Nested maps keyed by the label values themselves: no key string built per request.
       let byCache = requestSeries.get(route);
       if (byCache === undefined) requestSeries.set(route, (byCache = new Map()));
@@ -396,6 +407,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         }
         byMethod.set(method, series);
       }
+      lastRoute = route;
+      lastCache = cache;
+      lastStatus = status;
+      lastMethod = method;
+      lastSeries = series;
       series.count++;
       series.duration.observe(durationSec);
     },

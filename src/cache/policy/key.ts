@@ -15,13 +15,31 @@ export interface KeyOptions {
  */
 export function buildCacheKey(scheme: string, host: string, pathAndQuery: string, options: KeyOptions): string {
   const origin = keyOriginOf(scheme, host);
+  // The same key object as last time: V8 keeps a string's hash on it, so the store's Map lookup does not
+  // flatten and hash a new concatenation for a URL that is asked for again and again.
+  if (origin === lastKeyOrigin && pathAndQuery === lastKeyTarget && options === lastKeyOptions) return lastKey;
+  const key = origin + keyTargetOf(pathAndQuery, options);
+  lastKeyOrigin = origin;
+  lastKeyTarget = pathAndQuery;
+  lastKeyOptions = options;
+  lastKey = key;
+  return key;
+}
+
+/** The last key built and what it was built from: a hot URL is mostly asked for many times in a row. */
+let lastKeyOrigin = '';
+let lastKeyTarget = '';
+let lastKeyOptions: KeyOptions | undefined;
+let lastKey = '';
+
+function keyTargetOf(pathAndQuery: string, options: KeyOptions): string {
   let target = pathAndQuery.length === 0 || pathAndQuery.charCodeAt(0) === 0x3f ? `/${pathAndQuery}` : pathAndQuery;
   const queryStart = target.indexOf('?');
   if (queryStart >= 0 && (options.sortQuery || options.ignoreParams.length > 0)) {
     const query = rebuildQuery(target.slice(queryStart + 1), options);
     target = query.length === 0 ? target.slice(0, queryStart) : `${target.slice(0, queryStart)}?${query}`;
   }
-  return origin + target;
+  return target;
 }
 
 /**

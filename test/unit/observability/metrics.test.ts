@@ -51,6 +51,28 @@ test('metrics: requests are counted per route, method, status and cache label', 
   assert.equal(sample(samples, 'cachet_requests_total{route="/v2",method="OTHER",status="200",cache="bypass"}'), 1);
 });
 
+test('metrics: a request that differs from the one before in a single label counts in its own series', async () => {
+  const metrics = createMetrics();
+  const sequence: [string, string, number, string][] = [
+    ['/a', 'GET', 200, 'hit'],
+    ['/a', 'GET', 200, 'hit'],
+    ['/b', 'GET', 200, 'hit'],
+    ['/b', 'HEAD', 200, 'hit'],
+    ['/b', 'HEAD', 304, 'hit'],
+    ['/b', 'HEAD', 304, 'miss'],
+    ['/a', 'GET', 200, 'hit'],
+  ];
+  for (const [route, method, status, cache] of sequence) metrics.recordRequest(route, method, status, cache, 0.001);
+  const samples = parseSamples(await metrics.render());
+  assert.equal(sample(samples, 'cachet_requests_total{route="/a",method="GET",status="200",cache="hit"}'), 3);
+  assert.equal(sample(samples, 'cachet_requests_total{route="/b",method="GET",status="200",cache="hit"}'), 1);
+  assert.equal(sample(samples, 'cachet_requests_total{route="/b",method="HEAD",status="200",cache="hit"}'), 1);
+  assert.equal(sample(samples, 'cachet_requests_total{route="/b",method="HEAD",status="304",cache="hit"}'), 1);
+  assert.equal(sample(samples, 'cachet_requests_total{route="/b",method="HEAD",status="304",cache="miss"}'), 1);
+  assert.equal(sample(samples, 'cachet_request_duration_seconds_count{route="/a",cache="hit"}'), 3);
+  assert.equal(sample(samples, 'cachet_request_duration_seconds_count{route="/b",cache="miss"}'), 1);
+});
+
 test('metrics: request durations land in buckets from 0.0005 s to 10 s', async () => {
   const metrics = createMetrics();
   metrics.recordRequest('/v1/*', 'GET', 200, 'hit', 0.0003);

@@ -164,3 +164,14 @@ test('buildCacheKey: alternating hosts and schemes each keep their own authority
   for (const [scheme, host, expected] of [...requests, ...requests.reverse()])
     assert.equal(buildCacheKey(scheme, host, '/a', PLAIN), expected, `${scheme} ${host}`);
 });
+
+test('buildCacheKey: a repeated request gets the same key; a change of path, host or key options a new one', () => {
+  const ignoring = { sortQuery: false, ignoreParams: ['utm_source'] };
+  const first = buildCacheKey('http', 'example.com', '/a?utm_source=x', PLAIN);
+  assert.equal(buildCacheKey('http', 'example.com', '/a?utm_source=x', PLAIN), first);
+  assert.equal(buildCacheKey('http', 'example.com', '/a?utm_source=x', ignoring), 'http://example.com/a', 'options are part of the memo');
+  assert.equal(buildCacheKey('http', 'example.com', '/a?utm_source=x', PLAIN), 'http://example.com/a?utm_source=x');
+  assert.equal(buildCacheKey('http', 'example.com', '/b?utm_source=x', PLAIN), 'http://example.com/b?utm_source=x');
+  assert.equal(buildCacheKey('http', 'other.example', '/b?utm_source=x', PLAIN), 'http://other.example/b?utm_source=x');
+  assert.equal(buildCacheKey('http', 'example.com', '/b?utm_source=x', PLAIN), 'http://example.com/b?utm_source=x');
+});
