@@ -3,7 +3,13 @@
  * the route its canonical form would reach, and the origin receives that same canonical form.
  */
 
-export type NormalizedTarget = { ok: true; path: string; query: string; changed: boolean } | { ok: false; reason: string };
+export type NormalizedTarget =
+  | { readonly ok: true; readonly path: string; readonly query: string; readonly changed: boolean }
+  | { readonly ok: false; readonly reason: string };
+
+/** The last origin-form target normalised and its result: a hot URL mostly arrives many times in a row. */
+let lastOriginTarget = '';
+let lastOriginResult: NormalizedTarget = { ok: false, reason: 'no target yet' };
 
 const SLASH = 0x2f;
 const DOT = 0x2e;
@@ -48,7 +54,15 @@ const HEX = '0123456789ABCDEF';
  */
 export function normalizeRequestTarget(rawTarget: string, method?: string): NormalizedTarget {
   const first = rawTarget.charCodeAt(0);
-  if (first === SLASH) return normalizeOriginForm(rawTarget, false);
+  if (first === SLASH) {
+    // The same result object (and path string) as last time, so the route, key and memos below it compare
+    // by identity; the result depends on the target alone.
+    if (rawTarget === lastOriginTarget) return lastOriginResult;
+    const result = normalizeOriginForm(rawTarget, false);
+    lastOriginTarget = rawTarget;
+    lastOriginResult = result;
+    return result;
+  }
   if (rawTarget === '*') {
     return method === 'OPTIONS'
       ? { ok: true, path: '*', query: '', changed: false }

@@ -191,3 +191,21 @@ test('normalizeRequestTarget: the spellings the admin test relies on are refused
   assert.ok(mustRefuse.length >= 12);
   for (const target of mustRefuse) assert.equal(normalizeRequestTarget(target).ok, false, target);
 });
+
+test('normalizeRequestTarget: a target asked again gets the same answer; refusals and other targets in between keep theirs', () => {
+  const sequence: [string, string | undefined][] = [
+    ['/a/../b', '/b'],
+    ['/a/../b', '/b'],
+    ['/a%2Fb', undefined],
+    ['/a%2Fb', undefined],
+    ['/a/../b', '/b'],
+    ['/c?x=1', '/c'],
+    ['/a/../b', '/b'],
+  ];
+  for (const [target, path] of sequence) {
+    const result = normalizeRequestTarget(target);
+    assert.equal(result.ok ? result.path : undefined, path, target);
+  }
+  const first = normalizeRequestTarget('/same');
+  assert.equal(normalizeRequestTarget(`/${'same'}`), first, 'a repeated target reuses the result object');
+});
