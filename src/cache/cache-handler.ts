@@ -11,7 +11,7 @@ import { parseRequestDirectives, type RequestDirectives } from './policy/cache-c
 import { buildCacheKey, buildUserKey } from './policy/key.ts';
 import { buildVariantKey, isSameVary } from './policy/vary.ts';
 import { evaluateUsability } from './policy/usability.ts';
-import { formatCacheStatus, formatForwardStatus, type CacheStatusInfo, type ForwardReason } from './policy/cache-status.ts';
+import { formatCacheStatus, formatForwardStatus, type CacheStatusInfo, type ForwardReason, type HitStatus } from './policy/cache-status.ts';
 import { serveFromCache } from './serve.ts';
 import { relayWithRange } from './range-relay.ts';
 import { fetchForCache, type FetchOutcome, type OriginFetchDeps } from './origin-fetch.ts';
@@ -29,8 +29,8 @@ export interface CacheCore extends OriginFetchDeps {
   readonly coalescer: Coalescer<FetchOutcome>;
   /** Keys (key + variant) with a background revalidation under way: one per key (RFC 5861 §3). */
   readonly revalidating: Set<string>;
-  /** `Cache-Status` of a fresh hit up to its ttl value (`cachet; hit; ttl=`), built once. */
-  readonly hitStatusPrefix: string;
+  /** `Cache-Status` of a fresh hit (`cachet; hit; ttl=3599`). */
+  readonly hitStatus: HitStatus;
   /** `Cache-Status` of a range request, passed through untouched. */
   readonly rangeStatus: ForwardStatus;
 }
@@ -120,7 +120,7 @@ function lookup(
     const usability = evaluateUsability(selected.meta, directives, now);
     switch (usability.kind) {
       case 'fresh':
-        serveFromCache(core.clientHeaders, ex, selected.meta, selected.body, now, core.hitStatusPrefix + Math.floor(usability.ttlSec));
+        serveFromCache(core.clientHeaders, ex, selected.meta, selected.body, now, core.hitStatus(usability.ttlSec));
         return 'hit';
       case 'stale-allowed':
         core.metrics.recordStaleServed('max-stale');
@@ -374,7 +374,7 @@ function answer(core: CacheCore, ex: Exchange, outcome: FetchOutcome, plan: Fetc
 function answerStored(core: CacheCore, ex: Exchange, outcome: Extract<FetchOutcome, { kind: 'stored' }>): CacheLabel {
   core.metrics.recordCoalesced();
   const { meta, body } = outcome.entry;
-  void serveFromCache(core.clientHeaders, ex, meta, body, core.clock.now(), core.hitStatusPrefix + outcome.ttlSec);
+  void serveFromCache(core.clientHeaders, ex, meta, body, core.clock.now(), core.hitStatus(outcome.ttlSec));
   return 'hit';
 }
 

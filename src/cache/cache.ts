@@ -6,7 +6,7 @@ import type { Exchange } from '../forward/exchange.ts';
 import type { Forwarder, ForwardStatus } from '../forward/forwarder.ts';
 import type { UpstreamResponse } from '../forward/upstream-request.ts';
 import type { CacheStore, PurgeSelector } from './store/types.ts';
-import { formatCacheStatus, formatForwardStatus } from './policy/cache-status.ts';
+import { createHitStatus, formatForwardStatus } from './policy/cache-status.ts';
 import { handleCacheable, type CacheCore, type CacheLabel } from './cache-handler.ts';
 import { forgetKeys, invalidateAfter, isSafeMethod } from './invalidate.ts';
 import { FillRegistry } from './fills.ts';
@@ -66,7 +66,7 @@ export function createCache(deps: CacheDeps): Cache {
     coalescer: new Coalescer<FetchOutcome>(),
     revalidating: new Set(),
     passMemo: new PassMemo(clock),
-    hitStatusPrefix: `${formatCacheStatus(name, { hit: true })}; ttl=`,
+    hitStatus: createHitStatus(name),
     rangeStatus: (answer) => formatForwardStatus(name, 'bypass', answer, 'range'),
   };
   const bypassStatus: ForwardStatus = (answer) => formatForwardStatus(name, 'bypass', answer);

@@ -4,7 +4,7 @@ import type { ClientHeaderOptions } from '../forward/response-headers.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { StoredEntry } from './store/types.ts';
 import type { RequestDirectives } from './policy/cache-control.ts';
-import { formatCacheStatus } from './policy/cache-status.ts';
+import { formatCacheStatus, type HitStatus } from './policy/cache-status.ts';
 import { PARTIAL_VARIANT_SUFFIX, selectPartialRanges } from './policy/partial-content.ts';
 import type { PartialRange } from './policy/entry.ts';
 import { evaluateUsability } from './policy/usability.ts';
@@ -17,8 +17,8 @@ export interface PartialHitDeps {
   readonly config: { readonly name: string };
   readonly clientHeaders: ClientHeaderOptions;
   readonly metrics: Metrics;
-  /** `Cache-Status` of a fresh hit up to its ttl value. */
-  readonly hitStatusPrefix: string;
+  /** `Cache-Status` of a fresh hit. */
+  readonly hitStatus: HitStatus;
 }
 
 /** The stored partial response of the request's variant (RFC 9111 §4.1), if there is one. */
@@ -54,7 +54,7 @@ export function servePartialHit(
   if (ranges === undefined) return undefined;
   const usability = evaluateUsability(meta, directives, now);
   let cacheStatus: string;
-  if (usability.kind === 'fresh') cacheStatus = deps.hitStatusPrefix + Math.floor(usability.ttlSec);
+  if (usability.kind === 'fresh') cacheStatus = deps.hitStatus(usability.ttlSec);
   else if (usability.kind === 'stale-allowed') {
     deps.metrics.recordStaleServed('max-stale');
     cacheStatus = formatCacheStatus(deps.config.name, { hit: true, ttlSec: Math.floor(usability.ttlSec), detail: 'max-stale' });

@@ -104,3 +104,26 @@ function formatSfInteger(value: number): string {
   if (!Number.isFinite(integer)) return integer > 0 ? String(MAX_SF_INTEGER) : String(-MAX_SF_INTEGER);
   return String(Math.max(-MAX_SF_INTEGER, Math.min(MAX_SF_INTEGER, integer)) || 0);
 }
+
+/** `Cache-Status` of a fresh hit with its remaining freshness in whole seconds (§2.1, §2.4). */
+export type HitStatus = (ttlSec: number) => string;
+
+/**
+ * The fresh-hit `Cache-Status` of cache `cacheName`. The text for the last ttl is kept: hits on one entry
+ * within a second share it, so a hit builds no string of its own.
+ *
+ * @example createHitStatus('cachet')(3599.4) // 'cachet; hit; ttl=3599'
+ */
+export function createHitStatus(cacheName: string): HitStatus {
+  const prefix = `${formatCacheStatus(cacheName, { hit: true })}; ttl=`;
+  let lastTtl = Number.NaN;
+  let last = '';
+  return (ttlSec) => {
+    const ttl = Math.floor(ttlSec);
+    if (ttl !== lastTtl) {
+      lastTtl = ttl;
+      last = prefix + formatSfInteger(ttl);
+    }
+    return last;
+  };
+}

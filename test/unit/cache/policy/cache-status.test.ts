@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatCacheStatus } from '../../../../src/cache/policy/cache-status.ts';
+import { createHitStatus, formatCacheStatus } from '../../../../src/cache/policy/cache-status.ts';
 import type { CacheStatusInfo } from '../../../../src/cache/policy/cache-status.ts';
 
 const cases: { name: string; cacheName?: string; info: CacheStatusInfo; expected: string }[] = [
@@ -71,3 +71,13 @@ for (const { name, cacheName, info, expected } of cases) {
     assert.equal(formatCacheStatus(cacheName ?? 'cachet', info), expected);
   });
 }
+
+test('createHitStatus: the ttl rounded down, for each ttl in turn, under the cache name', () => {
+  const hitStatus = createHitStatus('edge-1');
+  assert.equal(hitStatus(3599.9), 'edge-1; hit; ttl=3599');
+  assert.equal(hitStatus(3599.1), 'edge-1; hit; ttl=3599');
+  assert.equal(hitStatus(12), 'edge-1; hit; ttl=12');
+  assert.equal(hitStatus(3599.5), 'edge-1; hit; ttl=3599');
+  assert.equal(hitStatus(0.5), 'edge-1; hit; ttl=0');
+  assert.equal(createHitStatus('other')(0.5), 'other; hit; ttl=0', 'each cache keeps its own');
+});
