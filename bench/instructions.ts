@@ -7,16 +7,21 @@
  * cannot. It leaves out the kernel (the same read and write per request on both sides) and cache misses, so it
  * complements `npm run bench:paired` rather than replacing it.
  *
- * For each target: the server runs under `valgrind --tool=callgrind --separate-threads=yes`, is warmed up with
- * BENCH_WARM_REQUESTS requests (default 30 000: V8 must have finished compiling, or its background threads and
- * unoptimised code are counted), its counters are zeroed, BENCH_MEASURE_REQUESTS requests (default 5 000) are
- * sent, and the counters are dumped. Printed per target: main-thread instructions per request, and those of all
- * threads (V8's compiler and GC helpers). BENCH_STARTS (default 1) repeats each target in a new process: V8 may
- * settle a process's hot code in one of two ways, thousands of instructions apart (see bench/paired.ts).
+ * For each target: the server runs under `valgrind --tool=callgrind --separate-threads=yes`, uninstrumented (and
+ * so faster) while it is warmed up with BENCH_WARM_REQUESTS requests (default 30 000: V8 must have finished
+ * compiling, or its background threads and unoptimised code are counted); then counting is switched on and
+ * zeroed, BENCH_MEASURE_REQUESTS requests (default 5 000) are sent, and the counters are dumped. Printed per
+ * target: main-thread instructions per request, and those of all threads (V8's compiler and GC helpers).
+ * BENCH_STARTS (default 1) repeats each target in a new process: V8 may settle a process's hot code in one of two
+ * ways, thousands of instructions apart (see bench/paired.ts).
+ *
+ * With BENCH_CACHE_SIM=1, callgrind also simulates the caches and branch predictor and prints, per request on the
+ * main thread, first-level instruction and data cache misses and mispredicted branches. Fewer instructions can
+ * still take longer when they miss more: that is how the flat stored head in docs/performance.md was found.
  *
  *   BENCH_TARGETS            comma-separated, of ceiling, ceiling-304, hit-1k, client-304 (default: all four)
  *
- * Needs `valgrind` (Debian: apt-get install valgrind); exits 2 with a message without it. Takes about two minutes
+ * Needs `valgrind` (Debian: apt-get install valgrind); exits 2 with a message without it. Takes under a minute
  * per target and start.
  */
 import { spawnSync } from 'node:child_process';
@@ -70,27 +75,52 @@ function load(url: string, headers: Record<string, string>, amount: number): Pro
   });
 }
 
-/** Sums `summary:` lines of the dumps callgrind wrote for part 1 (the measured requests): main thread, all threads. */
-function readCounts(dir: string): { main: number; all: number } {
+/** Per request: instructions (main thread, all threads) and, with the simulation, main-thread misses. */
+interface Counts {
+  readonly main: number;
+  readonly all: number;
+  readonly misses?: { readonly instructionL1: number; readonly dataL1: number; readonly branches: number };
+}
+
+/** Reads the dumps callgrind wrote for part 1 (the measured requests): `events:` names the `summary:` columns. */
+function readCounts(dir: string, requests: number): Counts {
   let main = 0;
   let all = 0;
+  let mainEvents = new Map<string, number>();
   for (const name of readdirSync(dir)) {
     const part = /\.1-(\d+)$/.exec(name);
     if (part === null) continue;
-    const summary = /^summary: (\d+)/m.exec(readFileSync(join(dir, name), 'latin1'));
-    const count = Number(summary?.[1] ?? 0);
-    all += count;
-    if (part[1] === '01') main += count;
+    const text = readFileSync(join(dir, name), 'latin1');
+    const names = /^events: (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/) ?? [];
+    const values = /^summary: (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/).map(Number) ?? [];
+    const events = new Map(names.map((event, i) => [event, values[i] ?? 0]));
+    all += events.get('Ir') ?? 0;
+    if (part[1] === '01') {
+      main += events.get('Ir') ?? 0;
+      mainEvents = events;
+    }
   }
-  return { main, all };
+  const event = (name: string): number => (mainEvents.get(name) ?? 0) / requests;
+  const misses = mainEvents.has('I1mr')
+    ? { instructionL1: event('I1mr'), dataL1: event('D1mr') + event('D1mw'), branches: event('Bcm') + event('Bim') }
+    : undefined;
+  return { main: main / requests, all: all / requests, ...(misses === undefined ? {} : { misses }) };
 }
 
-async function measure(target: Target, originUrl: string, warm: number, measured: number): Promise<{ main: number; all: number }> {
+async function measure(target: Target, originUrl: string, warm: number, measured: number, cacheSim: boolean): Promise<Counts> {
   const dir = mkdtempSync(join(tmpdir(), `cachet-instructions-${target.id}-`));
+  const simulation = cacheSim ? ['--cache-sim=yes', '--branch-sim=yes'] : [];
   const server = spawnNode({
     name: target.id,
     core: undefined,
-    wrapper: ['valgrind', '--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${join(dir, 'cg.%p')}`],
+    wrapper: [
+      'valgrind',
+      '--tool=callgrind',
+      '--separate-threads=yes',
+      '--instr-atstart=no',
+      ...simulation,
+      `--callgrind-out-file=${join(dir, 'cg.%p')}`,
+    ],
     args: target.cachet ? [CACHET_ENTRY, 'proxy', '--to', originUrl, '--port', '0'] : ORIGIN_ARGS,
   });
   try {
@@ -100,6 +130,7 @@ async function measure(target: Target, originUrl: string, warm: number, measured
     if (target.cachet) await new Promise<void>((resolve) => get(url, (res) => res.resume().on('end', resolve)));
     const warmed = await load(url, headers, warm);
     const pid = String(server.pid);
+    spawnSync('callgrind_control', ['-i', 'on', pid]);
     spawnSync('callgrind_control', ['-z', pid]);
     const result = await load(url, headers, measured);
     spawnSync('callgrind_control', ['-d', pid]);
@@ -107,12 +138,15 @@ async function measure(target: Target, originUrl: string, warm: number, measured
       throw new Error(`${target.id}: unexpected answers (${JSON.stringify({ warmed, result })})`);
     // Callgrind writes its last part on exit; the counted one (part 1) is complete by then.
     await stopProcess(server, 60_000);
-    const counts = readCounts(dir);
-    return { main: counts.main / measured, all: counts.all / measured };
+    return readCounts(dir, measured);
   } finally {
     await stopProcess(server, 60_000);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function formatCount(value: number): string {
+  return Math.round(value).toLocaleString('en');
 }
 
 async function main(): Promise<number> {
@@ -129,25 +163,30 @@ async function main(): Promise<number> {
   const warm = Math.round(readPositiveNumber('BENCH_WARM_REQUESTS', 30_000));
   const measured = Math.round(readPositiveNumber('BENCH_MEASURE_REQUESTS', 5_000));
   const starts = Math.round(readPositiveNumber('BENCH_STARTS', 1));
+  const cacheSim = process.env.BENCH_CACHE_SIM === '1';
   installCleanup();
   const origin = spawnNode({ name: 'origin', core: undefined, args: ORIGIN_ARGS });
-  const results: { id: string; start: number; main: number; all: number }[] = [];
+  const results: ({ id: string; start: number } & Counts)[] = [];
   try {
     const originUrl = (await waitForLine(origin, LISTENING, 30_000))[1] as string;
     process.stdout.write(`instructions per request under callgrind: ${warm} warm-up requests, ${measured} counted\n`);
     for (const target of targets) {
       for (let start = 1; start <= starts; start++) {
-        const counts = await measure(target, originUrl, warm, measured);
+        const counts = await measure(target, originUrl, warm, measured, cacheSim);
         results.push({ id: target.id, start, ...counts });
+        const misses =
+          counts.misses === undefined
+            ? ''
+            : `  misses: L1i ${formatCount(counts.misses.instructionL1)}  L1d ${formatCount(counts.misses.dataL1)}  branches ${formatCount(counts.misses.branches)}`;
         process.stdout.write(
-          `${target.label.padEnd(20)} start ${start}  main thread ${Math.round(counts.main).toLocaleString('en')}  all threads ${Math.round(counts.all).toLocaleString('en')}\n`,
+          `${target.label.padEnd(20)} start ${start}  main thread ${formatCount(counts.main)}  all threads ${formatCount(counts.all)}${misses}\n`,
         );
       }
     }
   } finally {
     await stopProcess(origin);
   }
-  process.stdout.write(`BENCH_INSTRUCTIONS ${JSON.stringify({ date: new Date().toISOString(), warm, measured, results })}\n`);
+  process.stdout.write(`BENCH_INSTRUCTIONS ${JSON.stringify({ date: new Date().toISOString(), warm, measured, cacheSim, results })}\n`);
   return 0;
 }
 

@@ -7,10 +7,16 @@
  * A B B A A B ..., so each pair of adjacent windows sees the same machine. Printed per pair: the ratio of
  * req/s and of req per CPU-second, then their medians and spread over all pairs.
  *
+ * The windows are spread over several starts of both servers. V8 settles each process into its own optimised
+ * state, and two starts of one build can differ by 10 % in instructions per request (see docs/performance.md);
+ * one start per comparison would make the ratio that start's luck. Each start is warmed, unmeasured, first.
+ *
  * Environment:
  *   BENCH_PAIRS         comma-separated pairs (default: hit-1k/ceiling, client-304/ceiling-304, pass-through/bare-proxy,
  *                       hit-1k-limited/hit-1k)
- *   BENCH_WINDOWS       window pairs per comparison (default 8)
+ *   BENCH_WINDOWS       window pairs per comparison (default 12)
+ *   BENCH_STARTS        process starts the windows are spread over (default 3)
+ *   BENCH_START_WARMUP_SEC  unmeasured load on each fresh server before its first window (default 3)
  *   BENCH_DURATION_SEC  measured seconds per window (default 2)
  *   BENCH_WARMUP_SEC    warm-up seconds before each window (default 0.5)
  *   BENCH_CONNECTIONS   keep-alive connections (default 50)
@@ -60,40 +66,59 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
+/** How the windows of one comparison are spread over process starts, and how each start is warmed. */
+interface PairPlan {
+  readonly windows: number;
+  readonly starts: number;
+  readonly startWarmupSec: number;
+}
+
 async function comparePair(
   subject: Scenario,
   baseline: Scenario,
-  windows: number,
+  plan: PairPlan,
   settings: RunSettings,
   log: (line: string) => void,
 ): Promise<PairResult> {
-  const started: BenchProcess[] = [];
   const ratios: number[] = [];
   const cpuRatios: number[] = [];
   const problems: string[] = [];
-  try {
-    const a = await prepareScenario(subject, 1, settings, started);
-    const b = await prepareScenario(baseline, 1, settings, started);
-    for (let i = 1; i <= windows; i++) {
-      // A B, then B A: neither side always runs first after the other's load.
-      const order = i % 2 === 1 ? [a, b] : [b, a];
-      const runs = new Map<Scenario, ScenarioRun>();
-      for (const prepared of order) runs.set(prepared.scenario, await measureWindow(prepared, i, settings, started));
-      const ra = runs.get(subject) as ScenarioRun;
-      const rb = runs.get(baseline) as ScenarioRun;
-      for (const run of [ra, rb]) problems.push(...run.problems.map((p) => `window ${i}: ${p}`));
-      const ratio = ra.reqPerSec / rb.reqPerSec;
-      ratios.push(ratio);
-      const ca = perCpu(ra);
-      const cb = perCpu(rb);
-      const cpuRatio = ca === undefined || cb === undefined ? undefined : ca / cb;
-      if (cpuRatio !== undefined) cpuRatios.push(cpuRatio);
-      log(
-        `  window ${String(i).padStart(2)}  ${subject.id} ${ra.reqPerSec.toFixed(0).padStart(6)} req/s  ${baseline.id} ${rb.reqPerSec.toFixed(0).padStart(6)} req/s  ratio ${ratio.toFixed(3)}${cpuRatio === undefined ? '' : `  per CPU ${cpuRatio.toFixed(3)}`}`,
-      );
+  let window = 0;
+  for (let start = 1; start <= plan.starts; start++) {
+    // The windows left, shared out over the starts left: 10 over 3 starts is 3, 3, 4.
+    const windowsThisStart = Math.floor((plan.windows - window) / (plan.starts - start + 1));
+    const started: BenchProcess[] = [];
+    try {
+      const a = await prepareScenario(subject, start, settings, started);
+      const b = await prepareScenario(baseline, start, settings, started);
+      // A fresh process runs cold code until V8 has optimised it: both are loaded, unmeasured, first.
+      const warming: RunSettings = { ...settings, warmupSec: 0, durationSec: plan.startWarmupSec };
+      for (const prepared of [a, b]) {
+        const warm = await measureWindow(prepared, 0, warming, started);
+        problems.push(...warm.problems.map((p) => `start ${start} warm-up: ${p}`));
+      }
+      for (let i = 1; i <= windowsThisStart; i++) {
+        window++;
+        // A B, then B A: neither side always runs first after the other's load.
+        const order = window % 2 === 1 ? [a, b] : [b, a];
+        const runs = new Map<Scenario, ScenarioRun>();
+        for (const prepared of order) runs.set(prepared.scenario, await measureWindow(prepared, window, settings, started));
+        const ra = runs.get(subject) as ScenarioRun;
+        const rb = runs.get(baseline) as ScenarioRun;
+        for (const run of [ra, rb]) problems.push(...run.problems.map((p) => `window ${window}: ${p}`));
+        const ratio = ra.reqPerSec / rb.reqPerSec;
+        ratios.push(ratio);
+        const ca = perCpu(ra);
+        const cb = perCpu(rb);
+        const cpuRatio = ca === undefined || cb === undefined ? undefined : ca / cb;
+        if (cpuRatio !== undefined) cpuRatios.push(cpuRatio);
+        log(
+          `  start ${start} window ${String(window).padStart(2)}  ${subject.id} ${ra.reqPerSec.toFixed(0).padStart(6)} req/s  ${baseline.id} ${rb.reqPerSec.toFixed(0).padStart(6)} req/s  ratio ${ratio.toFixed(3)}${cpuRatio === undefined ? '' : `  per CPU ${cpuRatio.toFixed(3)}`}`,
+        );
+      }
+    } finally {
+      await stopAll(started);
     }
-  } finally {
-    await stopAll(started);
   }
   return {
     id: `${subject.id}/${baseline.id}`,
@@ -120,17 +145,22 @@ async function main(): Promise<number> {
     durationSec: readPositiveNumber('BENCH_DURATION_SEC', 2),
     profileDir: undefined,
   };
-  const windows = Math.round(readPositiveNumber('BENCH_WINDOWS', 8));
+  const windows = Math.round(readPositiveNumber('BENCH_WINDOWS', 12));
+  const plan: PairPlan = {
+    windows,
+    starts: Math.min(windows, Math.round(readPositiveNumber('BENCH_STARTS', 3))),
+    startWarmupSec: readPositiveNumber('BENCH_START_WARMUP_SEC', 3),
+  };
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   log(`cachet paired bench ${new Date().toISOString()}`);
   log(cores.note);
   log(
-    `${windows} window pairs per comparison, ${settings.warmupSec} s warm-up + ${settings.durationSec} s each, ${settings.connections} connections, order alternating`,
+    `${windows} window pairs per comparison over ${plan.starts} process starts (each warmed ${plan.startWarmupSec} s), ${settings.warmupSec} s warm-up + ${settings.durationSec} s each, ${settings.connections} connections, order alternating`,
   );
   const results: PairResult[] = [];
   for (const [subject, baseline] of readPairs()) {
     log(`${subject.label} against ${baseline.label}`);
-    results.push(await comparePair(subject, baseline, windows, settings, log));
+    results.push(await comparePair(subject, baseline, plan, settings, log));
   }
   log('');
   log(`${'comparison'.padEnd(30)}  ${'req/s ratio: median (min–max)'.padEnd(30)}  ${'per CPU: median (min–max)'.padEnd(30)}  target`);
@@ -142,7 +172,7 @@ async function main(): Promise<number> {
     log(`${result.id.padEnd(30)}  ${formatSpread(result.ratios).padEnd(30)}  ${formatSpread(result.cpuRatios).padEnd(30)}  ${target}`);
     for (const problem of result.problems) log(`  PROBLEM ${problem}`);
   }
-  log(`BENCH_PAIRED ${JSON.stringify({ date: new Date().toISOString(), settings: { ...settings, windows }, results })}`);
+  log(`BENCH_PAIRED ${JSON.stringify({ date: new Date().toISOString(), settings: { ...settings, ...plan }, results })}`);
   return results.some((result) => result.problems.length > 0) ? 1 : 0;
 }
 
