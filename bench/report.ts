@@ -168,6 +168,8 @@ export function formatResultLine(fields: {
   purgePropagation?: { readonly purges: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number };
   /** Hits over plain HTTP/1.1, HTTP/1.1 over TLS and HTTP/2, loaded by h2load (see secure-hits.ts); absent when not run. */
   secureHits?: readonly object[];
+  /** The targets judged in interleaved windows (see pairs.ts); absent when not run. */
+  paired?: object;
 }): string {
   const scenarios = fields.rows.map((row) => ({
     id: row.id,
@@ -188,6 +190,6 @@ export function formatResultLine(fields: {
     meetsTarget: row.meetsTarget ?? null,
     problems: row.problems,
   }));
-  const { date, machine, settings, purgePropagation, secureHits } = fields;
-  return `BENCH_RESULT ${JSON.stringify({ date, machine, settings, scenarios, purgePropagation: purgePropagation ?? null, secureHits: secureHits ?? null })}`;
+  const { date, machine, settings, purgePropagation, secureHits, paired } = fields;
+  return `BENCH_RESULT ${JSON.stringify({ date, machine, settings, scenarios, purgePropagation: purgePropagation ?? null, secureHits: secureHits ?? null, paired: paired ?? null })}`;
 }

@@ -5,6 +5,11 @@
  * other; origins share the loader's core. Every scenario is measured in two rounds, the second in
  * reverse order, and the best round is kept; both rounds' req/s are printed so noise stays visible.
  *
+ * The performance targets are then judged the way `npm run bench:paired` judges them: each target scenario against
+ * its baseline in interleaved short windows over several process starts (see bench/pairs.ts), as a ratio of two
+ * windows seconds apart rather than minutes apart. Left out with BENCH_ONLY, BENCH_PROFILE_DIR or BENCH_PAIRED=0;
+ * BENCH_WINDOWS, BENCH_STARTS and BENCH_START_WARMUP_SEC apply.
+ *
  * Environment:
  *   BENCH_DURATION_SEC  measured seconds per scenario and round (default 8)
  *   BENCH_WARMUP_SEC    warm-up seconds before each window (default 2)
@@ -33,6 +38,7 @@ import { runScenario, SCENARIOS } from './scenarios.ts';
 import { measurePurgePropagation, type PropagationResult } from './purge-propagation.ts';
 import { hasRedisServer, measureRedisRoundTripP50Ms, REDIS_SKIP_REASON, stopBenchRedis } from './shared-redis.ts';
 import { hasSecureTools, measureSecureHits, SECURE_ROW_IDS, SECURE_SKIP_REASON, type SecureRow } from './secure-hits.ts';
+import { comparePairs, DEFAULT_PAIRS, formatPairedTable, parsePairs, readPairPlan, type PairPlan, type PairResult } from './pairs.ts';
 
 /** Measured outside the table: not a load window but a sequence of timed purges. */
 const PURGE_PROPAGATION = 'purge-propagation';
@@ -57,6 +63,8 @@ function readSettings(): {
   scenarios: Scenario[];
   purges: number | undefined;
   withSecure: boolean;
+  /** How the targets are judged in interleaved windows; undefined to leave that out. */
+  paired: { plan: PairPlan; settings: RunSettings } | undefined;
 } {
   const isQuick = process.env.BENCH_QUICK === '1';
   const profileDir =
@@ -65,24 +73,32 @@ function readSettings(): {
       : resolve(process.env.BENCH_PROFILE_DIR);
   if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
   const { scenarios, withPropagation, withSecure } = selectScenarios(process.env.BENCH_ONLY);
+  const settings: RunSettings = {
+    cores: planCores(),
+    connections: Math.round(readPositiveNumber('BENCH_CONNECTIONS', 50)),
+    warmupSec: readPositiveNumber('BENCH_WARMUP_SEC', isQuick ? 1 : 2),
+    durationSec: readPositiveNumber('BENCH_DURATION_SEC', isQuick ? 2 : 8),
+    profileDir,
+  };
+  const withPaired = (process.env.BENCH_ONLY ?? '') === '' && profileDir === undefined && process.env.BENCH_PAIRED !== '0';
   return {
-    settings: {
-      cores: planCores(),
-      connections: Math.round(readPositiveNumber('BENCH_CONNECTIONS', 50)),
-      warmupSec: readPositiveNumber('BENCH_WARMUP_SEC', isQuick ? 1 : 2),
-      durationSec: readPositiveNumber('BENCH_DURATION_SEC', isQuick ? 2 : 8),
-      profileDir,
-    },
+    settings,
     rounds: Math.round(readPositiveNumber('BENCH_ROUNDS', isQuick ? 1 : 2)),
     scenarios,
     purges: withPropagation ? Math.round(readPositiveNumber('BENCH_PURGES', isQuick ? 50 : 200)) : undefined,
     withSecure,
+    paired: withPaired
+      ? {
+          plan: isQuick ? { windows: 2, starts: 1, startWarmupSec: 1 } : readPairPlan(),
+          settings: { ...settings, warmupSec: 0.5, durationSec: isQuick ? 1 : 2 },
+        }
+      : undefined,
   };
 }
 
 async function main(): Promise<number> {
   installCleanup();
-  const { settings, rounds, scenarios: selected, purges, withSecure } = readSettings();
+  const { settings, rounds, scenarios: selected, purges, withSecure, paired } = readSettings();
   const machine = describeMachine();
   const date = new Date().toISOString();
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -170,9 +186,20 @@ async function main(): Promise<number> {
   if (redisRoundTripP50Ms !== undefined)
     log(`redis round trip (PING from the loader core, one at a time): p50 ${redisRoundTripP50Ms.toFixed(3)} ms`);
 
+  let pairedResults: PairResult[] | undefined;
+  if (paired !== undefined) {
+    log('');
+    log('targets, judged in interleaved windows (as npm run bench:paired):');
+    pairedResults = await comparePairs(parsePairs(DEFAULT_PAIRS), paired.plan, paired.settings, log);
+  }
+
   const rows = summarizeRuns(scenarios, runs, failures);
   log('');
   log(formatTable(rows));
+  if (pairedResults !== undefined) {
+    log('');
+    for (const line of formatPairedTable(pairedResults)) log(line);
+  }
   const settingsJson = { ...settings, cores: { ...settings.cores }, rounds, pipelining: 1, loader: 'autocannon' };
   log(
     formatResultLine({
@@ -182,9 +209,11 @@ async function main(): Promise<number> {
       rows,
       ...(purgePropagation === undefined ? {} : { purgePropagation }),
       ...(secureHits === undefined ? {} : { secureHits }),
+      ...(pairedResults === undefined || paired === undefined ? {} : { paired: { plan: paired.plan, results: pairedResults } }),
     }),
   );
-  return propagationFailed || secureFailed || rows.some((row) => row.problems.length > 0 || row.best === undefined) ? 1 : 0;
+  const pairedFailed = pairedResults?.some((result) => result.problems.length > 0) ?? false;
+  return propagationFailed || secureFailed || pairedFailed || rows.some((row) => row.problems.length > 0 || row.best === undefined) ? 1 : 0;
 }
 
 try {
