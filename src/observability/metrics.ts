@@ -214,11 +214,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const upstreamRequests = new Map<string, Series>();
   const upstreamSeries = new Map<string, Map<string, Map<string, Series>>>();
   const staleServed: Record<StaleReason, number> = { 'stale-while-revalidate': 0, 'stale-if-error': 0, 'max-stale': 0 };
-  let lastRoute = '';
-  let lastCache = '';
-  let lastStatus = 0;
-  let lastMethod = '';
-  let lastSeries: Series | undefined;
   let coalesced = 0;
   let storeStats: (() => StoreStatsSnapshot) | undefined;
   let upstreamHealth: (() => ReadonlyArray<UpstreamHealthSnapshot>) | undefined;
@@ -376,42 +371,51 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   if (options.collectDefault === true) collectDefaultMetrics({ register: registry });
 
+  // The series of the last request: most requests repeat its labels, and skip the four lookups below.
+  let lastRoute = '';
+  let lastCache = '';
+  let lastStatus = 0;
+  let lastMethod = '';
+  let lastSeries: Series | undefined;
+
+  /** The series of one label set, found through nested maps keyed by the values themselves: no key string per request. */
+  const requestSeriesOf = (route: string, method: string, status: number, cache: string): Series => {
+    if (route === lastRoute && cache === lastCache && status === lastStatus && method === lastMethod && lastSeries !== undefined)
+      return lastSeries;
+    let byCache = requestSeries.get(route);
+    if (byCache === undefined) requestSeries.set(route, (byCache = new Map()));
+    let byStatus = byCache.get(cache);
+    if (byStatus === undefined) byCache.set(cache, (byStatus = new Map()));
+    let byMethod = byStatus.get(status);
+    if (byMethod === undefined) byStatus.set(status, (byMethod = new Map()));
+    let series = byMethod.get(method);
+    if (series === undefined) {
+      // Methods outside the standard set share one label value, so odd methods cannot grow the series count.
+      const methodLabel = KNOWN_METHODS.has(method) ? method : 'OTHER';
+      const key = `${route}\0${methodLabel}\0${status}\0${cache}`;
+      series = requests.get(key);
+      if (series === undefined) {
+        series = {
+          labels: { route, method: methodLabel, status: String(status), cache },
+          count: 0,
+          duration: histogramFor(requestDurations, `${route}\0${cache}`, { route, cache }),
+        };
+        requests.set(key, series);
+      }
+      byMethod.set(method, series);
+    }
+    lastRoute = route;
+    lastCache = cache;
+    lastStatus = status;
+    lastMethod = method;
+    lastSeries = series;
+    return series;
+  };
+
   return {
     registry,
     recordRequest(route, method, status, cache, durationSec) {
-      // Most requests repeat the last one's labels: its series, without the four lookups below.
-      if (route === lastRoute && cache === lastCache && status === lastStatus && method === lastMethod && lastSeries !== undefined) {
-        lastSeries.count++;
-        lastSeries.duration.observe(durationSec);
-        return;
-      }
-      // Nested maps keyed by the label values themselves: no key string built per request.
-      let byCache = requestSeries.get(route);
-      if (byCache === undefined) requestSeries.set(route, (byCache = new Map()));
-      let byStatus = byCache.get(cache);
-      if (byStatus === undefined) byCache.set(cache, (byStatus = new Map()));
-      let byMethod = byStatus.get(status);
-      if (byMethod === undefined) byStatus.set(status, (byMethod = new Map()));
-      let series = byMethod.get(method);
-      if (series === undefined) {
-        // Methods outside the standard set share one label value, so odd methods cannot grow the series count.
-        const methodLabel = KNOWN_METHODS.has(method) ? method : 'OTHER';
-        series = requests.get(`${route}\0${methodLabel}\0${status}\0${cache}`);
-        if (series === undefined) {
-          series = {
-            labels: { route, method: methodLabel, status: String(status), cache },
-            count: 0,
-            duration: histogramFor(requestDurations, `${route}\0${cache}`, { route, cache }),
-          };
-          requests.set(`${route}\0${methodLabel}\0${status}\0${cache}`, series);
-        }
-        byMethod.set(method, series);
-      }
-      lastRoute = route;
-      lastCache = cache;
-      lastStatus = status;
-      lastMethod = method;
-      lastSeries = series;
+      const series = requestSeriesOf(route, method, status, cache);
       series.count++;
       series.duration.observe(durationSec);
     },

@@ -109,8 +109,8 @@ function formatSfInteger(value: number): string {
 export type HitStatus = (ttlSec: number) => string;
 
 /**
- * The fresh-hit `Cache-Status` of cache `cacheName`. The text for the last ttl is kept: hits on one entry
- * within a second share it, so a hit builds no string of its own.
+ * The fresh-hit `Cache-Status` of cache `cacheName`. The text for the last ttl is kept: hits with the same
+ * whole seconds left (most hits on a hot entry, within a second) share it and build no string of their own.
  *
  * @example createHitStatus('cachet')(3599.4) // 'cachet; hit; ttl=3599'
  */
