@@ -4,6 +4,7 @@
  */
 import { readPositiveNumber } from './env.ts';
 import type { BenchProcess } from './processes.ts';
+import { computeReqPerCoreSec } from './report.ts';
 import { measureWindow, prepareScenario, SCENARIOS, stopAll, type RunSettings, type Scenario, type ScenarioRun } from './scenarios.ts';
 
 /** The comparisons the performance targets are judged on (docs/performance.md). */
@@ -34,11 +35,6 @@ export function parsePairs(text: string): [Scenario, Scenario][] {
       throw new Error(`BENCH_PAIRS: "${pair}" is not subject/baseline`);
     return [findScenario(subject), findScenario(baseline)];
   });
-}
-
-/** Requests per CPU-second of the server under test in one window; undefined without a CPU reading. */
-function perCpu(run: ScenarioRun): number | undefined {
-  return run.serverCpuPct === undefined || run.serverCpuPct <= 0 ? undefined : run.reqPerSec / (run.serverCpuPct / 100);
 }
 
 function median(values: readonly number[]): number {
@@ -89,8 +85,8 @@ async function comparePair(
         for (const run of [ra, rb]) problems.push(...run.problems.map((p) => `window ${window}: ${p}`));
         const ratio = ra.reqPerSec / rb.reqPerSec;
         ratios.push(ratio);
-        const ca = perCpu(ra);
-        const cb = perCpu(rb);
+        const ca = computeReqPerCoreSec(ra);
+        const cb = computeReqPerCoreSec(rb);
         const cpuRatio = ca === undefined || cb === undefined ? undefined : ca / cb;
         if (cpuRatio !== undefined) cpuRatios.push(cpuRatio);
         log(
