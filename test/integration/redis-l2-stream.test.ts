@@ -2,16 +2,12 @@ import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { request } from 'undici';
 import { startOrigin, type Origin } from '../helpers/origin.ts';
 import { ADMIN_TOKEN, send, startGateway, type StartedGateway } from '../helpers/gateway.ts';
 import { waitUntil } from '../helpers/shared-gateways.ts';
+import { sampleHeldArrayBuffers } from '../helpers/held-memory.ts';
 import { hasRedisOrSkip, startRedis, type RedisServer } from '../helpers/redis.ts';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const MiB = 1024 * 1024;
 const SIZE = 50 * MiB;
@@ -140,22 +136,15 @@ if (hasRedisOrSkip()) {
       await fill(gateway, '/big');
       const originRequests = origin.count();
 
-      gc();
-      const baseline = process.memoryUsage().arrayBuffers;
-      let peak = baseline;
-      // What the process holds, not garbage waiting for a collection: collect before each sample.
-      const sampler = setInterval(() => {
-        gc();
-        peak = Math.max(peak, process.memoryUsage().arrayBuffers);
-      }, 200);
-      const answer = await slowGet(gateway.url, '/big', { stallMs: 400, pauseMs: 1 }).finally(() => clearInterval(sampler));
+      const sampler = sampleHeldArrayBuffers(200);
+      const answer = await slowGet(gateway.url, '/big', { stallMs: 400, pauseMs: 1 }).finally(() => sampler.stop());
 
       assert.match(answer.head, /^HTTP\/1\.1 200/);
       assert.match(answer.head, /cache-status: cachet; hit/);
       assert.equal(answer.bytes, SIZE);
       assert.equal(answer.digest, expected);
       assert.equal(origin.count(), originRequests, 'answered from Redis');
-      const grownMiB = (peak - baseline) / MiB;
+      const grownMiB = sampler.stop() / MiB;
       t.diagnostic(`array buffers grew by ${grownMiB.toFixed(1)} MiB at peak`);
       assert.ok(grownMiB < 16, `the process held ${grownMiB.toFixed(1)} MiB of a ${SIZE / MiB} MiB body`);
     });
