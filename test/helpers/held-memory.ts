@@ -20,25 +20,38 @@ export interface HeldMemorySampler {
 }
 
 /**
- * Samples `process.memoryUsage().arrayBuffers` after a collection every `intervalMs` from now
- * on. The clients of a streaming test run in this process too: without the collection, the
- * chunks they have read and dropped would count as memory the gateway holds.
+ * Samples `process.memoryUsage().arrayBuffers` after a collection, every `intervalMs` or more,
+ * from now on. The clients of a streaming test run in this process too: without the collection,
+ * the chunks they have read and dropped would count as memory the gateway holds. A collection
+ * takes around 100 ms on a loaded machine, so the next sample waits at least three times as long
+ * as the last one took: at most a quarter of the test's time goes to sampling, however slow.
  */
 export function sampleHeldArrayBuffers(intervalMs: number): HeldMemorySampler {
+  let lastCollectionMs = 0;
   const held = (): number => {
+    const started = performance.now();
     collectGarbage();
+    lastCollectionMs = performance.now() - started;
     return process.memoryUsage().arrayBuffers;
   };
   const baseline = held();
   let peak = baseline;
   let grown: number | undefined;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, held());
-  }, intervalMs);
+  let timer: NodeJS.Timeout;
+  const schedule = (): void => {
+    timer = setTimeout(
+      () => {
+        peak = Math.max(peak, held());
+        schedule();
+      },
+      Math.max(intervalMs, 3 * lastCollectionMs),
+    );
+  };
+  schedule();
   return {
     stop() {
       if (grown === undefined) {
-        clearInterval(timer);
+        clearTimeout(timer);
         grown = Math.max(peak, held()) - baseline;
       }
       return grown;
