@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/types.ts';
 import type { Exchange } from '../forward/exchange.ts';
@@ -10,6 +11,14 @@ export interface AccessEntry {
   settle(cache: string): void;
 }
 
+/** One upgrade request followed until its answer is out or, once its tunnel opened, until the tunnel closes. */
+export interface UpgradeAccessEntry {
+  /** An answer other than 101 is out, or the client went away first: writes the line now, once. */
+  answered(cache: string | undefined): void;
+  /** A 101 opened a tunnel on `socket`: the line (status 101) is written when it closes. */
+  tunnelled(socket: Duplex): void;
+}
+
 /**
  * Writes one JSON line per request once its response is finished or the client went away (`aborted: true`).
  * Built only when `log.access` is on, so a gateway without access logs pays one `undefined` check per request.
@@ -17,9 +26,11 @@ export interface AccessEntry {
 export interface AccessLog {
   /** Follows an admitted exchange; undefined when its route is switched off or sampling leaves it out. */
   start(ex: Exchange): AccessEntry | undefined;
+  /** Follows an admitted upgrade request; undefined when its route is switched off or sampling leaves it out. */
+  startUpgrade(ex: Exchange): UpgradeAccessEntry | undefined;
   /** Notes when a request arrived and where its connection's byte count stood, before admission answers it. */
   arrive(req: IncomingMessage): Arrival;
-  /** A request the admission step answered itself (404, 401, 429, 413, ...): no route, no cache. */
+  /** A request the admission step answered itself (404, 401, 429, 413, ...): no route, no cache. Upgrades too. */
   refused(req: IncomingMessage, res: ServerResponse, arrival: Arrival): void;
   /** The upstream target an exchange's request went to last (the one that answered, or failed); its line's `target`. */
   noteTarget(ex: Exchange, targetUrl: string): void;
@@ -46,32 +57,40 @@ export function createAccessLog(log: Config['log'], logger: Logger = createLogge
   // Keyed by the response: layers below may pass on a copy of the exchange, never another response.
   const targets = new WeakMap<ServerResponse, string>();
 
+  /** The line of an exchange that reached the cache or the upgrade door: its route, result and subject. */
+  const writeExchangeLine = (
+    ex: Exchange,
+    status: number,
+    cache: string | undefined,
+    end: { durationMs: number; bytes: number; aborted: boolean },
+  ): void => {
+    const target = targets.get(ex.res);
+    logger.info(
+      {
+        requestId: ex.requestId,
+        method: ex.method,
+        path: pathOnly(ex.path),
+        status,
+        ...(cache === undefined ? {} : { cache }),
+        route: ex.route.path,
+        upstream: ex.route.upstream,
+        ...(target === undefined ? {} : { target }),
+        durationMs: end.durationMs,
+        bytes: end.bytes,
+        ...(ex.identity?.subject === undefined ? {} : { subject: ex.identity.subject }),
+        ...(end.aborted ? { aborted: true } : {}),
+      },
+      'access',
+    );
+  };
+
   return {
     start(ex) {
       if (ex.route.accessLog === false || !sampled()) return undefined;
       const written = bytesCounter(ex.req);
       let cache: string | undefined;
       let closed: { durationMs: number; bytes: number; aborted: boolean } | undefined;
-      const write = (end: NonNullable<typeof closed>): void => {
-        const target = targets.get(ex.res);
-        logger.info(
-          {
-            requestId: ex.requestId,
-            method: ex.method,
-            path: pathOnly(ex.path),
-            status: ex.res.statusCode,
-            ...(cache === undefined ? {} : { cache }),
-            route: ex.route.path,
-            upstream: ex.route.upstream,
-            ...(target === undefined ? {} : { target }),
-            durationMs: end.durationMs,
-            bytes: end.bytes,
-            ...(ex.identity?.subject === undefined ? {} : { subject: ex.identity.subject }),
-            ...(end.aborted ? { aborted: true } : {}),
-          },
-          'access',
-        );
-      };
+      const write = (end: NonNullable<typeof closed>): void => writeExchangeLine(ex, ex.res.statusCode, cache, end);
       ex.res.once('close', () => {
         closed = { durationMs: elapsedMs(ex.startedAt), bytes: written(), aborted: !ex.res.writableFinished };
         // A client gone mid-response can leave the cache layer waiting on the upstream, so its line goes now,
@@ -83,6 +102,26 @@ export function createAccessLog(log: Config['log'], logger: Logger = createLogge
           if (cache !== undefined) return;
           cache = label;
           if (closed !== undefined && !closed.aborted) write(closed);
+        },
+      };
+    },
+    startUpgrade(ex) {
+      if (ex.route.accessLog === false || !sampled()) return undefined;
+      const written = bytesCounter(ex.req);
+      let done = false;
+      const write = (status: number, cache: string | undefined, aborted: boolean): void => {
+        if (done) return;
+        done = true;
+        writeExchangeLine(ex, status, cache, { durationMs: elapsedMs(ex.startedAt), bytes: written(), aborted });
+      };
+      return {
+        answered(cache) {
+          write(ex.res.statusCode, cache, !ex.res.writableFinished);
+        },
+        tunnelled(socket) {
+          // The tunnel's bytes count: `bytes` is all the client received, the 101 head first.
+          if (socket.destroyed) write(101, 'bypass', false);
+          else socket.once('close', () => write(101, 'bypass', false));
         },
       };
     },
@@ -114,10 +153,22 @@ export function createAccessLog(log: Config['log'], logger: Logger = createLogge
   };
 }
 
-/** Runs `write` once the response is closed: at once if it already is, else on its `close` event. */
+/**
+ * Runs `write` once, when the response is finished or closed, whichever comes first (at once if it is already).
+ * A refused upgrade's response closes only with its connection, which lingers for the client to read it.
+ */
 function whenDone(res: ServerResponse, write: (aborted: boolean) => void): void {
-  if (res.closed) write(!res.writableFinished);
-  else res.once('close', () => write(!res.writableFinished));
+  if (res.writableFinished || res.closed) {
+    write(!res.writableFinished);
+    return;
+  }
+  const once = (): void => {
+    res.off('finish', once);
+    res.off('close', once);
+    write(!res.writableFinished);
+  };
+  res.once('finish', once);
+  res.once('close', once);
 }
 
 function elapsedMs(startedAt: number): number {

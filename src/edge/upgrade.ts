@@ -11,6 +11,7 @@ import type { UpstreamResponse } from '../forward/upstream-request.ts';
 import { buildClientHeaders, flattenHeaders } from '../forward/response-headers.ts';
 import { sendProblem } from '../server/problem.ts';
 import type { Admission } from './admit.ts';
+import type { AccessLog, UpgradeAccessEntry } from './access-log.ts';
 import { isAskedSwitch, selectUpgradeProtocols } from './upgrade-protocols.ts';
 import { closeAfterAnswer, handBack, holdIncoming, splice, whenAnswersSent } from './upgrade-connection.ts';
 
@@ -25,6 +26,8 @@ export interface UpgradeDeps {
   readonly cacheStatus: ForwardStatus;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Present when `log.access` is on: a line per upgrade request, a tunnel's when it closes. */
+  readonly accessLog?: AccessLog | undefined;
   /** Gives a connection back to the HTTP server (`server.emit('connection', socket)`), which parses what follows. */
   resumeHttp(socket: Duplex): void;
 }
@@ -45,7 +48,7 @@ export interface UpgradeHandler {
 type Release = () => Buffer;
 
 export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
-  const { admission, forwarder, cacheStatus, metrics, logger, resumeHttp } = deps;
+  const { admission, forwarder, cacheStatus, metrics, logger, accessLog, resumeHttp } = deps;
   /** Connections this handler owns: awaiting an answer, tunnelled, or closing; not those handed back. */
   const owned = new Set<Duplex>();
 
@@ -62,20 +65,26 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     (socket as Socket).setTimeout(0);
     const res = new ServerResponse(req);
     res.assignSocket(socket as Socket);
+    const arrival = accessLog?.arrive(req);
+    const refused = (): void => {
+      if (arrival !== undefined) accessLog?.refused(req, res, arrival);
+    };
     const admitted = admission.admit(req, res, 'upgrade');
-    if (admitted === undefined) return;
-    if (admitted instanceof Promise) admitted.then((ex) => ex !== undefined && proceed(ex, socket, head));
+    if (admitted === undefined) return refused();
+    if (admitted instanceof Promise) admitted.then((ex) => (ex === undefined ? refused() : proceed(ex, socket, head)));
     else proceed(admitted, socket, head);
   }
 
   function proceed(ex: Exchange, socket: Duplex, head: Buffer): void {
-    forward(ex, socket, head).catch((err: unknown) => {
+    const access = accessLog?.startUpgrade(ex);
+    forward(ex, socket, head, access).catch((err: unknown) => {
       logger.error({ err, requestId: ex.requestId }, 'upgrade failed');
       socket.destroy();
+      access?.answered('error');
     });
   }
 
-  async function forward(ex: Exchange, socket: Duplex, head: Buffer): Promise<void> {
+  async function forward(ex: Exchange, socket: Duplex, head: Buffer, access: UpgradeAccessEntry | undefined): Promise<void> {
     if (socket.destroyed) return;
     const release = holdIncoming(socket, head);
     const gone = new AbortController();
@@ -99,6 +108,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
       if (outcome.kind === 'switched') outcome.socket.destroy();
       else if (outcome.kind === 'answered') outcome.response.destroy();
       socket.destroy();
+      access?.answered(undefined);
       return;
     }
     switch (outcome.kind) {
@@ -110,9 +120,10 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
             ...ex.cors,
             'x-request-id': ex.requestId,
           });
-          return afterAnswer(ex, socket, release);
+          return afterAnswer(ex, socket, release, access);
         }
         switchProtocols(ex, socket, release, outcome.response, upstream, outcome.head);
+        access?.tunnelled(socket);
         return;
       }
       case 'answered': {
@@ -127,14 +138,15 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
           target: target as Target,
         };
         forwarder.relay(ex, answer, cacheStatus(status));
-        return afterAnswer(ex, socket, release);
+        return afterAnswer(ex, socket, release, access);
       }
       case 'aborted':
         socket.destroy();
+        access?.answered(undefined);
         return;
       default:
         forwarder.fail(ex, outcome, cacheStatus(outcome.kind));
-        return afterAnswer(ex, socket, release);
+        return afterAnswer(ex, socket, release, access);
     }
   }
 
@@ -157,18 +169,16 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
   }
 
   /** Once an answer other than 101 is out, the connection goes back to the HTTP parser (or closes, if asked to). */
-  function afterAnswer(ex: Exchange, socket: Duplex, release: Release): void {
+  function afterAnswer(ex: Exchange, socket: Duplex, release: Release, access: UpgradeAccessEntry | undefined): void {
     const wantsClose = hasCloseOption(ex.req.headers.connection);
     if (wantsClose) ex.res.shouldKeepAlive = false;
+    // A client gone before the answer is out: its line says so (aborted), without a result.
+    if (access !== undefined) ex.res.once('close', () => access.answered(undefined));
     ex.res.once('finish', () => {
       const status = ex.res.statusCode;
-      metrics.recordRequest(
-        ex.route.path,
-        ex.method,
-        status,
-        status >= 500 ? 'error' : 'bypass',
-        (performance.now() - ex.startedAt) / 1000,
-      );
+      const label = status >= 500 ? 'error' : 'bypass';
+      metrics.recordRequest(ex.route.path, ex.method, status, label, (performance.now() - ex.startedAt) / 1000);
+      access?.answered(label);
       ex.res.detachSocket(socket as Socket);
       const early = release();
       if (wantsClose || socket.destroyed) return closeAfterAnswer(socket);

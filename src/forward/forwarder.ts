@@ -84,24 +84,33 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
     relay: (ex, upstream, cacheStatus) => sendUpstreamResponse(ex, upstream, cacheStatus, clientHeaders),
     fail: sendUpstreamFailure,
     forward,
-    upgrade: (ex, headers, signal) => sendUpgrade(ex, headers, signal, metrics),
+    upgrade: async (ex, headers, signal) => {
+      const sent = await sendUpgrade(ex, headers, signal, metrics);
+      const { outcome } = sent;
+      note(ex, sent.target, outcome.kind === 'switched' || outcome.kind === 'answered' ? undefined : outcome);
+      return sent;
+    },
   };
   return forwarder;
 
-  /**
-   * Notes where the request went and logs a failure the client will hear of: connect (502), timeout (504) or a
-   * broken exchange (502). No healthy target (503) is told by the health lines, a client gone is nobody's fault.
-   */
+  /** `note` for a forwarded request's result, which it passes on. */
   function observe<T extends UpstreamResponse | UpstreamFailure>(ex: Exchange, result: T): T {
-    const target = result.target;
+    note(ex, result.target, result.ok ? undefined : result);
+    return result;
+  }
+
+  /**
+   * Notes where the request went (an upgrade's too) and logs a failure the client will hear of: connect (502), timeout
+   * (504) or a broken exchange (502). No healthy target (503) is told by the health lines, a client gone is nobody's fault.
+   */
+  function note(ex: Exchange, target: Target | undefined, failure: UpstreamFailure | undefined): void {
     if (target !== undefined) onUpstream?.(ex, target.url);
-    if (!result.ok && logger !== undefined && result.kind !== 'unavailable' && result.kind !== 'aborted') {
+    if (failure !== undefined && logger !== undefined && failure.kind !== 'unavailable' && failure.kind !== 'aborted') {
       logger.warn(
-        { requestId: ex.requestId, upstream: ex.upstream.pool.name, target: target?.url, kind: result.kind, err: result.error },
+        { requestId: ex.requestId, upstream: ex.upstream.pool.name, target: target?.url, kind: failure.kind, err: failure.error },
         'upstream request failed',
       );
     }
-    return result;
   }
 
   function headersFor(ex: Exchange): HeaderRecord {

@@ -114,6 +114,7 @@ export function buildGeneration(config: Config, deps: GenerationDeps, previous?:
     cacheStatus: cache.bypassStatus,
     metrics,
     logger,
+    accessLog,
     resumeHttp: deps.resumeHttp,
   });
   return { config, pools, cache, handleRequest, upgrades, registry, authenticator };

@@ -70,8 +70,8 @@ async function startCli(t: TestContext, config: string[]): Promise<Cli> {
 }
 
 /** Waits until `count` access lines are out (a line is written when its response closes, just after the client reads it). */
-async function accessLines(cli: Cli, count: number): Promise<Record<string, unknown>[]> {
-  for (let waited = 0; waited < 2000; waited += 10) {
+async function accessLines(cli: Cli, count: number, withinMs = 2000): Promise<Record<string, unknown>[]> {
+  for (const deadline = performance.now() + withinMs; performance.now() < deadline; ) {
     const access = cli.lines().filter((line) => line.msg === 'access');
     if (access.length >= count) return access;
     await delay(10);
@@ -198,5 +198,83 @@ test('log.access: a client that goes away mid-response is logged with aborted: t
   const [line] = await accessLines(cli, 1);
   assert.deepEqual([line?.path, line?.status, line?.aborted], ['/v1/slow', 200, true]);
   assert.ok(typeof line?.bytes === 'number' && line.bytes > 0);
+  assert.equal(await cli.stop(), 0);
+});
+
+test('log.access: upgrades are logged: a tunnel with status 101 when it closes, a declined or refused upgrade when answered', async (t) => {
+  const origin = await startOrigin(t, (_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
+    res.end('websocket only on /v1/ws');
+  });
+  origin.server.on('upgrade', (req, socket) => {
+    if (req.url !== '/v1/ws') {
+      socket.end('HTTP/1.1 426 Upgrade Required\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    socket.on('data', (data: Buffer) => socket.write(`echo:${data.toString()}`));
+    socket.on('end', () => socket.end());
+  });
+  const cli = await startCli(t, baseConfig(origin.url, '{ access: true }'));
+  const port = Number(new URL(cli.url).port);
+  const upgradeRequest = (path: string): string =>
+    `GET ${path} HTTP/1.1\r\nhost: example.test\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n`;
+  /** Writes `request` on a new connection; resolves with that connection and what arrived until `until` matched. */
+  const open = async (
+    request: string,
+    until: RegExp,
+    allowHalfOpen = false,
+  ): Promise<{ socket: ReturnType<typeof connect>; text: string }> => {
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen });
+    t.after(() => socket.destroy());
+    socket.write(request);
+    let text = '';
+    for (;;) {
+      const [chunk] = (await once(socket, 'data')) as [Buffer];
+      text += chunk.toString();
+      if (until.test(text)) return { socket, text };
+    }
+  };
+
+  // A tunnel: no line while it is open, one with status 101 once it closes, counting the bytes it carried.
+  const tunnel = await open(upgradeRequest('/v1/ws'), /\r\n\r\n/);
+  assert.match(tunnel.text, /^HTTP\/1\.1 101 /);
+  tunnel.socket.write('ping');
+  await once(tunnel.socket, 'data');
+  await delay(100);
+  assert.deepEqual(
+    cli.lines().filter((line) => line.msg === 'access'),
+    [],
+    'no line while the tunnel is open',
+  );
+  tunnel.socket.end();
+  const [tunnelled] = await accessLines(cli, 1);
+  assert.deepEqual(
+    [tunnelled?.method, tunnelled?.path, tunnelled?.status, tunnelled?.cache, tunnelled?.route, tunnelled?.upstream, tunnelled?.aborted],
+    ['GET', '/v1/ws', 101, 'bypass', '/v1/*', 'api', undefined],
+  );
+  assert.ok(typeof tunnelled?.bytes === 'number' && tunnelled.bytes > Buffer.byteLength(tunnel.text) - 1, 'the 101 head and echo');
+  assert.equal(tunnelled?.requestId, /x-request-id: ([^\r]+)/i.exec(tunnel.text)?.[1]);
+
+  // Declined by the origin: logged when the answer is out; the connection goes back to HTTP and its next request is logged too.
+  const declined = await open(upgradeRequest('/v1/chat'), /\r\n\r\n/);
+  assert.match(declined.text, /^HTTP\/1\.1 426 /);
+  declined.socket.write('GET /v1/after HTTP/1.1\r\nhost: example.test\r\n\r\n');
+  // Refused by the gateway (no route): logged at once, not when its connection closes. This client keeps its side
+  // open, so the gateway's side lingers for two seconds.
+  const refused = await open(upgradeRequest('/elsewhere'), /\r\n\r\n/, true);
+  assert.match(refused.text, /^HTTP\/1\.1 404 /);
+  const lines = await accessLines(cli, 4, 1000);
+  const byPath = new Map(lines.map((line) => [line.path, line]));
+  assert.deepEqual(
+    ['/v1/chat', '/v1/after', '/elsewhere'].map((path) => [byPath.get(path)?.status, byPath.get(path)?.cache]),
+    [
+      [426, 'bypass'],
+      [426, 'miss'],
+      [404, undefined],
+    ],
+  );
+  assert.equal(byPath.get('/v1/chat')?.target, origin.url);
+  refused.socket.destroy();
   assert.equal(await cli.stop(), 0);
 });
