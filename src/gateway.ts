@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createAdminServer, type PurgeOutcome } from './admin/server.ts';
 import { summarizeHealth, type AdminHealth } from './admin/health.ts';
 import { assessReadiness } from './admin/readiness.ts';
-import { createListener } from './server/listener.ts';
+import { createListener, type ParseRefusal } from './server/listener.ts';
 import { createSecureListener, reloadTlsFiles, type SecureListener } from './server/secure-listener.ts';
 import { listenOn } from './server/listen.ts';
 import { closeGracefully } from './server/shutdown.ts';
@@ -156,10 +156,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   // The listener calls the current generation's handlers directly: a reload re-points them (see applyConfig).
   const { tls } = config.listen;
+  const logParseRefusal = (refusal: ParseRefusal): void => current.accessLog?.parseRefused(refusal);
   const server =
     tls === undefined
-      ? createListener(config.limits, current.handleRequest)
-      : createSecureListener({ ...config.listen, tls }, config.limits, current.handleRequest);
+      ? createListener(config.limits, current.handleRequest, logParseRefusal)
+      : createSecureListener({ ...config.listen, tls }, config.limits, current.handleRequest, logParseRefusal);
   server.on('upgrade', current.upgrades.handle);
 
   const purgeEverywhere = async (selector: PurgeSelector, soft: boolean): Promise<PurgeOutcome> => {

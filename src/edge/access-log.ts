@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/types.ts';
 import type { Exchange } from '../forward/exchange.ts';
+import type { ParseRefusal } from '../server/listener.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { bytesWrittenBy, connectionOf } from './connection-bytes.ts';
 
@@ -32,6 +33,8 @@ export interface AccessLog {
   arrive(req: IncomingMessage): Arrival;
   /** A request the admission step answered itself (404, 401, 429, 413, ...): no route, no cache. Upgrades too. */
   refused(req: IncomingMessage, res: ServerResponse, arrival: Arrival): void;
+  /** A request Node's parser refused before any of this ran (400, 408, 431): its status, code and answer's bytes only. */
+  parseRefused(refusal: ParseRefusal): void;
   /** The upstream target an exchange's request went to last (the one that answered, or failed); its line's `target`. */
   noteTarget(ex: Exchange, targetUrl: string): void;
 }
@@ -127,6 +130,9 @@ export function createAccessLog(log: Config['log'], logger: Logger = createLogge
     },
     noteTarget(ex, targetUrl) {
       targets.set(ex.res, targetUrl);
+    },
+    parseRefused({ status, code, bytes }) {
+      if (sampled()) logger.info({ status, code, bytes }, 'access');
     },
     arrive(req) {
       return { startedAt: performance.now(), written: bytesCounter(req) };

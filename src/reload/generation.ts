@@ -9,7 +9,7 @@ import { createAuthenticator, type Authenticator } from '../auth/authenticate.ts
 import type { RevocationList } from '../auth/types.ts';
 import { createForwarder } from '../forward/forwarder.ts';
 import { createAdmission } from '../edge/admit.ts';
-import { createAccessLog } from '../edge/access-log.ts';
+import { createAccessLog, type AccessLog } from '../edge/access-log.ts';
 import { createRequestHandler, type RequestHandler } from '../edge/handler.ts';
 import { createUpgradeHandler, type UpgradeHandler } from '../edge/upgrade.ts';
 import { guardIdempotentRoutes } from '../idempotency/index.ts';
@@ -44,6 +44,8 @@ export interface Generation {
   readonly cache: Cache;
   readonly handleRequest: RequestHandler;
   readonly upgrades: UpgradeHandler;
+  /** Present when `log.access` is on; the listener's parse refusals are logged through the current one. */
+  readonly accessLog: AccessLog | undefined;
   /** The metrics this generation registered (rate limits, idempotency), moved into the gateway's registry on swap. */
   readonly registry: Registry;
   readonly authenticator: Authenticator | undefined;
@@ -117,7 +119,7 @@ export function buildGeneration(config: Config, deps: GenerationDeps, previous?:
     accessLog,
     resumeHttp: deps.resumeHttp,
   });
-  return { config, pools, cache, handleRequest, upgrades, registry, authenticator };
+  return { config, pools, cache, handleRequest, upgrades, accessLog, registry, authenticator };
 }
 
 /** Starts the active health checks of the generation's pools (a carried-over pool is running already). */

@@ -6,14 +6,25 @@ import { afterEarlierResponses } from './pipeline.ts';
 import { GatewayResponse } from './gateway-response.ts';
 import { ERROR_TABLE, type CachetErrorCode } from '../errors.ts';
 
+/** A request Node's parser refused, as it was answered: there is no request object, so no method, path or request ID. */
+export interface ParseRefusal {
+  readonly status: number;
+  readonly code: CachetErrorCode;
+  /** The answer's length: all the connection carried for it. */
+  readonly bytes: number;
+}
+
+/** Told of each answered parse refusal (the access log's line for it). */
+export type OnParseRefused = (refusal: ParseRefusal) => void;
+
 /**
  * The client-facing HTTP/1.1 listener with the configured limits. Node's parser enforces the header size
  * (→ 431) and rejects malformed framing (→ 400); those answers are written here as problem+json,
  * because no request object exists yet, in their turn behind pipelined requests still being answered.
  */
-export function createListener(limits: LimitsConfig, onRequest: http.RequestListener): http.Server {
+export function createListener(limits: LimitsConfig, onRequest: http.RequestListener, onParseRefused?: OnParseRefused): http.Server {
   const server = http.createServer(http1ServerOptions(limits), onRequest);
-  answerHttp1Edges(server);
+  answerHttp1Edges(server, onParseRefused);
   return server;
 }
 
@@ -36,10 +47,12 @@ export function http1ServerOptions(limits: LimitsConfig): http.ServerOptions {
 }
 
 /** The events an HTTP/1.1 server answers itself: 100-continue, parse errors, half-closed connections. */
-export function answerHttp1Edges(server: EventEmitter): void {
+export function answerHttp1Edges(server: EventEmitter, onParseRefused?: OnParseRefused): void {
   // 100-continue is answered by the request handler after its checks, so a too-large body is refused before it is sent.
   server.on('checkContinue', (req, res) => server.emit('request', req, res));
-  server.on('clientError', answerClientError);
+  server.on('clientError', (err: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Duplex) =>
+    answerClientError(err, socket, onParseRefused),
+  );
   // RFC 9112 §9.6: a client may close its sending side and still read the answers. With this off (Node's
   // default) a FIN aborts every request not yet answered; on, they are answered and then the connection ends.
   (server as EventEmitter & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
@@ -57,7 +70,11 @@ const answering = new WeakSet<Duplex>();
  * Answers a request Node's parser refused, after the responses to the requests before it (RFC 9112
  * §9.3.2), then closes: nothing after the refused bytes can be framed.
  */
-function answerClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Duplex): void {
+function answerClientError(
+  err: NodeJS.ErrnoException & { bytesParsed?: number },
+  socket: Duplex,
+  onParseRefused: OnParseRefused | undefined,
+): void {
   // The HTTP/2 listener reports failed TLS handshakes here too: no HTTP answer can reach such a client.
   if (!socket.writable || err.code === 'ECONNRESET' || err.code === 'EPIPE' || isTlsError(err)) {
     socket.destroy();
@@ -68,8 +85,14 @@ function answerClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }
   afterEarlierResponses(socket, (canWrite) => {
     // Not writable: the last response closed the connection already.
     if (!socket.writable) return;
-    if (canWrite) socket.end(formatParseErrorAnswer(err, mayBeHead(err)));
-    else socket.destroy();
+    if (!canWrite) {
+      socket.destroy();
+      return;
+    }
+    const code = parseErrorCode(err);
+    const answer = formatParseErrorAnswer(err, code, mayBeHead(err));
+    socket.end(answer);
+    onParseRefused?.({ status: ERROR_TABLE[code].status, code, bytes: Buffer.byteLength(answer) });
   });
 }
 
@@ -90,13 +113,13 @@ function mayBeHead(err: NodeJS.ErrnoException & { rawPacket?: unknown }): boolea
   return !Buffer.isBuffer(raw) || raw.length < 5 || raw.toString('latin1', 0, 5) === 'HEAD ';
 }
 
-function formatParseErrorAnswer(err: NodeJS.ErrnoException, withoutContent: boolean): string {
-  const code: CachetErrorCode =
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? 'CACHET_ERR_REQUEST_HEADERS_TOO_LARGE'
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? 'CACHET_ERR_REQUEST_TIMEOUT'
-        : 'CACHET_ERR_REQUEST_MALFORMED';
+function parseErrorCode(err: NodeJS.ErrnoException): CachetErrorCode {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return 'CACHET_ERR_REQUEST_HEADERS_TOO_LARGE';
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'CACHET_ERR_REQUEST_TIMEOUT';
+  return 'CACHET_ERR_REQUEST_MALFORMED';
+}
+
+function formatParseErrorAnswer(err: NodeJS.ErrnoException, code: CachetErrorCode, withoutContent: boolean): string {
   const { status, title } = ERROR_TABLE[code];
   if (withoutContent) return `HTTP/1.1 ${status} ${title}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n`;
   const body = JSON.stringify({ type: 'about:blank', title, status, detail: describeParseError(err), code });

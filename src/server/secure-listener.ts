@@ -4,7 +4,7 @@ import type { RequestListener } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { LimitsConfig, ProxyListenConfig, TlsConfig } from '../config/types.ts';
 import { readTlsFiles, type TlsFiles } from '../config/tls-files.ts';
-import { answerHttp1Edges, http1ServerOptions } from './listener.ts';
+import { answerHttp1Edges, http1ServerOptions, type OnParseRefused } from './listener.ts';
 import { GatewayHttp2Request, GatewayHttp2Response } from './http2-exchange.ts';
 
 /** The listener over TLS: HTTP/1.1 only, or HTTP/2 and HTTP/1.1 on one port, chosen by ALPN (RFC 7301). */
@@ -57,6 +57,7 @@ export function createSecureListener(
   listen: ProxyListenConfig & { readonly tls: TlsConfig },
   limits: LimitsConfig,
   onRequest: RequestListener,
+  onParseRefused?: OnParseRefused,
 ): SecureListener {
   const files = readTlsFiles(listen.tls);
   // A handshake gets as long as a request head does (Node's default is 120 s): the TLS side of slowloris.
@@ -64,7 +65,7 @@ export function createSecureListener(
   const http1Options = http1ServerOptions(limits);
   if (!listen.http2) {
     const server = https.createServer({ ...http1Options, ...tlsOptions, ALPNProtocols: ['http/1.1'] }, onRequest);
-    answerHttp1Edges(server);
+    answerHttp1Edges(server, onParseRefused);
     return server;
   }
   const server = http2.createSecureServer(
@@ -91,7 +92,7 @@ export function createSecureListener(
     },
     onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
-  answerHttp1Edges(server);
+  answerHttp1Edges(server, onParseRefused);
   const sockets = trackConnections(server);
   const idleMs = Math.max(1000, limits.keepAliveTimeoutMs * HTTP2_IDLE_FACTOR);
   server.on('session', (session) => watchSession(session, idleMs, limits.requestTimeoutMs));

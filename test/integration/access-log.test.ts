@@ -278,3 +278,33 @@ test('log.access: upgrades are logged: a tunnel with status 101 when it closes, 
   refused.socket.destroy();
   assert.equal(await cli.stop(), 0);
 });
+
+test('log.access: requests the HTTP parser refuses are logged with their status, code and answer bytes', async (t) => {
+  const origin = await startOrigin(t, (_req, res) => res.end('ok'));
+  const cli = await startCli(t, [...baseConfig(origin.url, '{ access: true }'), 'limits: { maxHeaderBytes: 2048 }']);
+  const port = Number(new URL(cli.url).port);
+  /** Sends raw bytes on a new connection; resolves with everything the gateway wrote before closing it. */
+  const sendRaw = async (bytes: string): Promise<string> => {
+    const socket = connect(port, '127.0.0.1');
+    socket.end(bytes);
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    await once(socket, 'close');
+    return text;
+  };
+  const malformed = await sendRaw('GET /v1/x HTTP/1.1\r\nhost: example.test\r\nbad header\r\n\r\n');
+  const oversized = await sendRaw(`GET /v1/x HTTP/1.1\r\nhost: example.test\r\nx-filler: ${'a'.repeat(4096)}\r\n\r\n`);
+  assert.match(malformed, /^HTTP\/1\.1 400 /);
+  assert.match(oversized, /^HTTP\/1\.1 431 /);
+  const lines = await accessLines(cli, 2);
+  assert.deepEqual(
+    lines.map(({ status, code, bytes, path }) => ({ status, code, bytes, path })),
+    [
+      { status: 400, code: 'CACHET_ERR_REQUEST_MALFORMED', bytes: Buffer.byteLength(malformed), path: undefined },
+      { status: 431, code: 'CACHET_ERR_REQUEST_HEADERS_TOO_LARGE', bytes: Buffer.byteLength(oversized), path: undefined },
+    ],
+  );
+  assert.equal(await cli.stop(), 0);
+});
