@@ -57,7 +57,7 @@ const NO_REQUEST_DIRECTIVES = parseRequestDirectives({});
 export function handleCacheable(core: CacheCore, ex: Exchange): CacheLabel | Promise<CacheLabel> {
   const headers = ex.req.headers;
   const directives = parseRequestDirectives(headers);
-  const key = buildCacheKey('http', headers.host ?? '', ex.path, ex.route.cacheKey ?? core.config.key);
+  const key = buildCacheKey(ex.scheme, headers.host ?? '', ex.path, ex.route.cacheKey ?? core.config.key);
   // Ranges are answered from the whole response (see serve-range.ts), unless it is known not to be kept;
   // those of one too large to keep may still be answered from, and stored as, partial responses.
   if (headers.range !== undefined) {

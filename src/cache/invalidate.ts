@@ -21,7 +21,7 @@ export async function invalidateAfter(core: CacheCore, upstream: UpstreamRespons
   const keys = computeInvalidationKeys({
     method: ex.method,
     status: upstream.status,
-    scheme: 'http',
+    scheme: ex.scheme,
     host: ex.req.headers.host ?? '',
     pathAndQuery: ex.path,
     responseHeaders: upstream.headers,

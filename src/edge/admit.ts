@@ -14,7 +14,7 @@ import { authOutcomeOf } from '../observability/traffic-metrics.ts';
 import { setRateLimitFields, type RateLimiter, type RateLimitVerdict } from '../rate-limit/limiter.ts';
 import { resolveRequestId } from '../observability/request-id.ts';
 import type { UpstreamPool } from '../upstream/pool.ts';
-import type { Exchange, UpstreamRoute } from '../forward/exchange.ts';
+import { requestSchemeOf, type Exchange, type UpstreamRoute } from '../forward/exchange.ts';
 import { parseContentLength } from '../cache/policy/headers.ts';
 import { sendProblem, type ProblemHeaders } from '../server/problem.ts';
 import { closeAfter, writeContinueInTurn } from '../server/pipeline.ts';
@@ -126,7 +126,8 @@ export function createAdmission(deps: AdmissionDeps): Admission {
       if (req.headers.expect !== undefined && req.headers.expect.toLowerCase() === '100-continue') writeContinueInTurn(req, res);
       body = req.headers['content-length'] === undefined ? countChunkedBody(req, res, maxBodyBytes) : req;
     }
-    return { req, res, method, path, route, upstream, requestId, startedAt, body, identity: result.identity, cors, headLines };
+    const scheme = requestSchemeOf(req);
+    return { req, res, method, path, scheme, route, upstream, requestId, startedAt, body, identity: result.identity, cors, headLines };
   }
 
   return {

@@ -26,6 +26,11 @@ export interface Exchange {
   readonly method: string;
   /** Normalised path plus the query as received. */
   readonly path: string;
+  /**
+   * How the client reached the gateway, read at admission: `req.socket` is gone once a request body has been
+   * piped upstream (Node clears it when the pipeline ends), and invalidation keys are built after that.
+   */
+  readonly scheme: 'http' | 'https';
   readonly route: RouteConfig;
   readonly upstream: UpstreamRoute;
   readonly requestId: string;
@@ -47,4 +52,12 @@ export interface Exchange {
    * Idempotency-Key route keeps a first request's response before it can be repeated); absent elsewhere.
    */
   readonly settleUpstream?: (upstream: UpstreamResponse) => Promise<UpstreamResponse | UpstreamFailure>;
+}
+
+/**
+ * The scheme the client reached the gateway with, `https` over TLS (HTTP/2 included): the target URI's scheme
+ * (RFC 9110 §4.2), so cache keys and same-origin checks use it. What a TLS proxy in front says is not trusted here.
+ */
+export function requestSchemeOf(req: IncomingMessage): 'http' | 'https' {
+  return (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http';
 }

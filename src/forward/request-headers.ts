@@ -5,7 +5,7 @@ import { createForwardedHeaders } from './forwarded.ts';
 import { appendVia } from './response-headers.ts';
 import { propagateTraceparent } from '../observability/trace-context.ts';
 import type { HeaderRecord } from './upstream-request.ts';
-import type { ForwardedIdentity } from './exchange.ts';
+import { requestSchemeOf, type ForwardedIdentity } from './exchange.ts';
 
 /** Request fields the cache removes when it asks the origin for a full response it may store. */
 const CLIENT_CONDITIONALS = ['if-none-match', 'if-modified-since', 'if-range'] as const;
@@ -74,7 +74,7 @@ export function createUpstreamHeaderBuilder(
     const socket = req.socket;
     const forwarded = forwardedFor({
       remoteAddress: socket.remoteAddress,
-      encrypted: (socket as { encrypted?: boolean }).encrypted === true,
+      encrypted: requestSchemeOf(req) === 'https',
       host: req.headers.host,
       headers: req.headers as HeaderRecord,
     });

@@ -1,7 +1,8 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOrigin, type Origin } from '../helpers/origin.ts';
-import type { SendOptions, SentResponse } from '../helpers/http.ts';
+import { send as sendPlain, type SendOptions, type SentResponse } from '../helpers/http.ts';
+import { ADMIN_TOKEN } from '../helpers/gateway.ts';
 import { startIssuer, type Issuer } from '../helpers/tokens.ts';
 import { sendH2, sendTls, startTlsGateway } from '../helpers/h2.ts';
 
@@ -20,6 +21,7 @@ const PROTOCOLS: ReadonlyArray<readonly [string, Send, string]> = [
 
 interface Stage {
   readonly url: string;
+  readonly adminUrl: string;
   readonly origin: Origin;
   readonly issuer: Issuer;
 }
@@ -34,6 +36,12 @@ async function startStage(t: TestContext): Promise<Stage> {
       res.end(JSON.stringify({ order: orders, body: body.toString() }));
       return;
     }
+    if (req.url?.startsWith('/writes')) {
+      // An absolute Location, as an origin behind the gateway names its public URL.
+      res.writeHead(204, { location: `https://${req.headers.host}/moved` });
+      res.end();
+      return;
+    }
     if (req.url?.startsWith('/echo')) {
       res.setHeader('cache-control', 'no-store');
       res.end(body);
@@ -44,7 +52,7 @@ async function startStage(t: TestContext): Promise<Stage> {
     res.setHeader('content-type', 'text/plain');
     res.end(`0123456789 ${req.url} for ${req.headers['x-auth-subject'] ?? 'anyone'}`);
   });
-  const { url } = await startTlsGateway(t, [origin.url], {
+  const { url, adminUrl } = await startTlsGateway(t, [origin.url], {
     auth: { jwt: { issuer: issuer.issuer, audience: 'cachet-test', jwksUri: issuer.jwksUri, algorithms: ['RS256'] } },
     rateLimits: { tight: { limit: 2, windowSec: 60, by: 'ip' } },
     routes: [
@@ -55,7 +63,8 @@ async function startStage(t: TestContext): Promise<Stage> {
       { path: '/*', upstream: 'api' },
     ],
   });
-  return { url, origin, issuer };
+  assert.ok(adminUrl !== undefined);
+  return { url, adminUrl, origin, issuer };
 }
 
 for (const [protocol, send, via] of PROTOCOLS) {
@@ -79,6 +88,25 @@ for (const [protocol, send, via] of PROTOCOLS) {
       assert.equal(seen['host'], new URL(url).host);
       assert.equal(seen['x-forwarded-host'], new URL(url).host);
       for (const name of Object.keys(seen)) assert.ok(!name.startsWith(':'), `${name} reached the origin`);
+    });
+
+    it('keys on the https URL: a purge of that URL drops it; an unsafe request whose Location names it invalidates it', async (t) => {
+      const { url, adminUrl, origin } = await startStage(t);
+      await send(`${url}/kept`);
+      assert.match((await send(`${url}/kept`)).header('cache-status') ?? '', /^cachet; hit/);
+      const purged = await sendPlain(`${adminUrl}/purge`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `${url}/kept` }),
+      });
+      assert.deepEqual([purged.status, JSON.parse(purged.text).purged], [200, 1]);
+      assert.match((await send(`${url}/kept`)).header('cache-status') ?? '', /fwd=uri-miss/);
+
+      await send(`${url}/moved`);
+      assert.match((await send(`${url}/moved`)).header('cache-status') ?? '', /^cachet; hit/);
+      assert.equal((await send(`${url}/writes`, { method: 'PUT', body: 'x' })).status, 204);
+      assert.match((await send(`${url}/moved`)).header('cache-status') ?? '', /fwd=uri-miss/);
+      assert.equal(origin.count('/moved'), 2);
     });
 
     it('answers a matching If-None-Match from the cache with 304, and a Range with 206', async (t) => {

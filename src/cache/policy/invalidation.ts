@@ -25,7 +25,8 @@ export function isUnsafeMethod(method: string): boolean {
 /**
  * Primary keys to invalidate after an unsafe request (RFC 9111 §4.4): with a non-error (2xx or 3xx)
  * response, the target URI, plus the URIs in Location and Content-Location (resolved against the target)
- * when they have the target's origin (scheme, host and port). Deduplicated; empty otherwise.
+ * on the target's host and port, http or https, each taken with the target's scheme so the URI
+ * invalidated always has the target's origin. Deduplicated; empty otherwise.
  */
 export function computeInvalidationKeys(input: InvalidationInput): string[] {
   if (!isUnsafeMethod(input.method) || input.status < 200 || input.status > 399) return [];
@@ -39,9 +40,15 @@ export function computeInvalidationKeys(input: InvalidationInput): string[] {
     const trimmed = reference?.trim();
     if (trimmed === undefined || trimmed.length === 0) continue;
     const resolved = URL.parse(trimmed, target.href);
-    if (resolved === null || resolved.origin !== target.origin) continue;
-    const key = buildCacheKey(resolved.protocol.slice(0, -1), resolved.host, resolved.pathname + resolved.search, input.keyOptions);
+    if (resolved === null || !isWebScheme(resolved.protocol) || resolved.host !== target.host) continue;
+    // Keyed with the target's scheme: behind a TLS proxy the origin names its public https:// URL for what
+    // this gateway, reached over http, stores under http://. The URI invalidated has the target's origin.
+    const key = buildCacheKey(input.scheme, resolved.host, resolved.pathname + resolved.search, input.keyOptions);
     if (!keys.includes(key)) keys.push(key);
   }
   return keys;
+}
+
+function isWebScheme(protocol: string): boolean {
+  return protocol === 'http:' || protocol === 'https:';
 }

@@ -6,6 +6,7 @@ const KEY_OPTIONS = { sortQuery: false, ignoreParams: [] };
 
 const cases: {
   name: string;
+  scheme?: 'http' | 'https';
   method?: string;
   status?: number;
   host?: string;
@@ -66,8 +67,19 @@ const cases: {
     expected: ['http://example.test/items?x=1'],
   },
   {
-    name: 'RFC 9111 §4.4: a Location on another scheme is not invalidated',
+    name: 'RFC 9111 §4.4: an https Location on the target host names the path under the target origin (a TLS proxy in front)',
     headers: { location: 'https://example.test/items/42' },
+    expected: ['http://example.test/items?x=1', 'http://example.test/items/42'],
+  },
+  {
+    name: 'RFC 9111 §4.4: over TLS, keys are https, and an http Location on the host names the path there too',
+    scheme: 'https',
+    headers: { location: 'http://example.test/items/42', 'content-location': 'https://example.test:443/items/43' },
+    expected: ['https://example.test/items?x=1', 'https://example.test/items/42', 'https://example.test/items/43'],
+  },
+  {
+    name: 'RFC 9111 §4.4: a Location with a scheme other than http(s) is not invalidated',
+    headers: { location: 'ftp://example.test/items/42' },
     expected: ['http://example.test/items?x=1'],
   },
   {
@@ -99,12 +111,12 @@ const cases: {
   },
 ];
 
-for (const { name, method, status, host, path, headers, expected } of cases) {
+for (const { name, scheme, method, status, host, path, headers, expected } of cases) {
   test(`computeInvalidationKeys: ${name}`, () => {
     const keys = computeInvalidationKeys({
       method: method ?? 'POST',
       status: status ?? 200,
-      scheme: 'http',
+      scheme: scheme ?? 'http',
       host: host ?? 'example.test',
       pathAndQuery: path ?? '/items?x=1',
       responseHeaders: headers ?? {},
