@@ -185,6 +185,13 @@ function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
+/** The map under `key` in `outer`, made on first use: one level of the series maps keyed by label values. */
+function innerMap<K, K2, V>(outer: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
+  let inner = outer.get(key);
+  if (inner === undefined) outer.set(key, (inner = new Map()));
+  return inner;
+}
+
 function histogramFor(map: Map<string, BucketCounts>, key: string, labels: Record<string, string>): BucketCounts {
   let histogram = map.get(key);
   if (histogram === undefined) {
@@ -382,12 +389,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const requestSeriesOf = (route: string, method: string, status: number, cache: string): Series => {
     if (route === lastRoute && cache === lastCache && status === lastStatus && method === lastMethod && lastSeries !== undefined)
       return lastSeries;
-    let byCache = requestSeries.get(route);
-    if (byCache === undefined) requestSeries.set(route, (byCache = new Map()));
-    let byStatus = byCache.get(cache);
-    if (byStatus === undefined) byCache.set(cache, (byStatus = new Map()));
-    let byMethod = byStatus.get(status);
-    if (byMethod === undefined) byStatus.set(status, (byMethod = new Map()));
+    const byMethod = innerMap(innerMap(innerMap(requestSeries, route), cache), status);
     let series = byMethod.get(method);
     if (series === undefined) {
       // Methods outside the standard set share one label value, so odd methods cannot grow the series count.
@@ -439,10 +441,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       staleServed[reason]++;
     },
     recordUpstream(upstream, target, outcome, durationSec) {
-      let byTarget = upstreamSeries.get(upstream);
-      if (byTarget === undefined) upstreamSeries.set(upstream, (byTarget = new Map()));
-      let byOutcome = byTarget.get(target);
-      if (byOutcome === undefined) byTarget.set(target, (byOutcome = new Map()));
+      const byOutcome = innerMap(innerMap(upstreamSeries, upstream), target);
       let series = byOutcome.get(outcome);
       if (series === undefined) {
         series = { labels: { upstream, target, outcome }, count: 0, duration: histogramFor(upstreamDurations, upstream, { upstream }) };
