@@ -14,7 +14,7 @@ import { authOutcomeOf } from '../observability/traffic-metrics.ts';
 import { setRateLimitFields, type RateLimiter, type RateLimitVerdict } from '../rate-limit/limiter.ts';
 import { resolveRequestId } from '../observability/request-id.ts';
 import type { UpstreamPool } from '../upstream/pool.ts';
-import { requestSchemeOf, type Exchange, type UpstreamRoute } from '../forward/exchange.ts';
+import type { Exchange, UpstreamRoute } from '../forward/exchange.ts';
 import { parseContentLength } from '../cache/policy/headers.ts';
 import { sendProblem, type ProblemHeaders } from '../server/problem.ts';
 import { closeAfter, writeContinueInTurn } from '../server/pipeline.ts';
@@ -247,4 +247,13 @@ function answerPreflightRequest(res: ServerResponse, cors: CorsConfig, req: Inco
   res.writeHead(204, { ...headers, 'x-request-id': requestId, 'content-length': '0' });
   res.end();
   return undefined;
+}
+
+/**
+ * The scheme the client reached the gateway with, `https` over TLS (HTTP/2 included): the target URI's scheme
+ * (RFC 9110 §4.2), for cache keys, same-origin checks and X-Forwarded-Proto. What a TLS proxy in front says is
+ * not trusted here.
+ */
+function requestSchemeOf(req: IncomingMessage): 'http' | 'https' {
+  return (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http';
 }

@@ -53,11 +53,3 @@ export interface Exchange {
    */
   readonly settleUpstream?: (upstream: UpstreamResponse) => Promise<UpstreamResponse | UpstreamFailure>;
 }
-
-/**
- * The scheme the client reached the gateway with, `https` over TLS (HTTP/2 included): the target URI's scheme
- * (RFC 9110 §4.2), so cache keys and same-origin checks use it. What a TLS proxy in front says is not trusted here.
- */
-export function requestSchemeOf(req: IncomingMessage): 'http' | 'https' {
-  return (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http';
-}

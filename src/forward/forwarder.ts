@@ -114,7 +114,7 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
   }
 
   function headersFor(ex: Exchange): HeaderRecord {
-    const headers = buildHeaders(ex.req, ex.requestId, ex.identity);
+    const headers = buildHeaders(ex);
     const rewrite = ex.route.upstreamRequest;
     if (rewrite !== undefined) rewriteUpstreamHeaders(headers, rewrite);
     return headers;

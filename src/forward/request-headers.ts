@@ -1,11 +1,10 @@
-import type { IncomingMessage } from 'node:http';
 import type { ProxyConfig } from '../config/types.ts';
 import { stripHopByHop } from './hop-by-hop.ts';
 import { createForwardedHeaders } from './forwarded.ts';
 import { appendVia } from './response-headers.ts';
 import { propagateTraceparent } from '../observability/trace-context.ts';
 import type { HeaderRecord } from './upstream-request.ts';
-import { requestSchemeOf, type ForwardedIdentity } from './exchange.ts';
+import type { Exchange } from './exchange.ts';
 
 /** Request fields the cache removes when it asks the origin for a full response it may store. */
 const CLIENT_CONDITIONALS = ['if-none-match', 'if-modified-since', 'if-range'] as const;
@@ -47,7 +46,10 @@ export interface IdentityHeaderNames {
   readonly claims: Readonly<Record<string, string>>;
 }
 
-export type UpstreamHeaderBuilder = (req: IncomingMessage, requestId: string, identity?: ForwardedIdentity) => HeaderRecord;
+/** What the upstream fields are built from: the request, its ID, the scheme it came with and the verified identity. */
+export type UpstreamHeaderSource = Pick<Exchange, 'req' | 'requestId' | 'scheme' | 'identity'>;
+
+export type UpstreamHeaderBuilder = (ex: UpstreamHeaderSource) => HeaderRecord;
 
 /**
  * Builds the fields sent upstream: hop-by-hop fields removed (RFC 9110 §7.6.1), `Expect` handled here
@@ -69,12 +71,12 @@ export function createUpstreamHeaderBuilder(
     identityHeaders.scopes,
     ...claimHeaders.map(([, header]) => header),
   ]);
-  return (req, requestId, identity) => {
+  return ({ req, requestId, scheme, identity }) => {
     const headers = stripHopByHop(req.headers as HeaderRecord, skip, true);
     const socket = req.socket;
     const forwarded = forwardedFor({
       remoteAddress: socket.remoteAddress,
-      encrypted: requestSchemeOf(req) === 'https',
+      encrypted: scheme === 'https',
       host: req.headers.host,
       headers: req.headers as HeaderRecord,
     });
