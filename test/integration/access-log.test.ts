@@ -79,6 +79,18 @@ async function accessLines(cli: Cli, count: number, withinMs = 2000): Promise<Re
   return cli.lines().filter((line) => line.msg === 'access');
 }
 
+/** Sends raw bytes on a new connection to `cli`; resolves with everything the gateway wrote before closing it. */
+async function sendRaw(cli: Cli, bytes: string): Promise<string> {
+  const socket = connect(Number(new URL(cli.url).port), '127.0.0.1');
+  socket.end(bytes);
+  let text = '';
+  socket.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  await once(socket, 'close');
+  return text;
+}
+
 function baseConfig(originUrl: string, log: string, routeExtra = ''): string[] {
   return [
     'listen: { host: 127.0.0.1, port: 0 }',
@@ -172,6 +184,8 @@ test('log.access: accessSample 0 and a route with accessLog: false write no acce
   ] as const) {
     const cli = await startCli(t, baseConfig(origin.url, log, routeExtra));
     for (let i = 0; i < 5; i++) assert.equal((await send(`${cli.url}/v1/n${i}`)).status, 200);
+    // Sampling covers requests the parser refuses too; a route's switch cannot (they have no route).
+    if (routeExtra === '') assert.match(await sendRaw(cli, 'GET /v1/x HTTP/1.1\r\nbad header\r\n\r\n'), /^HTTP\/1\.1 400 /);
     await delay(100);
     assert.deepEqual(
       cli.lines().filter((line) => line.msg === 'access'),
@@ -282,20 +296,8 @@ test('log.access: upgrades are logged: a tunnel with status 101 when it closes, 
 test('log.access: requests the HTTP parser refuses are logged with their status, code and answer bytes', async (t) => {
   const origin = await startOrigin(t, (_req, res) => res.end('ok'));
   const cli = await startCli(t, [...baseConfig(origin.url, '{ access: true }'), 'limits: { maxHeaderBytes: 2048 }']);
-  const port = Number(new URL(cli.url).port);
-  /** Sends raw bytes on a new connection; resolves with everything the gateway wrote before closing it. */
-  const sendRaw = async (bytes: string): Promise<string> => {
-    const socket = connect(port, '127.0.0.1');
-    socket.end(bytes);
-    let text = '';
-    socket.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-    });
-    await once(socket, 'close');
-    return text;
-  };
-  const malformed = await sendRaw('GET /v1/x HTTP/1.1\r\nhost: example.test\r\nbad header\r\n\r\n');
-  const oversized = await sendRaw(`GET /v1/x HTTP/1.1\r\nhost: example.test\r\nx-filler: ${'a'.repeat(4096)}\r\n\r\n`);
+  const malformed = await sendRaw(cli, 'GET /v1/x HTTP/1.1\r\nhost: example.test\r\nbad header\r\n\r\n');
+  const oversized = await sendRaw(cli, `GET /v1/x HTTP/1.1\r\nhost: example.test\r\nx-filler: ${'a'.repeat(4096)}\r\n\r\n`);
   assert.match(malformed, /^HTTP\/1\.1 400 /);
   assert.match(oversized, /^HTTP\/1\.1 431 /);
   const lines = await accessLines(cli, 2);
